@@ -1,0 +1,56 @@
+# `make run` and `make test` install whatever is missing, so both work on a fresh machine.
+# Every install step checks first and skips a tool that is present at the right version.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# The npm-installed wasm-opt (binaryen 132) must win over any older system one.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium clean
+
+run: tools build
+	mkdir -p data
+	./target/release/tessera serve
+
+test: tools chromium unit-test build e2e-test
+
+build: tools
+	cargo leptos build --release
+
+unit-test:
+	cargo test -p app --features ssr
+	cargo test -p server
+
+e2e-test: chromium node-tools
+	end2end/run.sh
+
+tools: rust-tools node-tools
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" \
+	  || cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@# Not --locked: one of wasm-bindgen-cli's locked dependencies is gone from the registry.
+	@wasm-bindgen --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+node-tools: end2end/node_modules/.installed
+
+end2end/node_modules/.installed: end2end/package-lock.json
+	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+chromium:
+	@command -v chromium >/dev/null \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results end2end/screenshots

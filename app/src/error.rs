@@ -1,0 +1,123 @@
+//! The one error type of the app layer: what server functions return and the UI shows.
+//! Messages are written for the person at the screen; internal causes are logged on the
+//! server and never cross the wire.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// Which input an error is about, so the form can show it beside that input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    Label,
+    Expiration,
+    CustomExpiry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Please sign in again.")]
+    Unauthenticated,
+    #[error("Invalid username or password.")]
+    InvalidCredentials,
+    #[error("This account is not allowed to sign in. Contact your system administrator.")]
+    AccountDisabled,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("That was not found.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    Invalid { field: Field, message: String },
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    #[error("Tessera could not be reached. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl AppError {
+    pub fn invalid(field: Field, error: impl std::fmt::Display) -> Self {
+        Self::Invalid {
+            field,
+            message: error.to_string(),
+        }
+    }
+
+    /// The message for `field`, if this error is about it.
+    pub fn message_for(&self, field: Field) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } if *f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The one place an app error becomes an HTTP status.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::AccountDisabled | Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::Invalid { .. } => 422,
+            Self::Internal => 500,
+            Self::Unreachable => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        // On the client this is a failed fetch or an undecodable answer; on the server an
+        // argument that could not be read. Neither has anything useful to show a user.
+        #[cfg(feature = "ssr")]
+        tracing::warn!(%error, "server function transport error");
+        #[cfg(not(feature = "ssr"))]
+        let _ = error;
+        Self::Unreachable
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for AppError {
+    fn from(error: crate::store::StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        Self::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(AppError::Unauthenticated.status_code(), 401);
+        assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(AppError::invalid(Field::Label, "x").status_code(), 422);
+        assert_eq!(AppError::Internal.status_code(), 500);
+    }
+
+    #[test]
+    fn field_messages_only_for_their_field() {
+        let error = AppError::invalid(Field::Label, "Enter a label.");
+        assert_eq!(
+            error.message_for(Field::Label).as_deref(),
+            Some("Enter a label.")
+        );
+        assert_eq!(error.message_for(Field::CustomExpiry), None);
+        assert_eq!(AppError::Internal.message_for(Field::Label), None);
+    }
+
+    #[test]
+    fn internal_error_text_is_generic() {
+        assert!(!AppError::Internal
+            .to_string()
+            .to_lowercase()
+            .contains("sql"));
+    }
+}

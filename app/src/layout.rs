@@ -1,0 +1,79 @@
+//! The frame around signed-in pages and the pages too small for a feature of their own.
+
+use crate::error::AppError;
+use crate::sessions::{whoami, CurrentUser, Logout};
+use crate::tokens::TokenBlock;
+use crate::ui::browser;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+
+type UserResource = Resource<Result<CurrentUser, AppError>>;
+
+#[component]
+pub fn SignedInLayout() -> impl IntoView {
+    let user: UserResource = Resource::new(|| (), |_| whoami());
+    provide_context(user);
+    let logout = ServerAction::<Logout>::new();
+
+    view! {
+        <header class="topbar">
+            <A href="/profile" attr:class="brand">"Tessera"</A>
+            <nav aria-label="Main">
+                <A href="/profile">"Profile"</A>
+            </nav>
+            <div class="who">
+                <Suspense>
+                    {move || user.get().map(|answer| match answer {
+                        Ok(me) => view! { <span class="who-name">{me.display_name}</span> }.into_any(),
+                        Err(AppError::Unauthenticated) => {
+                            browser::go_to_login();
+                            ().into_any()
+                        }
+                        Err(_) => ().into_any(),
+                    })}
+                </Suspense>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main class="page">
+            <Outlet/>
+        </main>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let user = expect_context::<UserResource>();
+    view! {
+        <Title text="Profile · Tessera"/>
+        <Suspense fallback=|| view! { <h1>"Profile"</h1> }>
+            {move || user.get().and_then(Result::ok).map(|me| view! {
+                <h1>{me.display_name.clone()}</h1>
+                <p class="muted">"Signed in as " <strong>{me.username}</strong> " · " {me.role.words()}</p>
+            })}
+        </Suspense>
+        <TokenBlock/>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Tessera"/>
+        <main class="auth-page">
+            <div class="card auth-card">
+                <h1>"Page not found"</h1>
+                <p>"There is nothing at this address."</p>
+                <a href="/profile">"Go to your profile"</a>
+            </div>
+        </main>
+    }
+}

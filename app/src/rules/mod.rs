@@ -1,0 +1,10 @@
+//! Pure rules: no I/O, no clock, no globals. Everything here compiles for the browser and
+//! the server alike, so the form can check input before a round trip and the server can
+//! check it again with the very same code.
+
+pub mod expiry;
+pub mod label;
+pub mod password;
+pub mod secret;
+pub mod token;
+pub mod username;

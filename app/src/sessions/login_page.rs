@@ -1,0 +1,39 @@
+use super::Login;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let error = move || {
+        login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+
+    view! {
+        <Title text="Sign in · Tessera"/>
+        <main class="auth-page">
+            <ActionForm action=login attr:class="card auth-card">
+                <h1>"Sign in to Tessera"</h1>
+                <label class="field">
+                    <span>"Username"</span>
+                    <input type="text" name="username" autocomplete="username" autofocus required/>
+                </label>
+                <label class="field">
+                    <span>"Password"</span>
+                    <input type="password" name="password" autocomplete="current-password" required/>
+                </label>
+                <Show when=move || error().is_some()>
+                    <p class="form-error" role="alert">{error}</p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || login.pending().get()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+        </main>
+    }
+}

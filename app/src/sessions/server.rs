@@ -1,0 +1,141 @@
+use crate::error::AppError;
+use crate::rules::secret::{random_base62, SecretHash};
+use crate::rules::username::normalize_username;
+use crate::services::{client_ip, services, signed_in, Services};
+use crate::store::{NewSession, SessionUser};
+use crate::users::password::verify_password;
+use chrono::Duration;
+use cookie::{Cookie, SameSite};
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::{HeaderMap, HeaderValue};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use rand::TryRngCore;
+
+pub const SESSION_COOKIE: &str = "tessera_session";
+const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
+
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    let services = services()?;
+    // A name that could never have been registered is looked up as "nobody", which still
+    // costs a password check, so the answer takes the same time either way.
+    let username = normalize_username(&username).unwrap_or_default();
+    let credentials = services.store.find_credentials(&username).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let credentials = match credentials {
+        Some(c) if verify_password(password, stored_hash).await => c,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    if !credentials.login_active || !credentials.current {
+        return Err(AppError::AccountDisabled);
+    }
+
+    let now = services.clock.now();
+    let secret = random_base62(&mut rand::rngs::OsRng.unwrap_err(), SESSION_SECRET_LEN);
+    let user_agent = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    services
+        .store
+        .insert_session(NewSession {
+            user_id: credentials.user.id,
+            secret_hash: SecretHash::of(&secret),
+            created_at: now,
+            expires_at: now + Duration::hours(super::SESSION_HOURS),
+            ip: client_ip(),
+            user_agent,
+        })
+        .await?;
+    tracing::info!(user = %credentials.user.username, "signed in");
+
+    set_cookie(session_cookie(&services, secret));
+    leptos_axum::redirect("/profile");
+    Ok(())
+}
+
+pub async fn logout() -> Result<(), AppError> {
+    let services = services()?;
+    // Signing out without a session is not an error: the cookie is cleared either way.
+    if let Ok(session) = signed_in() {
+        services
+            .store
+            .end_session(session.session_id, services.clock.now())
+            .await?;
+        tracing::info!(user = %session.user.username, "signed out");
+    }
+    let mut removal = session_cookie(&services, String::new());
+    removal.make_removal();
+    set_cookie(removal);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The live session named by the request's cookie, if any. The server's middleware calls
+/// this once per request and stores the answer in the request's extensions.
+pub async fn resolve_session(
+    services: &Services,
+    headers: &HeaderMap,
+) -> Result<Option<SessionUser>, AppError> {
+    let Some(secret) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = SecretHash::of(&secret);
+    Ok(services
+        .store
+        .find_live_session(&hash, services.clock.now())
+        .await?)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+fn session_cookie(services: &Services, value: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(services.secure_cookies)
+        .max_age(cookie::time::Duration::hours(super::SESSION_HOURS))
+        .build()
+}
+
+fn set_cookie(cookie: Cookie<'static>) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&cookie.to_string()),
+    ) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("theme=dark; tessera_session=abc123"),
+        );
+        headers.append(COOKIE, HeaderValue::from_static("other=1"));
+        assert_eq!(
+            cookie_value(&headers, SESSION_COOKIE).as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(cookie_value(&HeaderMap::new(), SESSION_COOKIE), None);
+    }
+}

@@ -1,0 +1,138 @@
+//! What the server functions need from persistence. The `server` crate implements it (SQLite
+//! today); nothing in `app` knows which database is behind it.
+
+use crate::rules::expiry::TokenStatus;
+use crate::rules::secret::SecretHash;
+use crate::users::Role;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("database error: {0}")]
+    Backend(#[from] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub type UserId = i64;
+pub type TokenId = i64;
+pub type SessionId = i64;
+
+/// Who someone is, without anything secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// A user as sign-in needs them.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: UserSummary,
+    pub password_hash: String,
+    pub login_active: bool,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub user_id: UserId,
+    pub secret_hash: SecretHash,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A live session and its user, as every authenticated request sees them.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub session_id: SessionId,
+    pub user: UserSummary,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub user_id: UserId,
+    pub label: String,
+    pub secret_hash: SecretHash,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub user_id: UserId,
+    pub label: String,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub expired_by: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<String>,
+}
+
+impl TokenRecord {
+    pub fn status_at(&self, now: DateTime<Utc>) -> TokenStatus {
+        TokenStatus::at(now, self.expires_at, self.expired_at)
+    }
+}
+
+/// A token found by its hash, with the user it speaks for.
+#[derive(Debug, Clone)]
+pub struct BearerToken {
+    pub token: TokenRecord,
+    pub owner: UserSummary,
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn count_users(&self) -> StoreResult<u64>;
+    async fn insert_user(&self, user: NewUser) -> StoreResult<UserId>;
+    async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>>;
+
+    async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId>;
+    /// The session with this secret hash if it has not expired or been ended at `now`,
+    /// and its user may still sign in.
+    async fn find_live_session(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionUser>>;
+    async fn end_session(&self, session_id: SessionId, at: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
+    /// The user's tokens, newest first.
+    async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>>;
+    async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>>;
+    /// Marks a still-active token expired by `by`; false if it was not active at `at`.
+    async fn expire_token(
+        &self,
+        token_id: TokenId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>>;
+    async fn record_token_use(
+        &self,
+        token_id: TokenId,
+        at: DateTime<Utc>,
+        ip: Option<String>,
+    ) -> StoreResult<()>;
+}

@@ -1,0 +1,147 @@
+use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
+use super::{list_tokens, CreateToken, ExpireToken, TokenView};
+use crate::error::AppError;
+use crate::rules::expiry::TokenStatus;
+use crate::ui::{browser, format_optional, format_time};
+use leptos::prelude::*;
+
+/// The Manage Personal Access Tokens block of the profile page.
+#[component]
+pub fn TokenBlock() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let expire = ServerAction::<ExpireToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), expire.version().get()),
+        |_| list_tokens(),
+    );
+
+    let creating = RwSignal::new(false);
+    let expiring = RwSignal::new(None::<TokenView>);
+    let created = move || create.value().get().and_then(Result::ok);
+
+    let open_create = move |_| {
+        create.value().set(None);
+        creating.set(true);
+    };
+    let close_create = move || creating.set(false);
+    // Forgetting the action's value is what takes the secret out of the page.
+    let close_secret = move || {
+        create.value().set(None);
+        creating.set(false);
+    };
+    let ask_expire = Callback::new(move |token: TokenView| {
+        expire.value().set(None);
+        expiring.set(Some(token));
+    });
+
+    view! {
+        <section class="card block" aria-labelledby="tokens-heading">
+            <header class="block-header">
+                <h2 id="tokens-heading">"Manage Personal Access Tokens"</h2>
+                <button class="primary" on:click=open_create>"Create Token"</button>
+            </header>
+            <p class="muted">
+                "Personal access tokens let scripts and services call the Tessera API as you. "
+                "Treat them like passwords. A token is shown once, when it is created."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
+                {move || tokens.get().map(|answer| match answer {
+                    Ok(list) => view! { <TokenTable tokens=list on_expire=ask_expire/> }.into_any(),
+                    Err(error) => view! { <LoadError error/> }.into_any(),
+                })}
+            </Transition>
+
+            <Show when=move || creating.get() && created().is_none()>
+                <CreateTokenModal action=create on_close=close_create/>
+            </Show>
+            {move || created().map(|created| view! { <NewSecretModal created on_close=close_secret/> })}
+            {move || expiring.get().map(|token| view! {
+                <ExpireTokenModal token action=expire on_close=move || expiring.set(None)/>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! {
+            <p class="empty">"You have no personal access tokens yet. Create one to call the API."</p>
+        }
+        .into_any();
+    }
+    let rows = tokens
+        .into_iter()
+        .map(|token| view! { <TokenRow token on_expire/> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Label"</th>
+                        <th scope="col">"Hint"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
+    let status_class = match token.status {
+        TokenStatus::Active => "badge active",
+        TokenStatus::Expired => "badge expired",
+        TokenStatus::ExpiredManually => "badge revoked",
+    };
+    let status_detail = token.expired_at.map(|at| {
+        let by = token
+            .expired_by
+            .clone()
+            .map(|name| format!(" by {name}"))
+            .unwrap_or_default();
+        format!("on {}{by}", format_time(at))
+    });
+    let last_used = match (&token.last_used_at, &token.last_used_ip) {
+        (Some(at), Some(ip)) => format!("{} from {ip}", format_time(*at)),
+        (Some(at), None) => format_time(*at),
+        _ => "Never".to_owned(),
+    };
+    let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
+    view! {
+        <tr data-token-id=token.id>
+            <td class="label">{token.label.clone()}</td>
+            <td class="hint"><code>"…"{token.hint.clone()}</code></td>
+            <td>{format_time(token.created_at)}</td>
+            <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+            <td>{last_used}</td>
+            <td class="status">
+                <span class=status_class>{token.status.words()}</span>
+                {status_detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
+            </td>
+            <td class="actions">
+                {expirable.map(|token| view! {
+                    <button class="link danger" on:click=move |_| on_expire.run(token.clone())>
+                        "Expire Token"
+                    </button>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn LoadError(error: AppError) -> impl IntoView {
+    if error == AppError::Unauthenticated {
+        browser::go_to_login();
+    }
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+}

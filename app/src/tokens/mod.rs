@@ -1,0 +1,95 @@
+//! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
+
+mod block;
+mod modals;
+#[cfg(feature = "ssr")]
+mod server;
+
+pub use block::TokenBlock;
+
+use crate::error::AppError;
+use crate::rules::expiry::TokenStatus;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A token as its owner sees it: everything but the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub label: String,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<String>,
+    pub status: TokenStatus,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub expired_by: Option<String>,
+}
+
+/// The answer to Create Token: the only time the secret leaves the server.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+impl fmt::Debug for CreatedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedToken")
+            .field("token", &self.token)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+    crate::services::reply(server::list().await)
+}
+
+/// `length` is a value of [`crate::rules::expiry::LENGTH_CHOICES`]; `custom_expiry` is the
+/// browser's local `YYYY-MM-DDTHH:MM` and `utc_offset_minutes` that moment's offset.
+#[server(prefix = "/rpc", endpoint = "tokens/create")]
+pub async fn create_token(
+    label: String,
+    length: String,
+    custom_expiry: String,
+    utc_offset_minutes: i32,
+) -> Result<CreatedToken, AppError> {
+    crate::services::reply(server::create(label, length, custom_expiry, utc_offset_minutes).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "tokens/expire")]
+pub async fn expire_token(id: i64) -> Result<TokenView, AppError> {
+    crate::services::reply(server::expire(id).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn debug_of_a_created_token_hides_the_secret() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let created = CreatedToken {
+            token: TokenView {
+                id: 1,
+                label: "ci".into(),
+                hint: "k3Zq".into(),
+                created_at: at,
+                expires_at: None,
+                last_used_at: None,
+                last_used_ip: None,
+                status: TokenStatus::Active,
+                expired_at: None,
+                expired_by: None,
+            },
+            secret: "tsr1SECRETSECRET".into(),
+        };
+        assert!(!format!("{created:?}").contains("SECRET"));
+    }
+}

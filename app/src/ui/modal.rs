@@ -1,0 +1,36 @@
+use leptos::prelude::*;
+
+/// A dialog over the page. Escape and the backdrop close it, like every dialog people know.
+#[component]
+pub fn Modal(
+    #[prop(into)] title: String,
+    #[prop(into)] on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let title_id = format!(
+        "modal-{}",
+        title
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "-")
+    );
+    let labelled_by = title_id.clone();
+    view! {
+        <div class="modal-backdrop" on:click=move |_| on_close.run(())>
+            <div
+                class="modal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <h2 id=title_id>{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}

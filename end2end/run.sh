@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite against the release build on a fresh database and a free port,
+# and stops the server afterwards whatever happens. Extra arguments go to `playwright test`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+bin="$root/target/release/tessera"
+[ -x "$bin" ] || { echo "run.sh: $bin is missing; run 'cargo leptos build --release' first" >&2; exit 1; }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+export DATABASE_URL="sqlite://$work/tessera.db"
+export TESSERA_ADDR="127.0.0.1:$port"
+export TESSERA_SITE_ROOT="$root/target/site"
+export BASE_URL="http://127.0.0.1:$port"
+export E2E_ADMIN_PASSWORD="admin-$RANDOM-$RANDOM-pw"
+export E2E_USER_PASSWORD="alice-$RANDOM-$RANDOM-pw"
+
+printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$bin" user add admin --admin --display-name "Ada Admin"
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add alice --display-name "Alice Example" --email alice@example.com
+
+"$bin" serve >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "$BASE_URL/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.1
+done
+
+cd "$here"
+status=0
+npx playwright test "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "---- server log ----"
+  cat "$work/server.log"
+fi
+exit "$status"

@@ -1,0 +1,37 @@
+import { expect, test } from "@playwright/test";
+import { LoginPage, users } from "./pages/login.page";
+import { ProfilePage } from "./pages/profile.page";
+
+test("a wrong password is refused with the generic message", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn(users.alice.username, "definitely-not-it");
+  await expect(login.error()).toHaveText("Invalid username or password.");
+  await expect(page).toHaveURL(/\/login$/);
+  await page.screenshot({ path: "screenshots/sign-in-failed.png" });
+});
+
+test("an unknown user gets the same message", async ({ page }) => {
+  const login = new LoginPage(page);
+  await login.open();
+  await login.signIn("nobody-here", "whatever-password");
+  await expect(login.error()).toHaveText("Invalid username or password.");
+});
+
+test("signing in lands on the profile, signing out ends the session", async ({ page }) => {
+  const profile = await ProfilePage.signedInAs(page, users.alice);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(users.alice.displayName);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // The old session is gone on the server, not just in this tab.
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login$/);
+  void profile;
+});
+
+test("pages need a session", async ({ page }) => {
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+});

@@ -1,0 +1,155 @@
+//! Reading a bearer token out of a request, before anything touches the database.
+
+use super::ApiError;
+use app::rules::token::PlainToken;
+use http::header::AUTHORIZATION;
+use http::HeaderMap;
+
+/// The token of a request, per RFC 6750 §2.1. Only the Authorization header is accepted:
+/// a token in the URL ends up in logs and browser history, so it is refused outright.
+pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Result<PlainToken, ApiError> {
+    if query.is_some_and(has_access_token_parameter) {
+        return Err(ApiError::InvalidRequest(
+            "Send the token in the Authorization header, never in the URL.",
+        ));
+    }
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(match headers.get_all(AUTHORIZATION).iter().count() {
+            0 => ApiError::MissingCredentials,
+            _ => ApiError::InvalidRequest("Send exactly one Authorization header."),
+        });
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidRequest("The Authorization header is not readable text."))?;
+
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        // Another scheme (Basic, …) carries no bearer credentials at all.
+        return Err(ApiError::MissingCredentials);
+    }
+    let credentials = credentials.trim_start_matches(' ');
+    if credentials.is_empty() {
+        return Err(ApiError::InvalidRequest(
+            "The Authorization header has no token.",
+        ));
+    }
+    if !is_b64token(credentials) {
+        return Err(ApiError::InvalidRequest(
+            "The bearer token is not in b64token syntax.",
+        ));
+    }
+    PlainToken::parse(credentials).map_err(|reason| {
+        tracing::debug!(%reason, "malformed bearer token");
+        ApiError::InvalidToken
+    })
+}
+
+fn has_access_token_parameter(query: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(text: &str) -> bool {
+    let body = text.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use rand::TryRngCore;
+
+    fn token() -> String {
+        PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err()).into_secret()
+    }
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn read(values: &[&str], query: Option<&str>) -> Result<PlainToken, ApiError> {
+        bearer_token(&headers(values), query)
+    }
+
+    #[test]
+    fn accepts_a_well_formed_token_with_any_scheme_case() {
+        let t = token();
+        for header in [
+            format!("Bearer {t}"),
+            format!("bearer {t}"),
+            format!("BEARER  {t}"),
+        ] {
+            assert!(read(&[&header], None).is_ok(), "{header}");
+        }
+    }
+
+    #[test]
+    fn no_header_or_another_scheme_is_missing_credentials() {
+        assert_eq!(read(&[], None).unwrap_err(), ApiError::MissingCredentials);
+        assert_eq!(
+            read(&["Basic dXNlcjpwYXNz"], None).unwrap_err(),
+            ApiError::MissingCredentials
+        );
+    }
+
+    #[test]
+    fn malformed_requests_are_invalid_request() {
+        let t = token();
+        for values in [
+            vec!["Bearer".to_owned()],
+            vec!["Bearer ".to_owned()],
+            vec![format!("Bearer {t} extra")],
+            vec!["Bearer a!b".to_owned()],
+            vec![format!("Bearer {t}"), format!("Bearer {t}")],
+        ] {
+            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            assert!(
+                matches!(read(&refs, None), Err(ApiError::InvalidRequest(_))),
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_in_query_string_is_refused_even_with_a_header() {
+        let t = token();
+        let header = format!("Bearer {t}");
+        for query in [format!("access_token={t}"), format!("a=1&access_token={t}")] {
+            assert!(matches!(
+                read(&[&header], Some(&query)),
+                Err(ApiError::InvalidRequest(_))
+            ));
+        }
+        assert!(read(&[&header], Some("page=2")).is_ok());
+    }
+
+    #[test]
+    fn b64token_that_is_not_a_tessera_token_is_invalid_token() {
+        let t = token();
+        let mut wrong_checksum = t[..47].to_owned();
+        wrong_checksum.push(if t.ends_with('A') { 'B' } else { 'A' });
+        for candidate in [
+            "abc".to_owned(),
+            "dGVzdA==".to_owned(),
+            wrong_checksum,
+            format!("ghp_{}", &t[4..]),
+        ] {
+            let header = format!("Bearer {candidate}");
+            assert_eq!(
+                read(&[&header], None).unwrap_err(),
+                ApiError::InvalidToken,
+                "{candidate}"
+            );
+        }
+    }
+}

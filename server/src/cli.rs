@@ -1,0 +1,235 @@
+//! The `tessera` command line: `serve` (the default), `migrate`, `user add`.
+
+use crate::bootstrap::ensure_admin;
+use crate::db::sqlite::{self, SqliteStore};
+use crate::{build_router, AppState};
+use app::clock::SystemClock;
+use app::rules::password::validate_password;
+use app::rules::username::normalize_username;
+use app::store::{NewUser, Store, StoreError};
+use app::users::password::hash_password;
+use app::users::Role;
+use clap::{Args, Parser, Subcommand};
+use leptos::config::{Env, LeptosOptions};
+use std::error::Error;
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+type CliResult = Result<(), Box<dyn Error>>;
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Personal access tokens: create, expire, validate."
+)]
+pub struct Cli {
+    /// Where the data lives. SQLite files are created when absent.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/tessera.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API (what `tessera` does with no command).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        username: String,
+        /// Make the user an admin.
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "TESSERA_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// The folder cargo-leptos built the site into (holds pkg/).
+    #[arg(
+        long,
+        env = "TESSERA_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: String,
+    /// The address people use to reach Tessera; https makes cookies Secure.
+    #[arg(long, env = "TESSERA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
+    pub admin_username: Option<String>,
+    #[arg(
+        long,
+        env = "TESSERA_ADMIN_PASSWORD",
+        hide = true,
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.database_url, cli.serve).await,
+        Command::Migrate => {
+            open_store(&cli.database_url).await?;
+            println!("Migrations applied to {}", cli.database_url);
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            username,
+            admin,
+            display_name,
+            email,
+        }) => {
+            let store = open_store(&cli.database_url).await?;
+            add_user(&store, username, admin, display_name, email).await
+        }
+    }
+}
+
+async fn open_store(url: &str) -> Result<SqliteStore, Box<dyn Error>> {
+    if !url.starts_with("sqlite:") {
+        return Err(
+            format!("unsupported DATABASE_URL '{url}': Tessera speaks sqlite: URLs").into(),
+        );
+    }
+    Ok(SqliteStore::new(sqlite::connect(url).await?))
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
+    let store: Arc<dyn Store> = Arc::new(open_store(database_url).await?);
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| format!("http://{}", args.addr));
+    if let Some(admin) =
+        ensure_admin(store.as_ref(), args.admin_username, args.admin_password).await?
+    {
+        match admin.generated_password {
+            Some(password) => println!(
+                "\nCreated the first admin.\n  Username: {}\n  Password: {password}\n\
+                 This password is shown only now. Sign in at {public_url}/login\n",
+                admin.username
+            ),
+            None => println!("Created the first admin '{}'.", admin.username),
+        }
+    }
+
+    let options = LeptosOptions::builder()
+        .output_name("tessera")
+        .site_root(args.site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .env(Env::PROD)
+        .build();
+    let secure_cookies = public_url.starts_with("https://");
+    let state = AppState::new(store, Arc::new(SystemClock), options, secure_cookies);
+    let router = build_router(state);
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    println!(
+        "Tessera is listening on http://{} — open {public_url}",
+        listener.local_addr()?
+    );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn add_user(
+    store: &dyn Store,
+    username: String,
+    admin: bool,
+    display_name: Option<String>,
+    email: Option<String>,
+) -> CliResult {
+    let username = normalize_username(&username)?;
+    let password = read_password()?;
+    validate_password(&password)?;
+    let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
+    let role = if admin { Role::Admin } else { Role::User };
+    let result = store
+        .insert_user(NewUser {
+            display_name: display_name.unwrap_or_else(|| username.clone()),
+            username: username.clone(),
+            email: email.unwrap_or_default(),
+            role,
+            password_hash,
+        })
+        .await;
+    match result {
+        Ok(_) => {
+            println!("Created {} '{username}'.", role.words().to_lowercase());
+            Ok(())
+        }
+        Err(StoreError::Duplicate(_)) => {
+            Err(format!("a user named '{username}' already exists").into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// From a prompt without echo on a terminal, otherwise the first line of standard input.
+fn read_password() -> Result<String, Box<dyn Error>> {
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password("Password: ")?);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

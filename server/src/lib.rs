@@ -1,0 +1,12 @@
+//! The Tessera server: persistence, bearer validation, the router and the CLI's commands.
+
+pub mod bearer;
+pub mod bootstrap;
+pub mod cli;
+pub mod db;
+pub mod router;
+pub mod session_layer;
+pub mod state;
+
+pub use router::build_router;
+pub use state::AppState;

@@ -1,0 +1,71 @@
+//! The first admin of an empty database.
+
+mod common;
+
+use app::store::Store;
+use app::users::Role;
+use common::TestApp;
+use http::StatusCode;
+use tessera::bootstrap::ensure_admin;
+
+#[tokio::test]
+async fn an_empty_database_gets_an_admin_with_a_generated_password_shown_once() {
+    let app = TestApp::new().await;
+    let created = ensure_admin(app.store.as_ref(), None, None)
+        .await
+        .unwrap()
+        .expect("an admin");
+    assert_eq!(created.username, "admin");
+    let password = created.generated_password.expect("a generated password");
+    assert_eq!(password.len(), 20);
+
+    let answer = app.sign_in_answer("admin", &password).await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    // Never a second time.
+    assert!(ensure_admin(app.store.as_ref(), None, None)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(app.store.count_users().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn configured_credentials_are_used_and_checked() {
+    let app = TestApp::new().await;
+    let refused = ensure_admin(
+        app.store.as_ref(),
+        Some("root".into()),
+        Some("short".into()),
+    )
+    .await;
+    assert!(refused.is_err());
+    assert_eq!(app.store.count_users().await.unwrap(), 0);
+
+    let created = ensure_admin(
+        app.store.as_ref(),
+        Some("Root".into()),
+        Some("a fine password".into()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (created.username.as_str(), created.generated_password),
+        ("root", None)
+    );
+    assert_eq!(
+        app.sign_in_answer("root", "a fine password").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_database_with_users_is_left_alone() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    assert!(ensure_admin(app.store.as_ref(), None, None)
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -1,0 +1,241 @@
+//! A real Tessera router over a real SQLite file, driven in-process, one per test.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use app::clock::Clock;
+use app::rules::secret::SecretHash;
+use app::store::*;
+use app::users::password::hash_password;
+use app::users::Role;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Extension;
+use axum::Router;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use http::{header, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use serde::de::DeserializeOwned;
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tessera::db::sqlite::{connect, SqliteStore};
+use tessera::{build_router, AppState};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const PEER: ([u8; 4], u16) = ([203, 0, 113, 7], 40000);
+
+/// A clock the test moves by hand.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Counts bearer lookups, so tests can prove a request never reached the database.
+pub struct CountingStore {
+    inner: SqliteStore,
+    pub bearer_lookups: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Store for CountingStore {
+    async fn count_users(&self) -> StoreResult<u64> {
+        self.inner.count_users().await
+    }
+    async fn insert_user(&self, user: NewUser) -> StoreResult<UserId> {
+        self.inner.insert_user(user).await
+    }
+    async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>> {
+        self.inner.find_credentials(username).await
+    }
+    async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
+        self.inner.insert_session(session).await
+    }
+    async fn find_live_session(
+        &self,
+        hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionUser>> {
+        self.inner.find_live_session(hash, now).await
+    }
+    async fn end_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
+        self.inner.end_session(id, at).await
+    }
+    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
+        self.inner.insert_token(token).await
+    }
+    async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>> {
+        self.inner.tokens_of(user_id).await
+    }
+    async fn find_token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
+        self.inner.find_token(id).await
+    }
+    async fn expire_token(&self, id: TokenId, by: UserId, at: DateTime<Utc>) -> StoreResult<bool> {
+        self.inner.expire_token(id, by, at).await
+    }
+    async fn find_bearer(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+        self.bearer_lookups.fetch_add(1, Ordering::SeqCst);
+        self.inner.find_bearer(hash).await
+    }
+    async fn record_token_use(
+        &self,
+        id: TokenId,
+        at: DateTime<Utc>,
+        ip: Option<String>,
+    ) -> StoreResult<()> {
+        self.inner.record_token_use(id, at, ip).await
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    pub clock: Arc<TestClock>,
+    pub store: Arc<CountingStore>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    pub fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_options(false).await
+    }
+
+    pub async fn with_options(secure_cookies: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        let pool = connect(&url).await.unwrap();
+        let store = Arc::new(CountingStore {
+            inner: SqliteStore::new(pool.clone()),
+            bearer_lookups: AtomicUsize::new(0),
+        });
+        let clock = Arc::new(TestClock(Mutex::new(
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+        )));
+        let options = LeptosOptions::builder().output_name("tessera").build();
+        let state = AppState::new(store.clone(), clock.clone(), options, secure_cookies);
+        // What `into_make_service_with_connect_info` gives every request in production.
+        let router = build_router(state).layer(Extension(ConnectInfo(SocketAddr::from(PEER))));
+        Self {
+            router,
+            pool,
+            clock,
+            store,
+            _dir: dir,
+        }
+    }
+
+    pub async fn add_user(&self, username: &str, role: Role) -> UserId {
+        self.store
+            .insert_user(NewUser {
+                username: username.into(),
+                display_name: format!("{} Example", capitalise(username)),
+                email: format!("{username}@example.com"),
+                role,
+                password_hash: hash_password(PASSWORD).unwrap(),
+            })
+            .await
+            .unwrap()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Calls a server function the way the hydrated page does (form-encoded, JSON back).
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Answer {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = Request::post(format!("/rpc/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn sign_in_answer(&self, username: &str, password: &str) -> Answer {
+        self.call(
+            "login",
+            &[("username", username), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    /// Signs in and returns the `name=value` cookie to send back.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let answer = self.sign_in_answer(username, PASSWORD).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let set_cookie = answer.header(header::SET_COOKIE).expect("a session cookie");
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    pub async fn bearer(&self, path: &str, token: &str) -> Answer {
+        let request = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub fn bearer_lookups(&self) -> usize {
+        self.store.bearer_lookups.load(Ordering::SeqCst)
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,337 @@
+//! The Manage Personal Access Tokens flow end to end: create, use, expire.
+
+mod common;
+
+use app::error::{AppError, Field};
+use app::rules::expiry::TokenStatus;
+use app::tokens::{CreatedToken, TokenView};
+use app::users::Role;
+use chrono::{Duration, TimeZone, Utc};
+use common::TestApp;
+use http::StatusCode;
+use serde_json::Value;
+
+async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> CreatedToken {
+    let answer = app
+        .call(
+            "tokens/create",
+            &[
+                ("label", label),
+                ("length", length),
+                ("custom_expiry", ""),
+                ("utc_offset_minutes", "0"),
+            ],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+/// Every table with a cell whose text, or whose bytes read as text, contains `needle`.
+async fn tables_containing(app: &TestApp, needle: &str) -> Vec<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(tables.contains(&"access_tokens".to_owned()));
+    let mut found = Vec::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        for column in columns {
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(CAST(\"{column}\" AS TEXT), ?1) > 0"
+            ))
+            .bind(needle)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            if hits > 0 && !found.contains(&table) {
+                found.push(table.clone());
+            }
+        }
+    }
+    found
+}
+
+async fn list(app: &TestApp, cookie: &str) -> Vec<TokenView> {
+    app.call("tokens/list", &[], Some(cookie)).await.json()
+}
+
+#[tokio::test]
+async fn create_use_expire_then_refused() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+
+    let created = create(&app, &cookie, "  CI deploy  ", "30").await;
+    assert_eq!(created.secret.len(), 48);
+    assert!(created.secret.starts_with("tsr1"));
+    assert_eq!(created.token.label, "CI deploy");
+    assert_eq!(created.token.hint, created.secret[44..]);
+    assert_eq!(created.token.status, TokenStatus::Active);
+    assert_eq!(
+        created.token.expires_at,
+        Some(app.clock_now() + Duration::days(30))
+    );
+
+    let me = app.bearer("/api/v1/me", &created.secret).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let me: Value = me.json();
+    assert_eq!(me["user"]["username"], "alice");
+    assert_eq!(me["user"]["display_name"], "Alice Example");
+    assert_eq!(me["token"]["label"], "CI deploy");
+    assert_eq!(me["token"]["hint"], created.token.hint);
+    assert_eq!(me["token"]["expires"], "2026-12-23T09:00:00Z");
+    assert_eq!(me["token"]["created"], "2026-11-23T09:00:00Z");
+
+    let id = created.token.id.to_string();
+    let expired = app
+        .call("tokens/expire", &[("id", &id)], Some(&cookie))
+        .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    let expired: TokenView = expired.json();
+    assert_eq!(expired.status, TokenStatus::ExpiredManually);
+    assert_eq!(expired.expired_at, Some(app.clock_now()));
+    assert_eq!(expired.expired_by.as_deref(), Some("Alice Example"));
+
+    let refused = app.bearer("/api/v1/me", &created.secret).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused
+        .header("www-authenticate")
+        .unwrap()
+        .contains(r#"error="invalid_token""#));
+
+    let again = app
+        .call("tokens/expire", &[("id", &id)], Some(&cookie))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_secret_is_never_stored_or_sent_again() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let created = create(&app, &cookie, "scanner", "7").await;
+    app.bearer("/api/v1/me", &created.secret).await; // also writes last-used
+
+    assert_eq!(
+        tables_containing(&app, &created.secret).await,
+        Vec::<String>::new()
+    );
+    // The same scan does find what is stored, so an empty answer means something.
+    assert_eq!(tables_containing(&app, "scanner").await, ["access_tokens"]);
+    // Direct look at the token row too, column by column.
+    let row: (Vec<u8>, String, String) =
+        sqlx::query_as("SELECT secret_hash, hint, label FROM access_tokens")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        row.0,
+        app::rules::secret::SecretHash::of(&created.secret)
+            .as_bytes()
+            .to_vec()
+    );
+    assert_eq!(row.1.len(), 4);
+
+    let listed = app.call("tokens/list", &[], Some(&cookie)).await;
+    assert!(!listed.body.contains(&created.secret));
+    let page = app.get("/profile", Some(&cookie)).await;
+    assert!(page.body.contains("scanner"));
+    assert!(!page.body.contains(&created.secret));
+}
+
+#[tokio::test]
+async fn list_is_newest_first_and_shows_only_your_tokens() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    app.add_user("bob", Role::User).await;
+    let alice = app.sign_in("alice").await;
+    let bob = app.sign_in("bob").await;
+
+    create(&app, &alice, "first", "7").await;
+    app.clock.advance(Duration::minutes(1));
+    create(&app, &alice, "second", "never").await;
+    create(&app, &bob, "bob's", "90").await;
+
+    let labels: Vec<String> = list(&app, &alice)
+        .await
+        .into_iter()
+        .map(|t| t.label)
+        .collect();
+    assert_eq!(labels, ["second", "first"]);
+    assert_eq!(list(&app, &alice).await[0].expires_at, None);
+}
+
+#[tokio::test]
+async fn nobody_can_expire_someone_elses_token() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    app.add_user("bob", Role::Admin).await;
+    let alice = app.sign_in("alice").await;
+    let bob = app.sign_in("bob").await;
+    let token = create(&app, &alice, "mine", "30").await;
+
+    let answer = app
+        .call(
+            "tokens/expire",
+            &[("id", &token.token.id.to_string())],
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.bearer("/api/v1/me", &token.secret).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_and_nothing_is_created() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let long = "x".repeat(101);
+    let cases: [(&str, &str, &str, Field); 5] = [
+        ("", "30", "", Field::Label),
+        ("   ", "30", "", Field::Label),
+        (&long, "30", "", Field::Label),
+        ("ok", "14", "", Field::Expiration),
+        ("ok", "custom", "2026-11-22T10:00", Field::CustomExpiry),
+    ];
+    for (label, length, custom, field) in cases {
+        let answer = app
+            .call(
+                "tokens/create",
+                &[
+                    ("label", label),
+                    ("length", length),
+                    ("custom_expiry", custom),
+                    ("utc_offset_minutes", "0"),
+                ],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label:?} {length}"
+        );
+        let error: AppError = answer.json();
+        assert!(error.message_for(field).is_some(), "{error:?}");
+    }
+    assert!(list(&app, &cookie).await.is_empty());
+}
+
+#[tokio::test]
+async fn custom_expiry_is_honoured_in_the_browsers_time_zone() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let answer = app
+        .call(
+            "tokens/create",
+            &[
+                ("label", "x"),
+                ("length", "custom"),
+                ("custom_expiry", "2027-01-05T09:00"),
+                ("utc_offset_minutes", "60"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    let created: CreatedToken = answer.json();
+    assert_eq!(
+        created.token.expires_at,
+        Some(Utc.with_ymd_and_hms(2027, 1, 5, 8, 0, 0).unwrap())
+    );
+}
+
+#[tokio::test]
+async fn tokens_stop_working_when_their_time_runs_out() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let token = create(&app, &cookie, "week", "7").await;
+
+    app.clock.advance(Duration::days(7) - Duration::seconds(1));
+    assert_eq!(
+        app.bearer("/api/v1/me", &token.secret).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        app.bearer("/api/v1/me", &token.secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let cookie = app.sign_in("alice").await;
+    assert_eq!(list(&app, &cookie).await[0].status, TokenStatus::Expired);
+}
+
+#[tokio::test]
+async fn last_use_is_written_at_most_once_a_minute() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let token = create(&app, &cookie, "busy", "30").await;
+    let last_used = || async {
+        sqlx::query_as::<_, (Option<i64>, Option<String>)>(
+            "SELECT last_used_at, last_used_ip FROM access_tokens",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let start = app.clock_now().timestamp();
+
+    app.bearer("/api/v1/me", &token.secret).await;
+    assert_eq!(last_used().await, (Some(start), Some("203.0.113.7".into())));
+
+    app.clock.advance(Duration::seconds(59));
+    app.bearer("/api/v1/me", &token.secret).await;
+    assert_eq!(
+        last_used().await.0,
+        Some(start),
+        "written again within the minute"
+    );
+
+    app.clock.advance(Duration::seconds(1));
+    app.bearer("/api/v1/me", &token.secret).await;
+    assert_eq!(last_used().await.0, Some(start + 60));
+}
+
+#[tokio::test]
+async fn tokens_of_deactivated_users_keep_working_until_expired() {
+    // Seed 000: Login Active = No or Current = No does not expire tokens.
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let token = create(&app, &cookie, "still here", "30").await;
+    sqlx::query("UPDATE users SET login_active = 0, is_current = 0")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.bearer("/api/v1/me", &token.secret).await.status,
+        StatusCode::OK
+    );
+}
+
+trait ClockNow {
+    fn clock_now(&self) -> chrono::DateTime<Utc>;
+}
+
+impl ClockNow for TestApp {
+    fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use app::clock::Clock;
+        self.clock.now()
+    }
+}
