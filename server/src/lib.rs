@@ -4,6 +4,7 @@ pub mod bearer;
 pub mod bootstrap;
 pub mod cli;
 pub mod db;
+pub mod headers;
 pub mod router;
 pub mod session_layer;
 pub mod state;

@@ -212,3 +212,50 @@ async fn only_the_session_hash_is_stored() {
     );
     assert_eq!(ip.as_deref(), Some("203.0.113.7"));
 }
+
+#[tokio::test]
+async fn calls_from_another_site_are_refused() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let request = http::Request::post("/rpc/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "tessera.example")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(axum::body::Body::from(format!(
+            "username=alice&password={}",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.header(header::SET_COOKIE), None);
+}
+
+#[tokio::test]
+async fn nothing_personal_may_be_cached_or_framed() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    for answer in [
+        app.get("/profile", Some(&cookie)).await,
+        app.call(
+            "tokens/create",
+            &[
+                ("label", "x"),
+                ("length", "30"),
+                ("custom_expiry", ""),
+                ("utc_offset_minutes", "0"),
+            ],
+            Some(&cookie),
+        )
+        .await,
+        app.get("/api/v1/me", None).await,
+    ] {
+        assert_eq!(answer.header(header::CACHE_CONTROL), Some("no-store"));
+        assert_eq!(answer.header(header::X_FRAME_OPTIONS), Some("DENY"));
+        assert_eq!(
+            answer.header(header::X_CONTENT_TYPE_OPTIONS),
+            Some("nosniff")
+        );
+    }
+}
