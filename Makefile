@@ -12,20 +12,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The npm-installed wasm-opt (binaryen 132) must win over any older system one.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium clean
+.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql clean
 
 run: tools build
 	mkdir -p data
 	./target/release/tessera serve
 
-test: tools chromium unit-test build e2e-test
+test: tools chromium postgresql unit-test build e2e-test
 
 build: tools
 	cargo leptos build --release
 
-unit-test:
+# The server's integration tests run twice: on SQLite files, then on a throwaway PostgreSQL.
+unit-test: postgresql
 	cargo test -p app --features ssr
 	cargo test -p server
+	server/tests/with-postgres.sh cargo test -p server --tests
 
 e2e-test: chromium node-tools
 	end2end/run.sh
@@ -46,6 +48,10 @@ node-tools: end2end/node_modules/.installed
 end2end/node_modules/.installed: end2end/package-lock.json
 	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
+
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
 
 chromium:
 	@command -v chromium >/dev/null \

@@ -1,7 +1,7 @@
 //! The `tessera` command line: `serve` (the default), `migrate`, `user add`.
 
 use crate::bootstrap::ensure_admin;
-use crate::db::sqlite::{self, SqliteStore};
+use crate::db;
 use crate::{build_router, AppState};
 use app::clock::SystemClock;
 use app::rules::password::validate_password;
@@ -115,22 +115,17 @@ pub async fn run(cli: Cli) -> CliResult {
             email,
         }) => {
             let store = open_store(&cli.database_url).await?;
-            add_user(&store, username, admin, display_name, email).await
+            add_user(store.as_ref(), username, admin, display_name, email).await
         }
     }
 }
 
-async fn open_store(url: &str) -> Result<SqliteStore, Box<dyn Error>> {
-    if !url.starts_with("sqlite:") {
-        return Err(
-            format!("unsupported DATABASE_URL '{url}': Tessera speaks sqlite: URLs").into(),
-        );
-    }
-    Ok(SqliteStore::new(sqlite::connect(url).await?))
+async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    Ok(db::open(url).await?)
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
-    let store: Arc<dyn Store> = Arc::new(open_store(database_url).await?);
+    let store = open_store(database_url).await?;
     let public_url = args
         .public_url
         .unwrap_or_else(|| format!("http://{}", args.addr));

@@ -4,7 +4,7 @@ mod common;
 
 use app::store::Store;
 use app::users::Role;
-use common::TestApp;
+use common::{Backend, TestApp};
 use http::StatusCode;
 use tessera::bootstrap::ensure_admin;
 
@@ -68,4 +68,23 @@ async fn a_database_with_users_is_left_alone() {
         .await
         .unwrap()
         .is_none());
+}
+
+#[tokio::test]
+async fn runs_on_the_backend_the_environment_names() {
+    let app = TestApp::new().await;
+    let (expected, version_sql, prefix) = match std::env::var_os("TESSERA_TEST_POSTGRES_URL") {
+        Some(_) => (Backend::Postgres, "SELECT version()", "PostgreSQL"),
+        None => (
+            Backend::Sqlite,
+            "SELECT 'SQLite ' || sqlite_version()",
+            "SQLite",
+        ),
+    };
+    assert_eq!(app.backend, expected);
+    let version: String = sqlx::query_scalar(version_sql)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(version.starts_with(prefix), "{version}");
 }

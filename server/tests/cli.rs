@@ -82,8 +82,29 @@ fn user_add_refuses_a_short_password_and_a_bad_name() {
 }
 
 #[test]
-fn only_sqlite_urls_are_accepted() {
-    let output = tessera("postgres://localhost/tessera", &["migrate"], "");
+fn only_sqlite_and_postgres_urls_are_accepted() {
+    let output = tessera("mysql://localhost/tessera", &["migrate"], "");
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("unsupported DATABASE_URL"));
+}
+
+/// Runs when `with-postgres.sh` provides a server (as `make test` does).
+#[test]
+fn migrate_and_user_add_work_on_postgres() {
+    let Ok(url) = std::env::var("TESSERA_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "TESSERA_TEST_POSTGRES_URL is not set: PostgreSQL part runs under with-postgres.sh"
+        );
+        return;
+    };
+    let migrated = tessera(&url, &["migrate"], "");
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    let added = tessera(&url, &["user", "add", "pg-user"], "long enough pw\n");
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let again = tessera(&url, &["user", "add", "pg-user"], "long enough pw\n");
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
 }

@@ -75,12 +75,12 @@ async fn users_not_login_active_or_not_current_cannot_sign_in() {
     let app = TestApp::new().await;
     app.add_user("bob", Role::User).await;
     app.add_user("carol", Role::User).await;
-    sqlx::query("UPDATE users SET login_active = 0 WHERE username = 'bob'")
-        .execute(&app.pool)
+    sqlx::query("UPDATE users SET login_active = FALSE WHERE username = 'bob'")
+        .execute(&app.db)
         .await
         .unwrap();
-    sqlx::query("UPDATE users SET is_current = 0 WHERE username = 'carol'")
-        .execute(&app.pool)
+    sqlx::query("UPDATE users SET is_current = FALSE WHERE username = 'carol'")
+        .execute(&app.db)
         .await
         .unwrap();
 
@@ -101,8 +101,8 @@ async fn deactivating_a_user_ends_their_open_sessions() {
         StatusCode::OK
     );
 
-    sqlx::query("UPDATE users SET login_active = 0 WHERE username = 'bob'")
-        .execute(&app.pool)
+    sqlx::query("UPDATE users SET login_active = FALSE WHERE username = 'bob'")
+        .execute(&app.db)
         .await
         .unwrap();
     assert_eq!(
@@ -201,7 +201,7 @@ async fn only_the_session_hash_is_stored() {
 
     let (stored, ip): (Vec<u8>, Option<String>) =
         sqlx::query_as("SELECT secret_hash, ip FROM sessions")
-            .fetch_one(&app.pool)
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!(

@@ -7,7 +7,7 @@ use app::rules::expiry::TokenStatus;
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
 use chrono::{Duration, TimeZone, Utc};
-use common::TestApp;
+use common::{Backend, TestApp};
 use http::StatusCode;
 use serde_json::Value;
 
@@ -28,28 +28,33 @@ async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> Creat
     answer.json()
 }
 
-/// Every table with a cell whose text, or whose bytes read as text, contains `needle`.
+/// Every table with a cell whose text (or, for bytes, whose text or hex) contains `needle`.
 async fn tables_containing(app: &TestApp, needle: &str) -> Vec<String> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
-    assert!(tables.contains(&"access_tokens".to_owned()));
+    let (columns_sql, contains) = match app.backend {
+        Backend::Sqlite => (
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+            "instr",
+        ),
+        Backend::Postgres => (
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = 'public'",
+            "strpos",
+        ),
+    };
+    let columns: Vec<(String, String)> = sqlx::query_as(columns_sql)
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert!(columns.iter().any(|(table, _)| table == "access_tokens"));
     let mut found = Vec::new();
-    for table in tables {
-        let columns: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                .fetch_all(&app.pool)
-                .await
-                .unwrap();
-        for column in columns {
+    for (table, column) in columns {
+        for candidate in [needle.to_owned(), hex::encode(needle)] {
             let hits: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(CAST(\"{column}\" AS TEXT), ?1) > 0"
+                "SELECT COUNT(*) FROM \"{table}\" WHERE {contains}(CAST(\"{column}\" AS TEXT), $1) > 0"
             ))
-            .bind(needle)
-            .fetch_one(&app.pool)
+            .bind(candidate)
+            .fetch_one(&app.db)
             .await
             .unwrap();
             if hits > 0 && !found.contains(&table) {
@@ -131,7 +136,7 @@ async fn the_secret_is_never_stored_or_sent_again() {
     // Direct look at the token row too, column by column.
     let row: (Vec<u8>, String, String) =
         sqlx::query_as("SELECT secret_hash, hint, label FROM access_tokens")
-            .fetch_one(&app.pool)
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!(
@@ -286,7 +291,7 @@ async fn last_use_is_written_at_most_once_a_minute() {
         sqlx::query_as::<_, (Option<i64>, Option<String>)>(
             "SELECT last_used_at, last_used_ip FROM access_tokens",
         )
-        .fetch_one(&app.pool)
+        .fetch_one(&app.db)
         .await
         .unwrap()
     };
@@ -315,8 +320,8 @@ async fn tokens_of_deactivated_users_keep_working_until_expired() {
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
     let token = create(&app, &cookie, "still here", "30").await;
-    sqlx::query("UPDATE users SET login_active = 0, is_current = 0")
-        .execute(&app.pool)
+    sqlx::query("UPDATE users SET login_active = FALSE, is_current = FALSE")
+        .execute(&app.db)
         .await
         .unwrap();
     assert_eq!(

@@ -1,8 +1,38 @@
-//! Persistence: the sqlx implementations of `app::store::Store`.
+//! Persistence: the sqlx implementations of `app::store::Store`, one SQL text for all.
 
+pub mod postgres;
+pub(crate) mod rows;
+mod sql_store;
 pub mod sqlite;
 
+use app::store::Store;
 use chrono::{DateTime, Utc};
+use std::str::FromStr;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported DATABASE_URL '{0}': use a sqlite: or postgres: URL")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Opens the database `url` names (SQLite or PostgreSQL) and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::new(
+            sqlite::connect(url).await?,
+        )))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        Ok(Arc::new(postgres::PgStore::new(
+            postgres::connect(options).await?,
+        )))
+    } else {
+        Err(OpenError::UnsupportedUrl(url.to_owned()))
+    }
+}
 
 /// Times are stored as whole seconds since the epoch (see the migrations).
 pub(crate) fn to_db(at: DateTime<Utc>) -> i64 {

@@ -15,11 +15,10 @@ use http::{header, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use serde::de::DeserializeOwned;
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, Connection, Executor};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tessera::db::sqlite::{connect, SqliteStore};
 use tessera::{build_router, AppState};
 use tower::ServiceExt;
 
@@ -43,7 +42,7 @@ impl Clock for TestClock {
 
 /// Counts bearer lookups, so tests can prove a request never reached the database.
 pub struct CountingStore {
-    inner: SqliteStore,
+    inner: Arc<dyn Store>,
     pub bearer_lookups: AtomicUsize,
 }
 
@@ -97,9 +96,17 @@ impl Store for CountingStore {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub struct TestApp {
     pub router: Router,
-    pub pool: SqlitePool,
+    /// For assertions in SQL that runs unchanged on both backends (`$N` placeholders).
+    pub db: AnyPool,
+    pub backend: Backend,
     pub clock: Arc<TestClock>,
     pub store: Arc<CountingStore>,
     _dir: tempfile::TempDir,
@@ -128,12 +135,19 @@ impl TestApp {
 
     pub async fn with_options(secure_cookies: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
-        let pool = connect(&url).await.unwrap();
+        let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
+            Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
+            Err(_) => {
+                let path = dir.path().join("tessera.db");
+                (format!("sqlite://{}", path.display()), Backend::Sqlite)
+            }
+        };
         let store = Arc::new(CountingStore {
-            inner: SqliteStore::new(pool.clone()),
+            inner: tessera::db::open(&url).await.unwrap(),
             bearer_lookups: AtomicUsize::new(0),
         });
+        sqlx::any::install_default_drivers();
+        let db = AnyPool::connect(&url).await.unwrap();
         let clock = Arc::new(TestClock(Mutex::new(
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         )));
@@ -143,7 +157,8 @@ impl TestApp {
         let router = build_router(state).layer(Extension(ConnectInfo(SocketAddr::from(PEER))));
         Self {
             router,
-            pool,
+            db,
+            backend,
             clock,
             store,
             _dir: dir,
@@ -227,9 +242,29 @@ impl TestApp {
         self.send(request).await
     }
 
+    pub async fn exec(&self, statement: &str) {
+        sqlx::query(statement).execute(&self.db).await.unwrap();
+    }
+
     pub fn bearer_lookups(&self) -> usize {
         self.store.bearer_lookups.load(Ordering::SeqCst)
     }
+}
+
+/// A new, empty database on the PostgreSQL server `server_url` points at; its URL.
+async fn fresh_postgres_database(server_url: &str) -> String {
+    let name = format!(
+        "tessera_test_{}",
+        app::rules::secret::random_base62(&mut rand::rng(), 16).to_lowercase()
+    );
+    let mut admin = sqlx::PgConnection::connect(server_url).await.unwrap();
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let (base, query) = server_url.split_once('?').unwrap_or((server_url, ""));
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}?{query}")
 }
 
 fn capitalise(word: &str) -> String {

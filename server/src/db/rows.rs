@@ -1,0 +1,85 @@
+//! Row shapes shared by every backend, and their conversion to store records.
+
+use super::from_db;
+use app::store::{TokenRecord, UserSummary};
+use app::users::Role;
+use sqlx::FromRow;
+
+#[derive(FromRow)]
+pub(crate) struct UserRow {
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+}
+
+impl UserRow {
+    pub(crate) fn into_summary(self) -> UserSummary {
+        UserSummary {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            role: Role::parse(&self.role).unwrap_or(Role::User),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+    pub(crate) password_hash: String,
+    pub(crate) login_active: bool,
+    pub(crate) is_current: bool,
+}
+
+#[derive(FromRow)]
+pub(crate) struct SessionRow {
+    pub(crate) session_id: i64,
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+}
+
+#[derive(FromRow)]
+pub(crate) struct TokenRow {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) label: String,
+    pub(crate) hint: String,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) expired_at: Option<i64>,
+    pub(crate) expired_by: Option<String>,
+    pub(crate) last_used_at: Option<i64>,
+    pub(crate) last_used_ip: Option<String>,
+}
+
+impl From<TokenRow> for TokenRecord {
+    fn from(row: TokenRow) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            label: row.label,
+            hint: row.hint,
+            created_at: from_db(row.created_at),
+            expires_at: row.expires_at.map(from_db),
+            expired_at: row.expired_at.map(from_db),
+            expired_by: row.expired_by,
+            last_used_at: row.last_used_at.map(from_db),
+            last_used_ip: row.last_used_ip,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct BearerRow {
+    #[sqlx(flatten)]
+    pub(crate) token: TokenRow,
+    pub(crate) owner_username: String,
+    pub(crate) owner_display_name: String,
+    pub(crate) owner_role: String,
+}
+
+pub(crate) const TOKEN_COLUMNS: &str =
+    "t.id, t.user_id, t.label, t.hint, t.created_at, t.expires_at, \
+     t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip";

@@ -1,0 +1,236 @@
+//! The `Store` implementation, written once for every sqlx backend. The SQL is portable:
+//! `$N` placeholders (SQLite binds them by number too), `RETURNING`, integer times.
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        use $crate::db::rows::*;
+        use $crate::db::{backend, to_db};
+        use app::rules::secret::SecretHash;
+        use app::store::*;
+        use app::users::Role;
+        use chrono::{DateTime, Utc};
+
+        #[derive(Clone)]
+        pub struct $store {
+            pool: sqlx::Pool<$db>,
+        }
+
+        impl $store {
+            pub fn new(pool: sqlx::Pool<$db>) -> Self {
+                Self { pool }
+            }
+
+            pub fn pool(&self) -> &sqlx::Pool<$db> {
+                &self.pool
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            async fn count_users(&self) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(count as u64)
+            }
+
+            async fn insert_user(&self, user: NewUser) -> StoreResult<UserId> {
+                sqlx::query_scalar(
+                    "INSERT INTO users (username, display_name, email, password_hash, role, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.email)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(to_db(Utc::now()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => {
+                        StoreError::Duplicate("username")
+                    }
+                    other => backend(other),
+                })
+            }
+
+            async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>> {
+                let row: Option<CredentialsRow> = sqlx::query_as(
+                    "SELECT id, username, display_name, role, password_hash, login_active, is_current
+                     FROM users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(|row| UserCredentials {
+                    user: row.user.into_summary(),
+                    password_hash: row.password_hash,
+                    login_active: row.login_active,
+                    current: row.is_current,
+                }))
+            }
+
+            async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
+                sqlx::query_scalar(
+                    "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(session.user_id)
+                .bind(session.secret_hash.as_bytes().as_slice())
+                .bind(to_db(session.created_at))
+                .bind(to_db(session.expires_at))
+                .bind(session.ip)
+                .bind(session.user_agent)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)
+            }
+
+            async fn find_live_session(
+                &self,
+                secret_hash: &SecretHash,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<SessionUser>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT s.id AS session_id, u.id, u.username, u.display_name, u.role
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
+                       AND u.login_active AND u.is_current",
+                )
+                .bind(secret_hash.as_bytes().as_slice())
+                .bind(to_db(now))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(|row| SessionUser {
+                    session_id: row.session_id,
+                    user: row.user.into_summary(),
+                }))
+            }
+
+            async fn end_session(&self, session_id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
+                    .bind(to_db(at))
+                    .bind(session_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(())
+            }
+
+            async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(token.user_id)
+                .bind(&token.label)
+                .bind(token.secret_hash.as_bytes().as_slice())
+                .bind(&token.hint)
+                .bind(to_db(token.created_at))
+                .bind(token.expires_at.map(to_db))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("token"),
+                    other => backend(other),
+                })?;
+                self.find_token(id)
+                    .await?
+                    .ok_or_else(|| StoreError::Backend("token vanished right after it was inserted".into()))
+            }
+
+            async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>> {
+                let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+                    "SELECT {TOKEN_COLUMNS} FROM access_tokens t LEFT JOIN users eb ON eb.id = t.expired_by
+                     WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+                ))
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
+                let row: Option<TokenRow> = sqlx::query_as(&format!(
+                    "SELECT {TOKEN_COLUMNS} FROM access_tokens t LEFT JOIN users eb ON eb.id = t.expired_by
+                     WHERE t.id = $1"
+                ))
+                .bind(token_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn expire_token(
+                &self,
+                token_id: TokenId,
+                by: UserId,
+                at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE access_tokens SET expired_at = $1, expired_by = $2
+                     WHERE id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)",
+                )
+                .bind(to_db(at))
+                .bind(by)
+                .bind(token_id)
+                .bind(to_db(at))
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+                let row: Option<BearerRow> = sqlx::query_as(&format!(
+                    "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
+                            u.display_name AS owner_display_name, u.role AS owner_role
+                     FROM access_tokens t
+                     JOIN users u ON u.id = t.user_id
+                     LEFT JOIN users eb ON eb.id = t.expired_by
+                     WHERE t.secret_hash = $1"
+                ))
+                .bind(secret_hash.as_bytes().as_slice())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(|row| {
+                    let owner = UserSummary {
+                        id: row.token.user_id,
+                        username: row.owner_username,
+                        display_name: row.owner_display_name,
+                        role: Role::parse(&row.owner_role).unwrap_or(Role::User),
+                    };
+                    BearerToken {
+                        token: row.token.into(),
+                        owner,
+                    }
+                }))
+            }
+
+            async fn record_token_use(
+                &self,
+                token_id: TokenId,
+                at: DateTime<Utc>,
+                ip: Option<String>,
+            ) -> StoreResult<()> {
+                sqlx::query("UPDATE access_tokens SET last_used_at = $1, last_used_ip = $2 WHERE id = $3")
+                    .bind(to_db(at))
+                    .bind(ip)
+                    .bind(token_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;
