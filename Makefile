@@ -9,6 +9,11 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# A clean CI clone builds everything once; incremental caches would only fill the disk.
+ifdef CI
+export CARGO_INCREMENTAL := 0
+endif
+
 # The npm-installed wasm-opt (binaryen 132) must win over any older system one.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 

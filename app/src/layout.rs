@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::sessions::{whoami, CurrentUser, Logout};
 use crate::tokens::TokenBlock;
 use crate::ui::browser;
+use crate::users::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,6 +23,11 @@ pub fn SignedInLayout() -> impl IntoView {
             <A href="/profile" attr:class="brand">"Tessera"</A>
             <nav aria-label="Main">
                 <A href="/profile">"Profile"</A>
+                <Suspense>
+                    {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
+                        <A href="/admin/users">"System Users"</A>
+                    })}
+                </Suspense>
             </nav>
             <div class="who">
                 <Suspense>

@@ -2,6 +2,7 @@
 //! (`hydrate`). Each feature keeps its components and server functions side by side.
 
 pub mod error;
+pub mod report;
 pub mod rules;
 pub mod sessions;
 pub mod tokens;
@@ -21,7 +22,8 @@ use layout::{NotFound, ProfilePage, SignedInLayout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
+use report::SystemUsersPage;
 use sessions::LoginPage;
 
 /// The HTML document around the app, rendered on the server.
@@ -53,6 +55,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("/profile") view=ProfilePage/>
+                    // Async: the server waits for the report, so a 403 reaches the status line.
+                    <Route path=path!("/admin/users") view=SystemUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("") view=|| view! { <Redirect path="/profile"/> }/>
                 </ParentRoute>
             </Routes>

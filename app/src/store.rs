@@ -1,6 +1,7 @@
 //! What the server functions need from persistence. The `server` crate implements it (SQLite
 //! today); nothing in `app` knows which database is behind it.
 
+use crate::report::ReportQuery;
 use crate::rules::expiry::TokenStatus;
 use crate::rules::secret::SecretHash;
 use crate::users::Role;
@@ -101,6 +102,57 @@ pub struct BearerToken {
     pub owner: UserSummary,
 }
 
+/// A user row of the System Users report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub login_active: bool,
+    pub current: bool,
+    pub active_tokens: i64,
+}
+
+/// One line of the report's CSV: a user, and one of their tokens when they have any.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub user: ReportUser,
+    pub token: Option<TokenRecord>,
+}
+
+/// What an admin may change about a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Role,
+    pub login_active: bool,
+    pub current: bool,
+}
+
+/// A token for demo data: its hash and times, already decided.
+#[derive(Debug, Clone)]
+pub struct SeedToken {
+    pub label: String,
+    pub secret_hash: SecretHash,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeedUser {
+    pub user: NewUser,
+    pub login_active: bool,
+    pub current: bool,
+    pub tokens: Vec<SeedToken>,
+}
+
+pub type ExportStream<'a> = futures::stream::BoxStream<'a, StoreResult<ExportRow>>;
+
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn count_users(&self) -> StoreResult<u64>;
@@ -135,4 +187,30 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         ip: Option<String>,
     ) -> StoreResult<()>;
+
+    /// One page of the report's user rows, and how many rows the whole report has.
+    async fn report_users(
+        &self,
+        query: &ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Vec<ReportUser>, u64)>;
+    /// The Access Tokens subtables of `users` under the report's conditions.
+    async fn report_tokens(
+        &self,
+        users: &[UserId],
+        query: &ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<TokenRecord>>;
+    /// Every line of the report, streamed in report order.
+    fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_>;
+    async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool>;
+    /// Expires every token of the user that is active at `at`; how many.
+    async fn expire_active_tokens_of(
+        &self,
+        user_id: UserId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Inserts demo users and their tokens in one transaction.
+    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
 }

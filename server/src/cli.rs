@@ -50,6 +50,23 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Add realistic users and tokens (mixed statuses, expiries, last uses).
+    Seed {
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        #[arg(long, default_value_t = 1000)]
+        tokens: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +123,23 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Migrate => {
             open_store(&cli.database_url).await?;
             println!("Migrations applied to {}", cli.database_url);
+            Ok(())
+        }
+        Command::Demo(DemoCommand::Seed {
+            users,
+            tokens,
+            seed,
+        }) => {
+            let store = open_store(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            let seeded =
+                crate::demo::seed(store.as_ref(), users, tokens, seed, chrono::Utc::now()).await?;
+            println!(
+                "Added {} demo users with {} tokens in {:.1} s.",
+                seeded.users,
+                seeded.tokens,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::User(UserCommand::Add {

@@ -1,5 +1,6 @@
 use crate::bearer;
 use crate::headers::{same_origin_calls, security_headers};
+use crate::report_csv;
 use crate::session_layer::session_layer;
 use crate::state::AppState;
 use app::{shell, App};
@@ -15,6 +16,7 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/admin/users.csv", get(report_csv::export_csv))
         .nest("/api/v1", bearer::routes())
         .leptos_routes_with_context(
             &state,

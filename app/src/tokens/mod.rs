@@ -1,7 +1,7 @@
 //! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
 
 mod block;
-mod modals;
+pub(crate) mod modals;
 #[cfg(feature = "ssr")]
 mod server;
 

@@ -1,6 +1,7 @@
 //! Persistence: the sqlx implementations of `app::store::Store`, one SQL text for all.
 
 pub mod postgres;
+pub(crate) mod report_sql;
 pub(crate) mod rows;
 mod sql_store;
 pub mod sqlite;

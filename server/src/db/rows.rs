@@ -83,3 +83,69 @@ pub(crate) struct BearerRow {
 pub(crate) const TOKEN_COLUMNS: &str =
     "t.id, t.user_id, t.label, t.hint, t.created_at, t.expires_at, \
      t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip";
+
+#[derive(FromRow)]
+pub(crate) struct ReportUserRow {
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) email: String,
+    pub(crate) role: String,
+    pub(crate) login_active: bool,
+    pub(crate) is_current: bool,
+    pub(crate) active_tokens: i64,
+}
+
+impl From<ReportUserRow> for app::store::ReportUser {
+    fn from(row: ReportUserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            email: row.email,
+            role: Role::parse(&row.role).unwrap_or(Role::User),
+            login_active: row.login_active,
+            current: row.is_current,
+            active_tokens: row.active_tokens,
+        }
+    }
+}
+
+/// A user LEFT JOINed with one of their tokens: the token columns are all NULL when the
+/// user has no token in the report.
+#[derive(FromRow)]
+pub(crate) struct ExportDbRow {
+    #[sqlx(flatten)]
+    pub(crate) user: ReportUserRow,
+    pub(crate) token_id: Option<i64>,
+    pub(crate) label: Option<String>,
+    pub(crate) hint: Option<String>,
+    pub(crate) created_at: Option<i64>,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) expired_at: Option<i64>,
+    pub(crate) expired_by: Option<String>,
+    pub(crate) last_used_at: Option<i64>,
+    pub(crate) last_used_ip: Option<String>,
+}
+
+impl From<ExportDbRow> for app::store::ExportRow {
+    fn from(row: ExportDbRow) -> Self {
+        let user_id = row.user.id;
+        let token = row.token_id.map(|id| TokenRecord {
+            id,
+            user_id,
+            label: row.label.unwrap_or_default(),
+            hint: row.hint.unwrap_or_default(),
+            created_at: from_db(row.created_at.unwrap_or_default()),
+            expires_at: row.expires_at.map(from_db),
+            expired_at: row.expired_at.map(from_db),
+            expired_by: row.expired_by,
+            last_used_at: row.last_used_at.map(from_db),
+            last_used_ip: row.last_used_ip,
+        });
+        Self {
+            user: row.user.into(),
+            token,
+        }
+    }
+}

@@ -229,6 +229,155 @@ macro_rules! sql_store {
                     .map_err(backend)?;
                 Ok(())
             }
+
+            async fn report_users(
+                &self,
+                query: &app::report::ReportQuery,
+                now: DateTime<Utc>,
+            ) -> StoreResult<(Vec<ReportUser>, u64)> {
+                use $crate::db::report_sql::*;
+                let now = to_db(now);
+
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM users u");
+                push_user_selection(&mut count, query, now);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await.map_err(backend)?;
+
+                let mut page = sqlx::QueryBuilder::<$db>::new(format!("SELECT {USER_COLUMNS}, "));
+                push_active_count(&mut page, now);
+                page.push(" AS active_tokens FROM users u");
+                push_user_selection(&mut page, query, now);
+                push_user_order(&mut page, query, now);
+                page.push(" LIMIT ");
+                page.push_bind(i64::from(query.per_page));
+                page.push(" OFFSET ");
+                page.push_bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page));
+                let rows: Vec<ReportUserRow> =
+                    page.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+                Ok((rows.into_iter().map(Into::into).collect(), total as u64))
+            }
+
+            async fn report_tokens(
+                &self,
+                users: &[UserId],
+                query: &app::report::ReportQuery,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<TokenRecord>> {
+                use $crate::db::report_sql::*;
+                if users.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now = to_db(now);
+                let mut b = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {TOKEN_COLUMNS} FROM access_tokens t JOIN users u ON u.id = t.user_id
+                     LEFT JOIN users eb ON eb.id = t.expired_by WHERE t.user_id IN ("
+                ));
+                let mut ids = b.separated(", ");
+                for id in users {
+                    ids.push_bind(*id);
+                }
+                b.push(")");
+                push_subtable_conditions(&mut b, query, now);
+                b.push(" ORDER BY ");
+                push_token_order(&mut b, query, now);
+                let rows: Vec<TokenRow> = b.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            fn export_rows(&self, query: app::report::ReportQuery, now: DateTime<Utc>) -> ExportStream<'_> {
+                use $crate::db::report_sql::*;
+                use futures::TryStreamExt;
+                Box::pin(async_stream::try_stream! {
+                    let now = to_db(now);
+                    let mut b = sqlx::QueryBuilder::<$db>::new(format!("SELECT {USER_COLUMNS}, "));
+                    push_active_count(&mut b, now);
+                    b.push(
+                        " AS active_tokens, t.id AS token_id, t.label, t.hint, t.created_at, t.expires_at,
+                                t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip
+                         FROM users u LEFT JOIN access_tokens t ON t.user_id = u.id",
+                    );
+                    push_subtable_conditions(&mut b, &query, now);
+                    b.push(" LEFT JOIN users eb ON eb.id = t.expired_by");
+                    push_user_selection(&mut b, &query, now);
+                    push_user_order(&mut b, &query, now);
+                    b.push(", ");
+                    push_token_order(&mut b, &query, now);
+                    let mut rows = b.build_query_as::<ExportDbRow>().fetch(&self.pool);
+                    while let Some(row) = rows.try_next().await.map_err(backend)? {
+                        yield ExportRow::from(row);
+                    }
+                })
+            }
+
+            async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool> {
+                let done = sqlx::query("UPDATE users SET role = $1, login_active = $2, is_current = $3 WHERE id = $4")
+                    .bind(change.role.as_str())
+                    .bind(change.login_active)
+                    .bind(change.current)
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn expire_active_tokens_of(&self, user_id: UserId, by: UserId, at: DateTime<Utc>) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE access_tokens SET expired_at = $1, expired_by = $2
+                     WHERE user_id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)",
+                )
+                .bind(to_db(at))
+                .bind(by)
+                .bind(user_id)
+                .bind(to_db(at))
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                for seeded in users {
+                    let user_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO users (username, display_name, email, password_hash, role, login_active, is_current, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    )
+                    .bind(&seeded.user.username)
+                    .bind(&seeded.user.display_name)
+                    .bind(&seeded.user.email)
+                    .bind(&seeded.user.password_hash)
+                    .bind(seeded.user.role.as_str())
+                    .bind(seeded.login_active)
+                    .bind(seeded.current)
+                    .bind(to_db(Utc::now()))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    // Well under every backend's limit on bound parameters per statement.
+                    for chunk in seeded.tokens.chunks(500) {
+                        let mut b = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at, expired_at, expired_by, last_used_at, last_used_ip) ",
+                        );
+                        b.push_values(chunk, |mut row, token| {
+                            row.push_bind(user_id)
+                                .push_bind(token.label.clone())
+                                .push_bind(token.secret_hash.as_bytes().to_vec())
+                                .push_bind(token.hint.clone())
+                                .push_bind(to_db(token.created_at))
+                                .push_bind(token.expires_at.map(to_db))
+                                .push_bind(token.expired_at.map(to_db))
+                                .push_bind(token.expired_at.map(|_| user_id))
+                                .push_bind(token.last_used_at.map(to_db))
+                                .push_bind(token.last_used_ip.clone());
+                        });
+                        b.build().execute(&mut *tx).await.map_err(backend)?;
+                    }
+                }
+                tx.commit().await.map_err(backend)?;
+                // Fresh statistics, so the planner knows the tables just grew.
+                sqlx::query("ANALYZE").execute(&self.pool).await.map_err(backend)?;
+                Ok(())
+            }
         }
     };
 }

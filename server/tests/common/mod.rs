@@ -94,6 +94,38 @@ impl Store for CountingStore {
     ) -> StoreResult<()> {
         self.inner.record_token_use(id, at, ip).await
     }
+    async fn report_users(
+        &self,
+        q: &app::report::ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Vec<ReportUser>, u64)> {
+        self.inner.report_users(q, now).await
+    }
+    async fn report_tokens(
+        &self,
+        users: &[UserId],
+        q: &app::report::ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        self.inner.report_tokens(users, q, now).await
+    }
+    fn export_rows(&self, q: app::report::ReportQuery, now: DateTime<Utc>) -> ExportStream<'_> {
+        self.inner.export_rows(q, now)
+    }
+    async fn update_user(&self, id: UserId, change: UserChange) -> StoreResult<bool> {
+        self.inner.update_user(id, change).await
+    }
+    async fn expire_active_tokens_of(
+        &self,
+        id: UserId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        self.inner.expire_active_tokens_of(id, by, at).await
+    }
+    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
+        self.inner.seed(users).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +208,32 @@ impl TestApp {
             })
             .await
             .unwrap()
+    }
+
+    /// A token with chosen times, straight into the store.
+    pub async fn insert_token(
+        &self,
+        user_id: UserId,
+        label: &str,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> TokenRecord {
+        let plain = app::rules::token::PlainToken::generate(&mut rand::rng());
+        self.store
+            .insert_token(NewToken {
+                user_id,
+                label: label.into(),
+                secret_hash: plain.hash(),
+                hint: plain.hint(),
+                created_at,
+                expires_at,
+            })
+            .await
+            .unwrap()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {

@@ -1,0 +1,351 @@
+use super::query::PAGE_SIZES;
+use super::user_editor::EditUserModal;
+use super::{
+    system_users_report, Preset, ReportQuery, ReportUserView, ReportView, SortColumn, StatusFilter,
+    UpdateUser,
+};
+use crate::error::AppError;
+use crate::rules::expiry::TokenStatus;
+use crate::tokens::modals::ExpireTokenModal;
+use crate::tokens::{ExpireToken, TokenView};
+use crate::ui::{browser, format_optional, format_time};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+const PATH: &str = "/admin/users";
+
+fn report_href(query: &ReportQuery) -> String {
+    format!("{PATH}{}", query.to_query_string())
+}
+
+/// The System Users report. Its whole state is in the URL, so any view can be bookmarked.
+#[component]
+pub fn SystemUsersPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let params = params.get();
+        ReportQuery::from_params(params.latest_values().map(|(k, v)| (k.as_ref(), v)))
+    });
+    let expire = ServerAction::<ExpireToken>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let report = Resource::new(
+        move || (query.get(), expire.version().get(), update.version().get()),
+        |(query, _, _)| {
+            system_users_report(query.to_query_string().trim_start_matches('?').to_owned())
+        },
+    );
+    let expiring = RwSignal::new(None::<TokenView>);
+    let editing = RwSignal::new(None::<(ReportUserView, i64)>);
+
+    view! {
+        <Title text="System Users · Tessera"/>
+        <Suspense fallback=|| view! { <h1>"System Users"</h1><p class="muted">"Loading the report…"</p> }>
+            {move || report.get().map(|answer| match answer {
+                Ok(view) => view! { <Report view expiring editing/> }.into_any(),
+                Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
+                Err(error) => {
+                    if error == AppError::Unauthenticated {
+                        browser::go_to_login();
+                    }
+                    view! { <h1>"System Users"</h1><p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
+                }
+            })}
+        </Suspense>
+        {move || expiring.get().map(|token| view! {
+            <ExpireTokenModal token action=expire on_close=move || expiring.set(None)/>
+        })}
+        {move || editing.get().map(|(user, viewer_id)| view! {
+            <EditUserModal user viewer_id action=update on_close=move || editing.set(None)/>
+        })}
+    }
+}
+
+#[component]
+fn Forbidden() -> impl IntoView {
+    view! {
+        <Title text="Forbidden · Tessera"/>
+        <div class="card">
+            <h1>"403 — Forbidden"</h1>
+            <p>"The System Users report is for administrators. Ask one if you need access."</p>
+            <a href="/profile">"Back to your profile"</a>
+        </div>
+    }
+}
+
+#[component]
+fn Report(
+    view: ReportView,
+    expiring: RwSignal<Option<TokenView>>,
+    editing: RwSignal<Option<(ReportUserView, i64)>>,
+) -> impl IntoView {
+    let query = view.query.clone();
+    let presets = Preset::ALL
+        .into_iter()
+        .map(|preset| {
+            let current = preset == query.preset;
+            view! {
+                <A href=report_href(&ReportQuery::with_preset(preset)) attr:class=if current { "tab current" } else { "tab" }>
+                    {preset.words()}
+                </A>
+            }
+        })
+        .collect_view();
+    let csv_href = format!(
+        "{PATH}.csv{}",
+        ReportQuery {
+            page: 1,
+            ..query.clone()
+        }
+        .to_query_string()
+    );
+    let first = u64::from(query.page - 1) * u64::from(query.per_page) + 1;
+    let last = (first + view.users.len() as u64).saturating_sub(1);
+    let summary = if view.total == 0 {
+        "No users match this report.".to_owned()
+    } else {
+        format!("Users {first}–{last} of {}", view.total)
+    };
+    let expand_all = query.filters_tokens();
+    let viewer_id = view.viewer_id;
+    let header = |column: SortColumn, words: &'static str| {
+        let arrow = match (query.sort == column, query.descending) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        };
+        view! { <th scope="col"><A href=report_href(&query.sorted_by(column))>{words}{arrow}</A></th> }.into_any()
+    };
+    let user_headers = (
+        header(SortColumn::Username, "Username"),
+        header(SortColumn::DisplayName, "Display name"),
+        header(SortColumn::Email, "E-mail"),
+        header(SortColumn::Role, "Role"),
+        header(SortColumn::LoginActive, "Login Active"),
+        header(SortColumn::Current, "Current"),
+        header(SortColumn::ActiveTokens, "Active tokens"),
+    );
+    let token_query = StoredValue::new(query.clone());
+    let rows = view
+        .users
+        .into_iter()
+        .map(|user| view! { <UserGroup user expand=expand_all query=token_query viewer_id expiring editing/> })
+        .collect_view();
+
+    view! {
+        <div class="report-head">
+            <h1>"System Users"</h1>
+            <a class="button" href=csv_href rel="external" download="system-users.csv">"Export CSV"</a>
+        </div>
+        <nav class="tabs" aria-label="Example reports">{presets}</nav>
+        <Filters query=query.clone()/>
+        <p class="muted summary">{summary}</p>
+        <div class="table-wrap card flush">
+            <table class="report">
+                <thead><tr>{user_headers}<th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                {rows}
+            </table>
+        </div>
+        <Pagination query total_pages=view_pages(view.total, view_per(&token_query))/>
+    }
+    .into_any()
+}
+
+fn view_per(query: &StoredValue<ReportQuery>) -> u32 {
+    query.with_value(|q| q.per_page)
+}
+
+fn view_pages(total: u64, per: u32) -> u32 {
+    (total.div_ceil(u64::from(per.max(1)))).max(1) as u32
+}
+
+#[component]
+fn Filters(query: ReportQuery) -> impl IntoView {
+    let statuses = StatusFilter::ALL
+        .into_iter()
+        .map(|status| view! { <option value=status.slug() selected=query.status == Some(status)>{status.words()}</option> })
+        .collect_view();
+    let sizes = PAGE_SIZES
+        .into_iter()
+        .map(|size| view! { <option value=size.to_string() selected=query.per_page == size>{size}" per page"</option> })
+        .collect_view();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <Form method="GET" action=PATH attr:class="filters card" attr:aria-label="Filters">
+            <input type="hidden" name="preset" value=query.preset.slug()/>
+            <input type="hidden" name="sort" value=query.sort.slug()/>
+            <input type="hidden" name="dir" value=if query.descending { "desc" } else { "asc" }/>
+            <label class="field grow">
+                <span>"Search"</span>
+                <input type="search" name="q" value=query.search.clone() placeholder="Username, label or hint"/>
+            </label>
+            <label class="field">
+                <span>"Status"</span>
+                <select name="status"><option value="">"Any status"</option>{statuses}</select>
+            </label>
+            <label class="field">
+                <span>"Expires from"</span>
+                <input type="date" name="from" value=date(query.expires_from)/>
+            </label>
+            <label class="field">
+                <span>"Expires to"</span>
+                <input type="date" name="to" value=date(query.expires_to)/>
+            </label>
+            <label class="field">
+                <span>"Rows"</span>
+                <select name="per">{sizes}</select>
+            </label>
+            <div class="filter-actions">
+                <button type="submit" class="primary">"Apply"</button>
+                <A href=report_href(&ReportQuery::with_preset(query.preset))>"Reset"</A>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn UserGroup(
+    user: ReportUserView,
+    expand: bool,
+    query: StoredValue<ReportQuery>,
+    viewer_id: i64,
+    expiring: RwSignal<Option<TokenView>>,
+    editing: RwSignal<Option<(ReportUserView, i64)>>,
+) -> impl IntoView {
+    let open = RwSignal::new(expand);
+    let tokens = user.tokens.clone();
+    let edit_user = user.clone();
+    let yes_no = |value: bool| if value { "Yes" } else { "No" };
+    let toggle_words = format!("Access Tokens ({})", tokens.len());
+    view! {
+        <tbody class="user-group" data-username=user.username.clone()>
+            <tr class="user-row">
+                <td>
+                    <button
+                        class="link expander"
+                        aria-expanded=move || open.get().to_string()
+                        on:click=move |_| open.update(|o| *o = !*o)
+                        title=toggle_words
+                    >
+                        {move || if open.get() { "▾ " } else { "▸ " }}
+                        {user.username.clone()}
+                    </button>
+                </td>
+                <td>{user.display_name.clone()}</td>
+                <td>{user.email.clone()}</td>
+                <td>{user.role.words()}</td>
+                <td class=if user.login_active { "" } else { "flag-no" }>{yes_no(user.login_active)}</td>
+                <td class=if user.current { "" } else { "flag-no" }>{yes_no(user.current)}</td>
+                <td class="num">{user.active_tokens}</td>
+                <td class="actions">
+                    <button class="link" on:click=move |_| editing.set(Some((edit_user.clone(), viewer_id)))>"Edit"</button>
+                </td>
+            </tr>
+            <Show when=move || open.get()>
+                <tr class="subtable-row">
+                    <td colspan="8">
+                        <AccessTokens tokens=tokens.clone() query expiring/>
+                    </td>
+                </tr>
+            </Show>
+        </tbody>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccessTokens(
+    tokens: Vec<TokenView>,
+    query: StoredValue<ReportQuery>,
+    expiring: RwSignal<Option<TokenView>>,
+) -> impl IntoView {
+    if tokens.is_empty() {
+        return view! { <p class="muted subtable-empty">"No access tokens in this report."</p> }
+            .into_any();
+    }
+    let header = move |column: SortColumn, words: &'static str| {
+        let query = query.get_value();
+        let arrow = match (query.sort == column, query.descending) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        };
+        view! { <th scope="col"><A href=report_href(&query.sorted_by(column))>{words}{arrow}</A></th> }.into_any()
+    };
+    let rows = tokens
+        .into_iter()
+        .map(|token| {
+            let status = match token.status {
+                TokenStatus::Active => "badge active",
+                TokenStatus::Expired => "badge expired",
+                TokenStatus::ExpiredManually => "badge revoked",
+            };
+            let detail = token.expired_at.map(|at| {
+                let by = token.expired_by.clone().map(|name| format!(" by {name}")).unwrap_or_default();
+                format!("on {}{by}", format_time(at))
+            });
+            let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
+            view! {
+                <tr data-token-id=token.id>
+                    <td class="label">{token.label.clone()}</td>
+                    <td class="hint"><code>"…"{token.hint.clone()}</code></td>
+                    <td>{format_time(token.created_at)}</td>
+                    <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+                    <td>{format_optional(token.last_used_at, "Never")}</td>
+                    <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
+                    <td class="status">
+                        <span class=status>{token.status.words()}</span>
+                        {detail.map(|d| view! { <span class="status-detail">{d}</span> })}
+                    </td>
+                    <td class="actions">
+                        {expirable.map(|token| view! {
+                            <button class="link danger" on:click=move |_| expiring.set(Some(token.clone()))>"Expire Token"</button>
+                        })}
+                    </td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect_view();
+    view! {
+        <table class="subtable">
+            <caption>"Access Tokens"</caption>
+            <thead>
+                <tr>
+                    {header(SortColumn::Label, "Label")}
+                    {header(SortColumn::Hint, "Hint")}
+                    {header(SortColumn::Created, "Created")}
+                    {header(SortColumn::Expires, "Expires")}
+                    {header(SortColumn::LastUsed, "Last used")}
+                    <th scope="col">"Last used IP"</th>
+                    {header(SortColumn::Status, "Status")}
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn Pagination(query: ReportQuery, total_pages: u32) -> impl IntoView {
+    let page = query.page;
+    let previous = (page > 1).then(|| report_href(&query.on_page(page - 1)));
+    let next = (page < total_pages).then(|| report_href(&query.on_page(page + 1)));
+    view! {
+        <nav class="pagination" aria-label="Pages">
+            {match previous {
+                Some(href) => view! { <A href=href attr:rel="prev">"← Previous"</A> }.into_any(),
+                None => view! { <span class="disabled">"← Previous"</span> }.into_any(),
+            }}
+            <span>{format!("Page {page} of {total_pages}")}</span>
+            {match next {
+                Some(href) => view! { <A href=href attr:rel="next">"Next →"</A> }.into_any(),
+                None => view! { <span class="disabled">"Next →"</span> }.into_any(),
+            }}
+        </nav>
+    }
+    .into_any()
+}

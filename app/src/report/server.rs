@@ -1,0 +1,87 @@
+use super::{ReportQuery, ReportUserView, ReportView, UserUpdated};
+use crate::error::AppError;
+use crate::services::{services, signed_in};
+use crate::store::{SessionUser, UserChange};
+use crate::tokens::TokenView;
+use crate::users::Role;
+use std::collections::HashMap;
+
+/// The signed-in user, if they are an admin. Everything in this module starts here.
+pub fn require_admin() -> Result<SessionUser, AppError> {
+    let me = signed_in()?;
+    if me.user.role != Role::Admin {
+        tracing::warn!(user = %me.user.username, "non-admin refused an admin function");
+        return Err(AppError::Forbidden);
+    }
+    Ok(me)
+}
+
+pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let now = services.clock.now();
+    let (users, total) = services.store.report_users(&query, now).await?;
+    let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
+    let mut tokens: HashMap<i64, Vec<TokenView>> = HashMap::new();
+    for record in services.store.report_tokens(&ids, &query, now).await? {
+        tokens
+            .entry(record.user_id)
+            .or_default()
+            .push(TokenView::from_record(&record, now));
+    }
+    let users = users
+        .into_iter()
+        .map(|user| ReportUserView {
+            tokens: tokens.remove(&user.id).unwrap_or_default(),
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            role: user.role,
+            login_active: user.login_active,
+            current: user.current,
+            active_tokens: user.active_tokens,
+        })
+        .collect();
+    Ok(ReportView {
+        query,
+        users,
+        total,
+        viewer_id: me.user.id,
+    })
+}
+
+pub async fn update_user(
+    user_id: i64,
+    role: Role,
+    login_active: bool,
+    current: bool,
+    expire_active_tokens: bool,
+) -> Result<UserUpdated, AppError> {
+    let me = require_admin()?;
+    if user_id == me.user.id && (role != Role::Admin || !login_active || !current) {
+        return Err(AppError::Conflict(
+            "You cannot remove your own admin role or deactivate yourself.".into(),
+        ));
+    }
+    let services = services()?;
+    let now = services.clock.now();
+    let change = UserChange {
+        role,
+        login_active,
+        current,
+    };
+    if !services.store.update_user(user_id, change).await? {
+        return Err(AppError::NotFound);
+    }
+    let expired_tokens = if expire_active_tokens {
+        services
+            .store
+            .expire_active_tokens_of(user_id, me.user.id, now)
+            .await?
+    } else {
+        0
+    };
+    tracing::info!(admin = %me.user.username, user_id, ?change, expired_tokens, "user changed");
+    Ok(UserUpdated { expired_tokens })
+}

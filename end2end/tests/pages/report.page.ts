@@ -1,0 +1,37 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+import { waitForHydration } from "./login.page";
+
+export class ReportPage {
+  readonly heading: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole("heading", { name: "System Users", level: 1 });
+  }
+
+  async openFromNavigation() {
+    await this.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System Users" }).click();
+    await expect(this.heading).toBeVisible();
+    await waitForHydration(this.page);
+  }
+
+  async pickExample(name: string) {
+    await this.page.getByRole("navigation", { name: "Example reports" }).getByRole("link", { name, exact: true }).click();
+  }
+
+  async search(text: string) {
+    await this.page.getByLabel("Search").fill(text);
+    await this.page.getByRole("button", { name: "Apply" }).click();
+  }
+
+  userGroup(username: string) {
+    return this.page.locator(`tbody.user-group[data-username="${username}"]`);
+  }
+
+  tokenRow(hint: string) {
+    return this.page.locator("table.subtable tbody tr", { has: this.page.locator("td.hint", { hasText: `…${hint}` }) });
+  }
+
+  dialog(name: string | RegExp) {
+    return this.page.getByRole("dialog", { name });
+  }
+}

@@ -1,0 +1,136 @@
+//! `tessera demo seed`: realistic users and tokens for demos and measurement.
+
+use app::rules::expiry::ExpirationLength;
+use app::rules::secret::random_base62;
+use app::rules::token::PlainToken;
+use app::store::{NewUser, SeedToken, SeedUser, Store, StoreError};
+use app::users::password::hash_password;
+use app::users::Role;
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const FIRST: [&str; 16] = [
+    "Ada", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
+    "Luca", "Maya", "Noor", "Oskar", "Priya",
+];
+const LAST: [&str; 12] = [
+    "Andersen", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hughes", "Ivanova",
+    "Jensen", "Kowalski", "Lind",
+];
+const LABELS: [&str; 12] = [
+    "CI deploy",
+    "Grafana",
+    "backup script",
+    "InCert sync",
+    "laptop CLI",
+    "Terraform",
+    "data export",
+    "monitoring",
+    "release bot",
+    "PowerBoard",
+    "Zapier",
+    "load test",
+];
+const USERS_PER_BATCH: usize = 500;
+
+pub struct Seeded {
+    pub users: usize,
+    pub tokens: usize,
+}
+
+/// Adds `users` users holding `tokens` tokens between them, with mixed roles, activity,
+/// statuses, expiry dates and last-used times. The same `seed` gives the same data.
+pub async fn seed(
+    store: &dyn Store,
+    users: usize,
+    tokens: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<Seeded, StoreError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    // Demo users share one password hash: hashing 10,000 passwords would take minutes.
+    let password_hash = hash_password(&random_base62(&mut rng, 24))
+        .map_err(|e| StoreError::Backend(e.to_string().into()))?;
+    let prefix = format!("demo{}", random_base62(&mut rng, 4).to_lowercase());
+
+    // Every user gets tokens / users, and the remainder goes to the first ones.
+    let per_user =
+        |index: usize| tokens / users.max(1) + usize::from(index < tokens % users.max(1));
+    let mut batch = Vec::with_capacity(USERS_PER_BATCH);
+    for index in 0..users {
+        let first = FIRST[rng.random_range(0..FIRST.len())];
+        let last = LAST[rng.random_range(0..LAST.len())];
+        let username = format!(
+            "{prefix}-{}.{}{index}",
+            first.to_lowercase(),
+            last.to_lowercase().replace('í', "i")
+        );
+        let user_tokens = (0..per_user(index))
+            .map(|_| demo_token(&mut rng, now))
+            .collect();
+        batch.push(SeedUser {
+            user: NewUser {
+                email: format!("{username}@example.com"),
+                display_name: format!("{first} {last}"),
+                username,
+                role: if rng.random_bool(0.03) {
+                    Role::Admin
+                } else {
+                    Role::User
+                },
+                password_hash: password_hash.clone(),
+            },
+            login_active: rng.random_bool(0.93),
+            current: rng.random_bool(0.96),
+            tokens: user_tokens,
+        });
+        if batch.len() == USERS_PER_BATCH {
+            store.seed(std::mem::take(&mut batch)).await?;
+        }
+    }
+    store.seed(batch).await?;
+    Ok(Seeded {
+        users,
+        tokens: (0..users).map(per_user).sum(),
+    })
+}
+
+fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> SeedToken {
+    let plain = PlainToken::generate(rng);
+    let created_at = now - Duration::seconds(rng.random_range(0..500 * 86_400));
+    let length = match rng.random_range(0..10) {
+        0 => ExpirationLength::Days7,
+        1..=4 => ExpirationLength::Days30,
+        5 => ExpirationLength::Days60,
+        6 => ExpirationLength::Days90,
+        7 | 8 => ExpirationLength::OneYear,
+        _ => ExpirationLength::Never,
+    };
+    let expires_at = length.expires_at(created_at);
+    let lifetime_end = expires_at.map_or(now, |at| at.min(now));
+    let span = (lifetime_end - created_at).num_seconds().max(1);
+    let expired_at = rng
+        .random_bool(0.12)
+        .then(|| created_at + Duration::seconds(rng.random_range(0..span)));
+    let last_used_at = rng
+        .random_bool(0.7)
+        .then(|| created_at + Duration::seconds(rng.random_range(0..span)));
+    SeedToken {
+        label: LABELS[rng.random_range(0..LABELS.len())].to_owned(),
+        hint: plain.hint(),
+        secret_hash: plain.hash(),
+        created_at,
+        expires_at,
+        expired_at,
+        last_used_ip: last_used_at.map(|_| {
+            format!(
+                "10.{}.{}.{}",
+                rng.random_range(0..255),
+                rng.random_range(0..255),
+                rng.random_range(1..255)
+            )
+        }),
+        last_used_at,
+    }
+}
