@@ -13,7 +13,7 @@ use http::{header, StatusCode};
 
 /// Five people and thirty fillers:
 /// - alice (user): a-expired, a-expiring (7 days), a-revoked (expired by hand), a-active (60 days)
-/// - bob (Login Active = No): b-active (90 days), b-never (same second, so listed first)
+/// - bob (Login Active = No): b-active (90 days, used), b-never (same second, so listed first)
 /// - carol (Current = No): c-active (created 3 days ago for 7 days)
 /// - dave (admin) and root (the admin looking): no tokens
 /// - user01 … user30: no tokens
@@ -58,8 +58,13 @@ async fn fixture() -> Fixture {
         Some(now + day * 60),
     )
     .await;
-    app.insert_token(bob, "b-active", now, Some(now + day * 90))
+    let b_active = app
+        .insert_token(bob, "b-active", now, Some(now + day * 90))
         .await;
+    app.store
+        .record_token_use(b_active.id, now, Some("203.0.113.7".into()))
+        .await
+        .unwrap();
     app.insert_token(bob, "b-never", now, None).await;
     app.insert_token(carol, "c-active", now - day * 3, Some(now + day * 4))
         .await;

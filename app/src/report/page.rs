@@ -318,7 +318,7 @@ fn AccessTokens(
                     {header(SortColumn::Created, "Created")}
                     {header(SortColumn::Expires, "Expires")}
                     {header(SortColumn::LastUsed, "Last used")}
-                    <th scope="col">"Last used IP"</th>
+                    {header(SortColumn::LastUsedIp, "Last used IP")}
                     {header(SortColumn::Status, "Status")}
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>

@@ -97,11 +97,12 @@ pub enum SortColumn {
     Created,
     Expires,
     LastUsed,
+    LastUsedIp,
     Status,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 13] = [
+    pub const ALL: [SortColumn; 14] = [
         Self::Username,
         Self::DisplayName,
         Self::Email,
@@ -114,6 +115,7 @@ impl SortColumn {
         Self::Created,
         Self::Expires,
         Self::LastUsed,
+        Self::LastUsedIp,
         Self::Status,
     ];
 
@@ -131,6 +133,7 @@ impl SortColumn {
             Self::Created => "created",
             Self::Expires => "expires",
             Self::LastUsed => "last-used",
+            Self::LastUsedIp => "last-used-ip",
             Self::Status => "status",
         }
     }

@@ -214,6 +214,9 @@ fn push_token_sort_value<'a, DB: Database>(
         SortColumn::LastUsed => {
             b.push("t.last_used_at");
         }
+        SortColumn::LastUsedIp => {
+            b.push("t.last_used_ip");
+        }
         // Active, then expired, then expired manually.
         _ => {
             b.push("CASE WHEN t.expired_at IS NOT NULL THEN 2 WHEN t.expires_at <= ");
