@@ -7,7 +7,7 @@ use super::{
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::ExpireTokenModal;
-use crate::tokens::{ExpireToken, TokenView};
+use crate::tokens::{ExpireToken, TokenStatusCell, TokenView};
 use crate::ui::{browser, format_optional, format_time};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -276,15 +276,6 @@ fn AccessTokens(
     let rows = tokens
         .into_iter()
         .map(|token| {
-            let status = match token.status {
-                TokenStatus::Active => "badge active",
-                TokenStatus::Expired => "badge expired",
-                TokenStatus::ExpiredManually => "badge revoked",
-            };
-            let detail = token.expired_at.map(|at| {
-                let by = token.expired_by.clone().map(|name| format!(" by {name}")).unwrap_or_default();
-                format!("on {}{by}", format_time(at))
-            });
             let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
             view! {
                 <tr data-token-id=token.id>
@@ -294,10 +285,7 @@ fn AccessTokens(
                     <td class="expires">{format_optional(token.expires_at, "Never")}</td>
                     <td>{format_optional(token.last_used_at, "Never")}</td>
                     <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
-                    <td class="status">
-                        <span class=status>{token.status.words()}</span>
-                        {detail.map(|d| view! { <span class="status-detail">{d}</span> })}
-                    </td>
+                    <TokenStatusCell token=token.clone()/>
                     <td class="actions">
                         {expirable.map(|token| view! {
                             <button class="link danger" on:click=move |_| expiring.set(Some(token.clone()))>"Expire Token"</button>

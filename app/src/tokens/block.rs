@@ -97,19 +97,6 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
 
 #[component]
 fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
-    let status_class = match token.status {
-        TokenStatus::Active => "badge active",
-        TokenStatus::Expired => "badge expired",
-        TokenStatus::ExpiredManually => "badge revoked",
-    };
-    let status_detail = token.expired_at.map(|at| {
-        let by = token
-            .expired_by
-            .clone()
-            .map(|name| format!(" by {name}"))
-            .unwrap_or_default();
-        format!("on {}{by}", format_time(at))
-    });
     let last_used = match (&token.last_used_at, &token.last_used_ip) {
         (Some(at), Some(ip)) => format!("{} from {ip}", format_time(*at)),
         (Some(at), None) => format_time(*at),
@@ -123,10 +110,7 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
             <td>{format_time(token.created_at)}</td>
             <td class="expires">{format_optional(token.expires_at, "Never")}</td>
             <td>{last_used}</td>
-            <td class="status">
-                <span class=status_class>{token.status.words()}</span>
-                {status_detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
-            </td>
+            <TokenStatusCell token=token.clone()/>
             <td class="actions">
                 {expirable.map(|token| view! {
                     <button class="link danger" on:click=move |_| on_expire.run(token.clone())>
@@ -135,6 +119,29 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
                 })}
             </td>
         </tr>
+    }
+}
+
+/// The Status cell of a token row: its state, and when and by whom it was expired by hand.
+#[component]
+pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
+    let badge = match token.status {
+        TokenStatus::Active => "badge active",
+        TokenStatus::Expired => "badge expired",
+        TokenStatus::ExpiredManually => "badge revoked",
+    };
+    let detail = token.expired_at.map(|at| {
+        let by = token
+            .expired_by
+            .map(|name| format!(" by {name}"))
+            .unwrap_or_default();
+        format!("on {}{by}", format_time(at))
+    });
+    view! {
+        <td class="status">
+            <span class=badge>{token.status.words()}</span>
+            {detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
+        </td>
     }
 }
 

@@ -5,7 +5,7 @@ pub(crate) mod modals;
 #[cfg(feature = "ssr")]
 mod server;
 
-pub use block::TokenBlock;
+pub use block::{TokenBlock, TokenStatusCell};
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;

@@ -63,6 +63,21 @@ where
     b.push(" ESCAPE '\\'");
 }
 
+/// ` AND (` any of `columns` contains the pattern `)`.
+fn push_any_like<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, columns: &[&str], pattern: &str)
+where
+    String: Encode<'a, DB> + Type<DB>,
+{
+    b.push(" AND (");
+    for (index, column) in columns.iter().enumerate() {
+        if index > 0 {
+            b.push(" OR ");
+        }
+        push_like(b, column, pattern);
+    }
+    b.push(")");
+}
+
 /// The preset's and the filters' conditions on token `t` (of user `u`), not the search.
 fn push_token_conditions<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, q: &ReportQuery, now: i64)
 where
@@ -120,13 +135,7 @@ pub(crate) fn push_subtable_conditions<'a, DB: Database>(
 {
     push_token_conditions(b, q, now);
     if let Some(pattern) = search_pattern(q) {
-        b.push(" AND (");
-        push_like(b, "u.username", &pattern);
-        b.push(" OR ");
-        push_like(b, "t.label", &pattern);
-        b.push(" OR ");
-        push_like(b, "t.hint", &pattern);
-        b.push(")");
+        push_any_like(b, &["u.username", "t.label", "t.hint"], &pattern);
     }
 }
 
@@ -142,11 +151,7 @@ fn push_token_exists<'a, DB: Database>(
     b.push("EXISTS (SELECT 1 FROM access_tokens t WHERE t.user_id = u.id");
     push_token_conditions(b, q, now);
     if let Some(pattern) = search {
-        b.push(" AND (");
-        push_like(b, "t.label", pattern);
-        b.push(" OR ");
-        push_like(b, "t.hint", pattern);
-        b.push(")");
+        push_any_like(b, &["t.label", "t.hint"], pattern);
     }
     b.push(")");
 }
