@@ -108,6 +108,7 @@ fn Report(
         format!("Users {first}–{last} of {}", view.total)
     };
     let expand_all = query.filters_tokens();
+    let total_pages = view.pages();
     let viewer_id = view.viewer_id;
     let header = |column: SortColumn, words: &'static str| {
         let arrow = match (query.sort == column, query.descending) {
@@ -147,17 +148,9 @@ fn Report(
                 {rows}
             </table>
         </div>
-        <Pagination query total_pages=view_pages(view.total, view_per(&token_query))/>
+        <Pagination query total_pages/>
     }
     .into_any()
-}
-
-fn view_per(query: &StoredValue<ReportQuery>) -> u32 {
-    query.with_value(|q| q.per_page)
-}
-
-fn view_pages(total: u64, per: u32) -> u32 {
-    (total.div_ceil(u64::from(per.max(1)))).max(1) as u32
 }
 
 #[component]
