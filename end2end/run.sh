@@ -20,6 +20,8 @@ export DATABASE_URL="sqlite://$work/tessera.db"
 export TESSERA_ADDR="127.0.0.1:$port"
 export TESSERA_SITE_ROOT="$root/target/site"
 export BASE_URL="http://127.0.0.1:$port"
+# Playwright speaks for other networks with X-Forwarded-For, as a gateway on this host would.
+export TESSERA_TRUSTED_PROXIES="127.0.0.1,::1"
 export E2E_ADMIN_PASSWORD="admin-$RANDOM-$RANDOM-pw"
 export E2E_USER_PASSWORD="alice-$RANDOM-$RANDOM-pw"
 

@@ -14,6 +14,13 @@ pub enum Field {
     Label,
     Expiration,
     CustomExpiry,
+    Permissions,
+    IpWhitelist,
+    DomainWhitelist,
+    MaxLifetime,
+    Allowlist,
+    PermissionName,
+    PermissionDescription,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -26,6 +33,11 @@ pub enum AppError {
     AccountDisabled,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    #[error("Sign-in is not allowed from your network.")]
+    NetworkNotAllowed,
+    /// Saving would lock the admin out; the form asks them to confirm and sends it again.
+    #[error("The allowlist does not include your current address {0}. You will not be able to sign in from it again.")]
+    LockoutRisk(String),
     #[error("That was not found.")]
     NotFound,
     #[error("{0}")]
@@ -58,9 +70,9 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::AccountDisabled | Self::Forbidden => 403,
+            Self::AccountDisabled | Self::Forbidden | Self::NetworkNotAllowed => 403,
             Self::NotFound => 404,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::LockoutRisk(_) => 409,
             Self::Invalid { .. } => 422,
             Self::Internal => 500,
             Self::Unreachable => 502,

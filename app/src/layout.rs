@@ -26,6 +26,8 @@ pub fn SignedInLayout() -> impl IntoView {
                 <Suspense>
                     {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
                         <A href="/admin/users">"System Users"</A>
+                        <A href="/admin/permissions">"Permissions"</A>
+                        <A href="/admin/security">"Security"</A>
                     })}
                 </Suspense>
             </nav>

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod report;
 pub mod rules;
+pub mod security;
 pub mod sessions;
 pub mod tokens;
 pub mod ui;
@@ -24,6 +25,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use report::SystemUsersPage;
+use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
 
 /// The HTML document around the app, rendered on the server.
@@ -34,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // No icon file to fetch: browsers otherwise ask for /favicon.ico on every page.
+                <link rel="icon" href="data:,"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -57,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=ProfilePage/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view=SystemUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/permissions") view=PermissionsPage ssr=SsrMode::Async/>
                     <Route path=path!("") view=|| view! { <Redirect path="/profile"/> }/>
                 </ParentRoute>
             </Routes>

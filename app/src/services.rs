@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::security::PolicyCache;
 use crate::store::{SessionUser, Store};
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure`: true when Tessera is served over https.
     pub secure_cookies: bool,
+    pub policy: Arc<PolicyCache>,
 }
 
 pub fn services() -> Result<Services, AppError> {
@@ -34,6 +36,16 @@ pub fn signed_in() -> Result<SessionUser, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The signed-in user, if they are an admin. Every admin function starts here.
+pub fn require_admin() -> Result<SessionUser, AppError> {
+    let me = signed_in()?;
+    if me.user.role != crate::users::Role::Admin {
+        tracing::warn!(user = %me.user.username, "non-admin refused an admin function");
+        return Err(AppError::Forbidden);
+    }
+    Ok(me)
+}
+
 /// Every server function ends here: errors carry their HTTP status to the response.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
@@ -46,12 +58,15 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// The request's peer address, when the server was started with connection info.
-pub fn client_ip() -> Option<String> {
-    use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string())
-    })
+/// The address a request comes from, worked out once by the server (behind trusted
+/// proxies, from `X-Forwarded-For`) and put in the request's extensions. `None` when it
+/// cannot be known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+/// The client address of the request being served.
+pub fn client_ip() -> Option<std::net::IpAddr> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
+        .and_then(|ClientIp(ip)| ip)
 }

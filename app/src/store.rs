@@ -2,7 +2,9 @@
 //! today); nothing in `app` knows which database is behind it.
 
 use crate::report::ReportQuery;
-use crate::rules::expiry::TokenStatus;
+use crate::rules::expiry::{LifetimePolicy, TokenStatus};
+use crate::rules::network::AllowlistEntry;
+use crate::rules::permission::Permission;
 use crate::rules::secret::SecretHash;
 use crate::users::Role;
 use chrono::{DateTime, Utc};
@@ -73,6 +75,16 @@ pub struct NewToken {
     pub hint: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub restrictions: TokenRestrictions,
+}
+
+/// What a token may do, and from where. Whitelist entries are kept as written (already
+/// validated); an empty whitelist allows everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenRestrictions {
+    pub permissions: Vec<String>,
+    pub ip_whitelist: Vec<String>,
+    pub domain_whitelist: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +99,7 @@ pub struct TokenRecord {
     pub expired_by: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
+    pub restrictions: TokenRestrictions,
 }
 
 impl TokenRecord {
@@ -141,6 +154,7 @@ pub struct SeedToken {
     pub expired_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
+    pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +163,13 @@ pub struct SeedUser {
     pub login_active: bool,
     pub current: bool,
     pub tokens: Vec<SeedToken>,
+}
+
+/// The company's security settings, as admins last saved them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecuritySettings {
+    pub lifetime: LifetimePolicy,
+    pub allowlist: Vec<AllowlistEntry>,
 }
 
 pub type ExportStream<'a> = futures::stream::BoxStream<'a, StoreResult<ExportRow>>;
@@ -211,6 +232,22 @@ pub trait Store: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// The permission catalogue: Tessera's own first, then by name.
+    async fn permissions(&self) -> StoreResult<Vec<Permission>>;
+    async fn insert_permission(&self, permission: Permission) -> StoreResult<()>;
+    /// Removes a permission admins added; false if there is no such removable permission.
+    async fn delete_permission(&self, name: &str) -> StoreResult<bool>;
+    /// How many tokens active at `now` hold the permission.
+    async fn count_active_tokens_with(
+        &self,
+        permission: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    async fn security_settings(&self) -> StoreResult<SecuritySettings>;
+    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()>;
+    /// Replaces the whole allowlist, in the order given.
+    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
+
     /// Inserts demo users and their tokens in one transaction.
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
 }

@@ -12,7 +12,7 @@ async function tokenOf(browser: Browser, user: typeof users.alice, label: string
   const context = await browser.newContext();
   const page = await context.newPage();
   const profile = await ProfilePage.signedInAs(page, user);
-  const { secret, secretDialog } = await profile.createToken(label);
+  const { secret, secretDialog } = await profile.createToken({ label });
   await secretDialog.getByRole("button", { name: "Done" }).click();
   return { context, page, profile, hint: secret.slice(-4) };
 }

@@ -105,6 +105,15 @@ pub struct ServeArgs {
     /// The address people use to reach Tessera; https makes cookies Secure.
     #[arg(long, env = "TESSERA_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Reverse proxies in front of Tessera whose X-Forwarded-For is believed: addresses or
+    /// CIDR ranges, separated by commas. Leave empty when clients connect directly.
+    #[arg(
+        long,
+        env = "TESSERA_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
     #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
     pub admin_username: Option<String>,
     #[arg(
@@ -159,6 +168,8 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
+    let trusted_proxies = app::rules::network::parse_ip_list(&args.trusted_proxies)
+        .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?;
     let store = open_store(database_url).await?;
     let public_url = args
         .public_url
@@ -184,7 +195,8 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         .env(Env::PROD)
         .build();
     let secure_cookies = public_url.starts_with("https://");
-    let state = AppState::new(store, Arc::new(SystemClock), options, secure_cookies);
+    let state = AppState::new(store, Arc::new(SystemClock), options, secure_cookies)
+        .with_trusted_proxies(trusted_proxies);
     let router = build_router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;

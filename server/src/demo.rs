@@ -132,5 +132,17 @@ fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> SeedToken {
             )
         }),
         last_used_at,
+        permissions: DEMO_PERMISSIONS[rng.random_range(0..DEMO_PERMISSIONS.len())]
+            .iter()
+            .map(|name| name.to_string())
+            .collect(),
     }
 }
+
+/// Sets of Tessera's own permissions that ordinary users hold, as people tend to pick them.
+const DEMO_PERMISSIONS: [&[&str]; 4] = [
+    &["profile:read"],
+    &["profile:read", "tokens:read"],
+    &["tokens:read", "tokens:write"],
+    &["profile:read", "tokens:read", "tokens:write"],
+];

@@ -3,6 +3,7 @@
 pub mod bearer;
 pub mod bootstrap;
 pub mod cli;
+pub mod client_ip;
 pub mod db;
 pub mod demo;
 pub mod headers;

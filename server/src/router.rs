@@ -1,4 +1,5 @@
 use crate::bearer;
+use crate::client_ip::client_ip_layer;
 use crate::headers::{same_origin_calls, security_headers};
 use crate::report_csv;
 use crate::session_layer::session_layer;
@@ -26,6 +27,10 @@ pub fn build_router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_ip_layer,
+        ))
         .layer(middleware::from_fn(same_origin_calls))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)

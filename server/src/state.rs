@@ -1,5 +1,6 @@
 use crate::bearer::usage::UsageRecorder;
 use app::clock::Clock;
+use app::security::PolicyCache;
 use app::services::Services;
 use app::store::Store;
 use axum::extract::FromRef;
@@ -12,6 +13,8 @@ pub struct AppState {
     pub services: Services,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
+    /// Peers whose `X-Forwarded-For` is believed (`TESSERA_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
@@ -27,9 +30,16 @@ impl AppState {
                 store,
                 clock,
                 secure_cookies,
+                policy: Arc::new(PolicyCache::default()),
             },
             leptos_options,
             usage,
+            trusted_proxies: Arc::new(Vec::new()),
         }
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }

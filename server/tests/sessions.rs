@@ -245,6 +245,7 @@ async fn nothing_personal_may_be_cached_or_framed() {
                 ("length", "30"),
                 ("custom_expiry", ""),
                 ("utc_offset_minutes", "0"),
+                ("permissions", "profile:read tokens:read"),
             ],
             Some(&cookie),
         )

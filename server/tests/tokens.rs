@@ -20,6 +20,7 @@ async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> Creat
                 ("length", length),
                 ("custom_expiry", ""),
                 ("utc_offset_minutes", "0"),
+                ("permissions", "profile:read tokens:read"),
             ],
             Some(cookie),
         )
@@ -222,6 +223,7 @@ async fn invalid_input_is_refused_and_nothing_is_created() {
                     ("length", length),
                     ("custom_expiry", custom),
                     ("utc_offset_minutes", "0"),
+                    ("permissions", "profile:read tokens:read"),
                 ],
                 Some(&cookie),
             )
@@ -250,6 +252,7 @@ async fn custom_expiry_is_honoured_in_the_browsers_time_zone() {
                 ("length", "custom"),
                 ("custom_expiry", "2027-01-05T09:00"),
                 ("utc_offset_minutes", "60"),
+                ("permissions", "profile:read tokens:read"),
             ],
             Some(&cookie),
         )

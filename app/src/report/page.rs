@@ -7,8 +7,8 @@ use super::{
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::ExpireTokenModal;
-use crate::tokens::{ExpireToken, TokenStatusCell, TokenView};
-use crate::ui::{browser, format_optional, format_time};
+use crate::tokens::{ExpireToken, TokenPermissionsCell, TokenStatusCell, TokenView};
+use crate::ui::{browser, format_optional, format_time, Forbidden};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -44,7 +44,7 @@ pub fn SystemUsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <h1>"System Users"</h1><p class="muted">"Loading the report…"</p> }>
             {move || report.get().map(|answer| match answer {
                 Ok(view) => view! { <Report view expiring editing/> }.into_any(),
-                Err(AppError::Forbidden) => view! { <Forbidden/> }.into_any(),
+                Err(AppError::Forbidden) => view! { <Forbidden what="The System Users report"/> }.into_any(),
                 Err(error) => {
                     if error == AppError::Unauthenticated {
                         browser::go_to_login();
@@ -59,18 +59,6 @@ pub fn SystemUsersPage() -> impl IntoView {
         {move || editing.get().map(|(user, viewer_id)| view! {
             <EditUserModal user viewer_id action=update on_close=move || editing.set(None)/>
         })}
-    }
-}
-
-#[component]
-fn Forbidden() -> impl IntoView {
-    view! {
-        <Title text="Forbidden · Tessera"/>
-        <div class="card">
-            <h1>"403 — Forbidden"</h1>
-            <p>"The System Users report is for administrators. Ask one if you need access."</p>
-            <a href="/profile">"Back to your profile"</a>
-        </div>
     }
 }
 
@@ -276,6 +264,7 @@ fn AccessTokens(
                     <td class="hint"><code>"…"{token.hint.clone()}</code></td>
                     <td>{format_time(token.created_at)}</td>
                     <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+                    <TokenPermissionsCell token=token.clone()/>
                     <td>{format_optional(token.last_used_at, "Never")}</td>
                     <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
                     <TokenStatusCell token=token.clone()/>
@@ -298,6 +287,7 @@ fn AccessTokens(
                     {header(SortColumn::Hint, "Hint")}
                     {header(SortColumn::Created, "Created")}
                     {header(SortColumn::Expires, "Expires")}
+                    <th scope="col">"Permissions"</th>
                     {header(SortColumn::LastUsed, "Last used")}
                     {header(SortColumn::LastUsedIp, "Last used IP")}
                     {header(SortColumn::Status, "Status")}

@@ -1,20 +1,10 @@
 use super::{ReportQuery, ReportUserView, ReportView, UserUpdated};
 use crate::error::AppError;
-use crate::services::{services, signed_in};
-use crate::store::{SessionUser, UserChange};
+use crate::services::{require_admin, services};
+use crate::store::UserChange;
 use crate::tokens::TokenView;
 use crate::users::Role;
 use std::collections::HashMap;
-
-/// The signed-in user, if they are an admin. Everything in this module starts here.
-pub fn require_admin() -> Result<SessionUser, AppError> {
-    let me = signed_in()?;
-    if me.user.role != Role::Admin {
-        tracing::warn!(user = %me.user.username, "non-admin refused an admin function");
-        return Err(AppError::Forbidden);
-    }
-    Ok(me)
-}
 
 pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
     let me = require_admin()?;

@@ -47,6 +47,8 @@ pub enum ExpiryError {
     CustomUnreadable,
     #[error("The expiration date and time must be in the future.")]
     CustomInPast,
+    #[error("Tokens may live at most {0} days here; choose an earlier expiry.")]
+    BeyondMaxLifetime(u32),
 }
 
 impl ExpirationLength {
@@ -90,6 +92,86 @@ impl ExpirationLength {
             Self::Custom(at) => Some(at),
             Self::Never => None,
         }
+    }
+}
+
+/// The longest an admin may allow tokens to live, in days (ten years).
+pub const MAX_LIFETIME_DAYS_LIMIT: u32 = 3650;
+
+/// The maximum token lifetime admins may set; `None` (the default) is no maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LifetimePolicy {
+    pub max_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("Enter a whole number of days from 1 to 3650, or choose no maximum.")]
+pub struct MaxLifetimeError;
+
+impl LifetimePolicy {
+    /// Reads the Security page's field: blank is no maximum.
+    pub fn from_form(days: &str) -> Result<Self, MaxLifetimeError> {
+        let days = days.trim();
+        if days.is_empty() {
+            return Ok(Self { max_days: None });
+        }
+        match days.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIFETIME_DAYS_LIMIT).contains(&n) => Ok(Self { max_days: Some(n) }),
+            _ => Err(MaxLifetimeError),
+        }
+    }
+
+    /// Whether a token created at `created` with `length` would expire within the maximum.
+    pub fn allows(self, length: ExpirationLength, created: DateTime<Utc>) -> bool {
+        let Some(max_days) = self.max_days else {
+            return true;
+        };
+        let latest = created + Duration::days(i64::from(max_days));
+        length.expires_at(created).is_some_and(|at| at <= latest)
+    }
+
+    pub fn check(
+        self,
+        length: ExpirationLength,
+        created: DateTime<Utc>,
+    ) -> Result<(), ExpiryError> {
+        match self.max_days {
+            Some(days) if !self.allows(length, created) => {
+                Err(ExpiryError::BeyondMaxLifetime(days))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The Expiration Length choices to offer at `now`: those the maximum allows, and
+    /// always the custom date (checked when chosen).
+    pub fn choices(self, now: DateTime<Utc>) -> Vec<(&'static str, &'static str)> {
+        LENGTH_CHOICES
+            .iter()
+            .copied()
+            .filter(|(value, _)| {
+                *value == "custom"
+                    || ExpirationLength::from_form(value, "", 0, now)
+                        .is_ok_and(|length| self.allows(length, now))
+            })
+            .collect()
+    }
+
+    /// The choice selected when the form opens: 30 days, or the longest shorter one.
+    pub fn default_choice(self, now: DateTime<Utc>) -> &'static str {
+        let choices = self.choices(now);
+        if choices
+            .iter()
+            .any(|(value, _)| *value == DEFAULT_LENGTH_VALUE)
+        {
+            return DEFAULT_LENGTH_VALUE;
+        }
+        choices
+            .iter()
+            .rev()
+            .map(|(value, _)| *value)
+            .find(|value| *value != "custom" && *value != "never")
+            .unwrap_or("custom")
     }
 }
 
@@ -151,6 +233,73 @@ impl TokenStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn policy(days: Option<u32>) -> LifetimePolicy {
+        LifetimePolicy { max_days: days }
+    }
+
+    fn values(choices: Vec<(&'static str, &'static str)>) -> Vec<&'static str> {
+        choices.into_iter().map(|(value, _)| value).collect()
+    }
+
+    #[test]
+    fn no_maximum_allows_everything_including_never() {
+        let p = policy(None);
+        assert_eq!(values(p.choices(now())), values(LENGTH_CHOICES.to_vec()));
+        assert!(p.allows(ExpirationLength::Never, now()));
+        assert_eq!(p.default_choice(now()), "30");
+    }
+
+    #[test]
+    fn a_maximum_hides_and_refuses_longer_lengths_and_never() {
+        let p = policy(Some(60));
+        assert_eq!(values(p.choices(now())), vec!["7", "30", "60", "custom"]);
+        assert!(p.allows(ExpirationLength::Days60, now()));
+        assert_eq!(
+            p.check(ExpirationLength::Days90, now()),
+            Err(ExpiryError::BeyondMaxLifetime(60))
+        );
+        assert_eq!(
+            p.check(ExpirationLength::Never, now()),
+            Err(ExpiryError::BeyondMaxLifetime(60))
+        );
+    }
+
+    #[test]
+    fn custom_dates_up_to_the_maximum_to_the_second() {
+        let p = policy(Some(10));
+        let edge = now() + Duration::days(10);
+        assert_eq!(p.check(ExpirationLength::Custom(edge), now()), Ok(()));
+        assert!(!p.allows(ExpirationLength::Custom(edge + Duration::seconds(1)), now()));
+    }
+
+    #[test]
+    fn default_choice_falls_back_to_the_longest_allowed() {
+        assert_eq!(policy(Some(29)).default_choice(now()), "7");
+        assert_eq!(policy(Some(3)).default_choice(now()), "custom");
+        assert_eq!(policy(Some(365)).default_choice(now()), "30");
+    }
+
+    #[test]
+    fn one_year_against_a_365_day_maximum_depends_on_leap_days() {
+        // 2026-11-23 to 2027-11-23 is 365 days; from 2027-03-01 a year spans 29 Feb 2028.
+        assert!(policy(Some(365)).allows(ExpirationLength::OneYear, now()));
+        assert!(!policy(Some(365)).allows(ExpirationLength::OneYear, at(2027, 3, 1, 0, 0)));
+    }
+
+    #[test]
+    fn max_lifetime_form() {
+        assert_eq!(LifetimePolicy::from_form(" "), Ok(policy(None)));
+        assert_eq!(LifetimePolicy::from_form("90"), Ok(policy(Some(90))));
+        assert_eq!(LifetimePolicy::from_form("3650"), Ok(policy(Some(3650))));
+        for bad in ["0", "-1", "3651", "1.5", "ninety"] {
+            assert_eq!(
+                LifetimePolicy::from_form(bad),
+                Err(MaxLifetimeError),
+                "{bad}"
+            );
+        }
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()

@@ -2,9 +2,13 @@
 //! the server alike, so the form can check input before a round trip and the server can
 //! check it again with the very same code.
 
+pub mod access;
+pub mod domain;
 pub mod expiry;
 pub mod label;
+pub mod network;
 pub mod password;
+pub mod permission;
 pub mod secret;
 pub mod token;
 pub mod username;

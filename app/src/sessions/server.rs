@@ -17,6 +17,17 @@ const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
 
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let services = services()?;
+    // The network is checked before the password, so that nobody outside it can learn
+    // whether a password is right.
+    let ip = client_ip();
+    let policy = services.policy.get(services.store.as_ref()).await?;
+    if !policy.admits(ip) {
+        tracing::warn!(
+            ?ip,
+            "sign-in refused: address outside the company allowlist"
+        );
+        return Err(AppError::NetworkNotAllowed);
+    }
     // A name that could never have been registered is looked up as "nobody", which still
     // costs a password check, so the answer takes the same time either way.
     let username = normalize_username(&username).unwrap_or_default();
@@ -46,7 +57,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             secret_hash: SecretHash::of(&secret),
             created_at: now,
             expires_at: now + Duration::hours(super::SESSION_HOURS),
-            ip: client_ip(),
+            ip: ip.map(|ip| ip.to_string()),
             user_agent,
         })
         .await?;

@@ -83,6 +83,7 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
                         <th scope="col">"Hint"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Expires"</th>
+                        <th scope="col">"Permissions"</th>
                         <th scope="col">"Last used"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -109,6 +110,7 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
             <td class="hint"><code>"…"{token.hint.clone()}</code></td>
             <td>{format_time(token.created_at)}</td>
             <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+            <TokenPermissionsCell token=token.clone()/>
             <td>{last_used}</td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
@@ -119,6 +121,28 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
                 })}
             </td>
         </tr>
+    }
+}
+
+/// The Permissions cell of a token row, with the whitelists that narrow where it works.
+#[component]
+pub fn TokenPermissionsCell(token: TokenView) -> impl IntoView {
+    let chips = token
+        .permissions
+        .iter()
+        .map(|name| view! { <code class="chip">{name.clone()}</code> })
+        .collect_view();
+    let restriction = |words: &'static str, list: &[String]| {
+        (!list.is_empty()).then(|| {
+            view! { <span class="restriction">{words} {list.join(", ")}</span> }
+        })
+    };
+    view! {
+        <td class="permissions">
+            <span class="chips">{chips}</span>
+            {restriction("IPs: ", &token.ip_whitelist)}
+            {restriction("Domains: ", &token.domain_whitelist)}
+        </td>
     }
 }
 

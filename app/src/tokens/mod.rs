@@ -1,14 +1,19 @@
 //! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
 
 mod block;
+#[cfg(feature = "ssr")]
+pub mod issue;
 pub(crate) mod modals;
 #[cfg(feature = "ssr")]
 mod server;
 
-pub use block::{TokenBlock, TokenStatusCell};
+pub use block::{TokenBlock, TokenPermissionsCell, TokenStatusCell};
+#[cfg(feature = "ssr")]
+pub use server::{expire_for, list_for};
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
+use crate::rules::permission::Permission;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,20 @@ pub struct TokenView {
     pub status: TokenStatus,
     pub expired_at: Option<DateTime<Utc>>,
     pub expired_by: Option<String>,
+    pub permissions: Vec<String>,
+    pub ip_whitelist: Vec<String>,
+    pub domain_whitelist: Vec<String>,
+}
+
+/// What the Create Token form may offer the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFormOptions {
+    /// The catalogue's permissions the user's role may grant.
+    pub permissions: Vec<Permission>,
+    /// Expiration Length choices within the maximum lifetime: (form value, words).
+    pub lengths: Vec<(String, String)>,
+    pub default_length: String,
+    pub max_token_days: Option<u32>,
 }
 
 /// The answer to Create Token: the only time the secret leaves the server.
@@ -50,16 +69,36 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
     crate::services::reply(server::list().await)
 }
 
+#[server(prefix = "/rpc", endpoint = "tokens/options")]
+pub async fn token_options() -> Result<TokenFormOptions, AppError> {
+    crate::services::reply(server::options().await)
+}
+
 /// `length` is a value of [`crate::rules::expiry::LENGTH_CHOICES`]; `custom_expiry` is the
 /// browser's local `YYYY-MM-DDTHH:MM` and `utc_offset_minutes` that moment's offset.
+/// `permissions` are separated by spaces, the whitelists by commas, spaces or lines.
 #[server(prefix = "/rpc", endpoint = "tokens/create")]
 pub async fn create_token(
     label: String,
     length: String,
     custom_expiry: String,
     utc_offset_minutes: i32,
+    permissions: String,
+    #[server(default)] ip_whitelist: String,
+    #[server(default)] domain_whitelist: String,
 ) -> Result<CreatedToken, AppError> {
-    crate::services::reply(server::create(label, length, custom_expiry, utc_offset_minutes).await)
+    crate::services::reply(
+        server::create(CreateToken {
+            label,
+            length,
+            custom_expiry,
+            utc_offset_minutes,
+            permissions,
+            ip_whitelist,
+            domain_whitelist,
+        })
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "tokens/expire")]
@@ -87,6 +126,9 @@ mod tests {
                 status: TokenStatus::Active,
                 expired_at: None,
                 expired_by: None,
+                permissions: vec![],
+                ip_whitelist: vec![],
+                domain_whitelist: vec![],
             },
             secret: "tsr1SECRETSECRET".into(),
         };

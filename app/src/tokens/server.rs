@@ -1,13 +1,12 @@
-use super::{CreatedToken, TokenView};
+use super::issue::{issue_token, TokenRequest};
+use super::{CreatedToken, TokenFormOptions, TokenView};
 use crate::error::{AppError, Field};
 use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
-use crate::rules::label::validate_label;
-use crate::rules::token::PlainToken;
-use crate::services::{services, signed_in};
-use crate::store::{NewToken, TokenRecord};
+use crate::rules::permission::{grantable_by, split_scopes};
+use crate::services::{services, signed_in, Services};
+use crate::store::{TokenId, TokenRecord, UserId, UserSummary};
 use crate::users::Role;
 use chrono::{DateTime, Utc};
-use rand::TryRngCore;
 
 impl TokenView {
     pub fn from_record(record: &TokenRecord, now: DateTime<Utc>) -> Self {
@@ -22,54 +21,72 @@ impl TokenView {
             status: record.status_at(now),
             expired_at: record.expired_at,
             expired_by: record.expired_by.clone(),
+            permissions: record.restrictions.permissions.clone(),
+            ip_whitelist: record.restrictions.ip_whitelist.clone(),
+            domain_whitelist: record.restrictions.domain_whitelist.clone(),
         }
     }
+}
+
+pub async fn options() -> Result<TokenFormOptions, AppError> {
+    let me = signed_in()?;
+    let services = services()?;
+    let now = services.clock.now();
+    let policy = services.policy.get(services.store.as_ref()).await?;
+    Ok(TokenFormOptions {
+        permissions: grantable_by(&policy.permissions, me.user.role),
+        lengths: policy
+            .lifetime
+            .choices(now)
+            .into_iter()
+            .map(|(value, words)| (value.to_owned(), words.to_owned()))
+            .collect(),
+        default_length: policy.lifetime.default_choice(now).to_owned(),
+        max_token_days: policy.lifetime.max_days,
+    })
 }
 
 pub async fn list() -> Result<Vec<TokenView>, AppError> {
     let me = signed_in()?;
     let services = services()?;
     let now = services.clock.now();
-    let records = services.store.tokens_of(me.user.id).await?;
-    Ok(records
+    Ok(list_for(&services, me.user.id)
+        .await?
         .iter()
         .map(|record| TokenView::from_record(record, now))
         .collect())
 }
 
-pub async fn create(
-    label: String,
-    length: String,
-    custom_expiry: String,
-    utc_offset_minutes: i32,
-) -> Result<CreatedToken, AppError> {
+/// The user's tokens, newest first.
+pub async fn list_for(services: &Services, user_id: UserId) -> Result<Vec<TokenRecord>, AppError> {
+    Ok(services.store.tokens_of(user_id).await?)
+}
+
+pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> {
     let me = signed_in()?;
     let services = services()?;
     let now = services.clock.now();
-
-    let label = validate_label(&label).map_err(|e| AppError::invalid(Field::Label, e))?;
-    let length = ExpirationLength::from_form(&length, &custom_expiry, utc_offset_minutes, now)
-        .map_err(|e| {
-            let field = match e {
-                ExpiryError::UnknownLength => Field::Expiration,
-                _ => Field::CustomExpiry,
-            };
-            AppError::invalid(field, e)
-        })?;
-
-    let plain = PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err());
-    let record = services
-        .store
-        .insert_token(NewToken {
-            user_id: me.user.id,
-            label,
-            secret_hash: plain.hash(),
-            hint: plain.hint(),
-            created_at: now,
-            expires_at: length.expires_at(now),
-        })
-        .await?;
-    tracing::info!(token_id = record.id, user = %me.user.username, "token created");
+    let length = ExpirationLength::from_form(
+        &form.length,
+        &form.custom_expiry,
+        form.utc_offset_minutes,
+        now,
+    )
+    .map_err(|e| {
+        let field = match e {
+            ExpiryError::UnknownLength => Field::Expiration,
+            _ => Field::CustomExpiry,
+        };
+        AppError::invalid(field, e)
+    })?;
+    let request = TokenRequest {
+        label: form.label,
+        length,
+        permissions: split_scopes(&form.permissions),
+        ip_whitelist: form.ip_whitelist,
+        domain_whitelist: form.domain_whitelist,
+    };
+    let (record, plain) = issue_token(&services, &me.user, request).await?;
     Ok(CreatedToken {
         token: TokenView::from_record(&record, now),
         secret: plain.into_secret(),
@@ -79,28 +96,38 @@ pub async fn create(
 pub async fn expire(id: i64) -> Result<TokenView, AppError> {
     let me = signed_in()?;
     let services = services()?;
-    let now = services.clock.now();
+    // Admins may expire anyone's token, from the report.
+    let anyones = me.user.role == Role::Admin;
+    let token = expire_for(&services, &me.user, id, anyones).await?;
+    Ok(TokenView::from_record(&token, services.clock.now()))
+}
 
-    // Admins may expire anyone's token (from the report); for everyone else, someone
-    // else's token is answered exactly like a missing one.
+/// Expires token `id` on behalf of `actor`. Unless `anyones`, someone else's token is
+/// answered exactly like a missing one.
+pub async fn expire_for(
+    services: &Services,
+    actor: &UserSummary,
+    id: TokenId,
+    anyones: bool,
+) -> Result<TokenRecord, AppError> {
+    let now = services.clock.now();
     let token = services
         .store
         .find_token(id)
         .await?
-        .filter(|token| token.user_id == me.user.id || me.user.role == Role::Admin)
+        .filter(|token| token.user_id == actor.id || anyones)
         .ok_or(AppError::NotFound)?;
     let already_expired = || AppError::Conflict("This token has already expired.".into());
     if token.status_at(now) != TokenStatus::Active {
         return Err(already_expired());
     }
-    if !services.store.expire_token(id, me.user.id, now).await? {
+    if !services.store.expire_token(id, actor.id, now).await? {
         return Err(already_expired());
     }
-    tracing::info!(token_id = id, user = %me.user.username, "token expired manually");
-    let token = services
+    tracing::info!(token_id = id, user = %actor.username, "token expired manually");
+    services
         .store
         .find_token(id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(TokenView::from_record(&token, now))
+        .ok_or(AppError::NotFound)
 }

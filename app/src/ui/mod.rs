@@ -1,8 +1,10 @@
 //! Small pieces the feature pages share.
 
 pub mod browser;
+mod forbidden;
 mod modal;
 
+pub use forbidden::Forbidden;
 pub use modal::Modal;
 
 use chrono::{DateTime, Utc};

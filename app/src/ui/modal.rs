@@ -14,11 +14,26 @@ pub fn Modal(
             .replace(|c: char| !c.is_alphanumeric(), "-")
     );
     let labelled_by = title_id.clone();
+    // Keyboard users land in the dialog, so Escape and Tab work at once; a field that
+    // asked for focus itself (autofocus) keeps it.
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            let focus_inside = document()
+                .active_element()
+                .is_some_and(|active| dialog.contains(Some(&active)));
+            if !focus_inside {
+                let _ = dialog.focus();
+            }
+        }
+    });
     view! {
         <div class="modal-backdrop" on:click=move |_| on_close.run(())>
             <div
                 class="modal"
                 role="dialog"
+                tabindex="-1"
+                node_ref=dialog
                 aria-modal="true"
                 aria-labelledby=labelled_by
                 on:click=|ev| ev.stop_propagation()

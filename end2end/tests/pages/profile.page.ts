@@ -1,6 +1,19 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 import { LoginPage, waitForHydration } from "./login.page";
 
+/** What the Create Token form is filled with; left out means the form's default. */
+export interface TokenForm {
+  label: string;
+  /** Permission names, such as profile:read. */
+  permissions?: string[];
+  /** An Expiration Length choice as the select shows it, such as "7 days". */
+  length?: string;
+  /** With length "Custom date and time": the Expire In value, `YYYY-MM-DDTHH:MM` local time. */
+  expireIn?: string;
+  ipWhitelist?: string;
+  domainWhitelist?: string;
+}
+
 export class ProfilePage {
   readonly block: Locator;
 
@@ -27,14 +40,38 @@ export class ProfilePage {
     await this.block.getByRole("button", { name: "Create Token" }).click();
     const dialog = this.dialog("Create Token");
     await expect(dialog).toBeVisible();
+    // The choices load with the form; the first checkbox is the sign it is there.
+    await expect(this.permissionBoxes(dialog).first()).toBeVisible();
     return dialog;
   }
 
-  /** Creates a token and returns its secret, leaving the one-time dialog open. */
-  async createToken(label: string, length?: string) {
+  /** The Permissions checkboxes of the Create Token dialog. */
+  permissionBoxes(dialog: Locator) {
+    return dialog.getByRole("group", { name: "Permissions" }).getByRole("checkbox");
+  }
+
+  /** The checkbox granting `name`: its value is the permission's name. */
+  permissionBox(dialog: Locator, name: string) {
+    return dialog.getByRole("group", { name: "Permissions" }).locator(`input[type="checkbox"][value="${name}"]`);
+  }
+
+  /** Fills the open Create Token dialog without submitting it. */
+  async fillCreate(dialog: Locator, form: TokenForm) {
+    await dialog.getByLabel("Label").fill(form.label);
+    for (const name of form.permissions ?? []) await this.permissionBox(dialog, name).check();
+    if (form.length) await dialog.getByLabel("Expiration Length").selectOption({ label: form.length });
+    if (form.expireIn !== undefined) await dialog.getByLabel("Expire In").fill(form.expireIn);
+    if (form.ipWhitelist !== undefined) await dialog.getByLabel("Whitelist IPs").fill(form.ipWhitelist);
+    if (form.domainWhitelist !== undefined) await dialog.getByLabel("Whitelist Domains").fill(form.domainWhitelist);
+  }
+
+  /**
+   * Creates a token and returns its secret, leaving the one-time dialog open. Every token
+   * needs a permission: without one given, it gets profile:read, enough for /api/v1/me.
+   */
+  async createToken(form: TokenForm) {
     const dialog = await this.openCreate();
-    await dialog.getByLabel("Label").fill(label);
-    if (length) await dialog.getByLabel("Expiration Length").selectOption({ label: length });
+    await this.fillCreate(dialog, { permissions: ["profile:read"], ...form });
     await dialog.getByRole("button", { name: "Create Token" }).click();
     const secretDialog = this.dialog("Your new personal access token");
     await expect(secretDialog).toBeVisible();
@@ -46,7 +83,22 @@ export class ProfilePage {
     return this.block.locator("tbody tr", { has: this.page.locator("td.label", { hasText: label }) });
   }
 
+  /** Waits for the token list (or the note that there is none) to arrive. */
+  async tokensLoaded() {
+    await expect(this.block.locator("table.tokens, p.empty")).toBeVisible();
+  }
+
   tokenRows() {
     return this.block.locator("tbody tr");
+  }
+
+  /** The permission chips of a token row. */
+  chips(row: Locator) {
+    return row.locator("td.permissions code.chip");
+  }
+
+  /** The "IPs: …" and "Domains: …" lines of a token row. */
+  restrictions(row: Locator) {
+    return row.locator("td.permissions .restriction");
   }
 }

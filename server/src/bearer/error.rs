@@ -4,7 +4,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::header::WWW_AUTHENTICATE;
 use http::{HeaderValue, StatusCode};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub const REALM: &str = "tessera";
 
@@ -13,21 +14,54 @@ pub enum ApiError {
     /// No bearer credentials at all (RFC 6750 §3.1: no error code is given).
     MissingCredentials,
     InvalidRequest(&'static str),
-    /// Malformed, unknown, expired or revoked. Which one is logged, never told.
+    /// A request body that could not be read; the text says where it went wrong.
+    UnreadableBody(String),
+    /// Malformed, unknown, expired, revoked, or used from where it may not be. Which one is
+    /// logged, never told.
     InvalidToken,
-    NotFound,
+    /// The token lacks these permissions (space-separated, as RFC 6750 writes `scope`).
+    InsufficientScope(String),
+    /// A field of the request broke a rule; the message is for the person who wrote it.
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    NotFound(&'static str),
+    Conflict(String),
     Internal,
+}
+
+/// Every error answer of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// `invalid_request`, `invalid_token`, `insufficient_scope`, `validation_failed`,
+    /// `not_found`, `conflict`, `unauthorized` or `server_error`.
+    pub error: &'static str,
+    pub error_description: String,
+    /// The request field at fault, for `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// The permissions needed, for `insufficient_scope`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, description) = match self {
+        let mut field = None;
+        let mut scope = None;
+        let (status, code, description): (StatusCode, Option<&'static str>, String) = match self {
             Self::MissingCredentials => (
                 StatusCode::UNAUTHORIZED,
                 None,
-                "Send a personal access token in the header: Authorization: Bearer <token>.",
+                "Send a personal access token in the header: Authorization: Bearer <token>.".into(),
             ),
             Self::InvalidRequest(description) => (
+                StatusCode::BAD_REQUEST,
+                Some("invalid_request"),
+                description.into(),
+            ),
+            Self::UnreadableBody(description) => (
                 StatusCode::BAD_REQUEST,
                 Some("invalid_request"),
                 description,
@@ -35,35 +69,109 @@ impl IntoResponse for ApiError {
             Self::InvalidToken => (
                 StatusCode::UNAUTHORIZED,
                 Some("invalid_token"),
-                "The access token is invalid, expired or revoked.",
+                "The access token is invalid, expired or revoked.".into(),
             ),
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                Some("not_found"),
-                "No such API endpoint.",
-            ),
+            Self::InsufficientScope(needed) => {
+                let description = format!("The access token lacks the permission: {needed}.");
+                scope = Some(needed);
+                (
+                    StatusCode::FORBIDDEN,
+                    Some("insufficient_scope"),
+                    description,
+                )
+            }
+            Self::Invalid {
+                field: name,
+                message,
+            } => {
+                field = Some(name);
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("validation_failed"),
+                    message,
+                )
+            }
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, Some("not_found"), what.into()),
+            Self::Conflict(message) => (StatusCode::CONFLICT, Some("conflict"), message),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Some("server_error"),
-                "Something went wrong on our side. Please try again.",
+                "Something went wrong on our side. Please try again.".into(),
             ),
         };
 
+        // RFC 6750 §3: a challenge on every authentication failure, with the scope needed.
         let challenge = match (status, code) {
-            (StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST, Some(code)) => Some(format!(
-                r#"Bearer realm="{REALM}", error="{code}", error_description="{description}""#
-            )),
             (StatusCode::UNAUTHORIZED, None) => Some(format!(r#"Bearer realm="{REALM}""#)),
+            (StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST, Some(code)) => Some(format!(
+                r#"Bearer realm="{REALM}", error="{code}", error_description="{}""#,
+                quoted(&description)
+            )),
+            (StatusCode::FORBIDDEN, Some(code)) => Some(format!(
+                r#"Bearer realm="{REALM}", error="{code}", scope="{}""#,
+                scope.as_deref().unwrap_or_default()
+            )),
             _ => None,
         };
-        let body = Json(json!({
-            "error": code.unwrap_or("unauthorized"),
-            "error_description": description,
-        }));
+        let body = Json(ErrorBody {
+            error: code.unwrap_or("unauthorized"),
+            error_description: description,
+            field,
+            scope,
+        });
         let mut response = (status, body).into_response();
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(WWW_AUTHENTICATE, value);
         }
         response
+    }
+}
+
+/// RFC 6750 §3 allows only printable ASCII but `"` and `\` inside the quoted values.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\')
+        .collect()
+}
+
+impl From<app::error::AppError> for ApiError {
+    fn from(error: app::error::AppError) -> Self {
+        use app::error::{AppError, Field};
+        match error {
+            AppError::Invalid { field, message } => Self::Invalid {
+                field: match field {
+                    Field::Label => "label",
+                    Field::Expiration | Field::CustomExpiry | Field::MaxLifetime => "expires",
+                    Field::Permissions => "permissions",
+                    Field::IpWhitelist => "ip_whitelist",
+                    Field::DomainWhitelist => "domain_whitelist",
+                    Field::Allowlist => "allowlist",
+                    Field::PermissionName => "name",
+                    Field::PermissionDescription => "description",
+                },
+                message,
+            },
+            AppError::NotFound => Self::NotFound("No such token."),
+            AppError::Conflict(message) => Self::Conflict(message),
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::AccountDisabled
+            | AppError::NetworkNotAllowed => Self::InvalidToken,
+            // Not answers any API call gives; if one ever does, it is our bug.
+            AppError::Forbidden
+            | AppError::LockoutRisk(_)
+            | AppError::Internal
+            | AppError::Unreachable => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_values_stay_printable_ascii() {
+        assert_eq!(quoted(r#"a "b" \c – d"#), "a b c  d");
     }
 }

@@ -5,17 +5,51 @@ mod credentials;
 mod error;
 mod extract;
 mod me;
+pub mod openapi;
+mod reports_api;
+pub mod scopes;
+pub mod tokens_api;
 pub mod usage;
 
-pub use error::ApiError;
-pub use extract::Bearer;
+pub use error::{ApiError, ErrorBody};
+pub use extract::{Bearer, Scoped};
 
 use crate::state::AppState;
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::Method;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// The API's routes and its OpenAPI document, both from the same list, so the document
+/// cannot name a route the server lacks or miss one it has.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me::me))
-        .fallback(|| async { ApiError::NotFound })
+    let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
+        .routes(routes!(tokens_api::expire_token))
+        .routes(routes!(reports_api::users_csv))
+        .split_for_parts();
+    let document = std::sync::Arc::new(document);
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::NotFound("No such API endpoint.") })
+        // Tokens travel in a header, never in cookies, so any page may call the API; a
+        // token's Whitelist Domains decide which pages' calls succeed.
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::mirror_request())
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+                .max_age(std::time::Duration::from_secs(3600)),
+        )
 }

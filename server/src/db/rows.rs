@@ -1,7 +1,8 @@
 //! Row shapes shared by every backend, and their conversion to store records.
 
 use super::from_db;
-use app::store::{TokenRecord, UserSummary};
+use app::rules::permission::split_scopes;
+use app::store::{TokenRecord, TokenRestrictions, UserSummary};
 use app::users::Role;
 use sqlx::FromRow;
 
@@ -52,6 +53,36 @@ pub(crate) struct TokenRow {
     pub(crate) expired_by: Option<String>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
+    #[sqlx(flatten)]
+    pub(crate) restrictions: RestrictionColumns,
+}
+
+/// The three space-separated lists of a token row.
+#[derive(FromRow, Default)]
+pub(crate) struct RestrictionColumns {
+    pub(crate) scopes: String,
+    pub(crate) ip_whitelist: String,
+    pub(crate) domain_whitelist: String,
+}
+
+impl From<RestrictionColumns> for TokenRestrictions {
+    fn from(columns: RestrictionColumns) -> Self {
+        Self {
+            permissions: split_scopes(&columns.scopes),
+            ip_whitelist: split_scopes(&columns.ip_whitelist),
+            domain_whitelist: split_scopes(&columns.domain_whitelist),
+        }
+    }
+}
+
+impl From<&TokenRestrictions> for RestrictionColumns {
+    fn from(restrictions: &TokenRestrictions) -> Self {
+        Self {
+            scopes: restrictions.permissions.join(" "),
+            ip_whitelist: restrictions.ip_whitelist.join(" "),
+            domain_whitelist: restrictions.domain_whitelist.join(" "),
+        }
+    }
 }
 
 impl From<TokenRow> for TokenRecord {
@@ -67,6 +98,7 @@ impl From<TokenRow> for TokenRecord {
             expired_by: row.expired_by,
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
+            restrictions: row.restrictions.into(),
         }
     }
 }
@@ -82,7 +114,8 @@ pub(crate) struct BearerRow {
 
 pub(crate) const TOKEN_COLUMNS: &str =
     "t.id, t.user_id, t.label, t.hint, t.created_at, t.expires_at, \
-     t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip";
+     t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
+     t.scopes, t.ip_whitelist, t.domain_whitelist";
 
 #[derive(FromRow)]
 pub(crate) struct ReportUserRow {
@@ -126,6 +159,9 @@ pub(crate) struct ExportDbRow {
     pub(crate) expired_by: Option<String>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
+    pub(crate) scopes: Option<String>,
+    pub(crate) ip_whitelist: Option<String>,
+    pub(crate) domain_whitelist: Option<String>,
 }
 
 impl From<ExportDbRow> for app::store::ExportRow {
@@ -142,10 +178,41 @@ impl From<ExportDbRow> for app::store::ExportRow {
             expired_by: row.expired_by,
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
+            restrictions: RestrictionColumns {
+                scopes: row.scopes.unwrap_or_default(),
+                ip_whitelist: row.ip_whitelist.unwrap_or_default(),
+                domain_whitelist: row.domain_whitelist.unwrap_or_default(),
+            }
+            .into(),
         });
         Self {
             user: row.user.into(),
             token,
         }
     }
+}
+
+#[derive(FromRow)]
+pub(crate) struct PermissionRow {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) admin_only: bool,
+    pub(crate) builtin: bool,
+}
+
+impl From<PermissionRow> for app::rules::permission::Permission {
+    fn from(row: PermissionRow) -> Self {
+        Self {
+            name: row.name,
+            description: row.description,
+            admin_only: row.admin_only,
+            builtin: row.builtin,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct AllowlistRow {
+    pub(crate) address: String,
+    pub(crate) bits: i64,
 }

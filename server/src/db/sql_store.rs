@@ -122,9 +122,11 @@ macro_rules! sql_store {
             }
 
             async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
+                let lists = RestrictionColumns::from(&token.restrictions);
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
+                                                scopes, ip_whitelist, domain_whitelist)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(token.user_id)
                 .bind(&token.label)
@@ -132,6 +134,9 @@ macro_rules! sql_store {
                 .bind(&token.hint)
                 .bind(to_db(token.created_at))
                 .bind(token.expires_at.map(to_db))
+                .bind(lists.scopes)
+                .bind(lists.ip_whitelist)
+                .bind(lists.domain_whitelist)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(|e| match e {
@@ -292,7 +297,8 @@ macro_rules! sql_store {
                     push_active_count(&mut b, now);
                     b.push(
                         " AS active_tokens, t.id AS token_id, t.label, t.hint, t.created_at, t.expires_at,
-                                t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip
+                                t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip,
+                                t.scopes, t.ip_whitelist, t.domain_whitelist
                          FROM users u LEFT JOIN access_tokens t ON t.user_id = u.id",
                     );
                     push_subtable_conditions(&mut b, &query, now);
@@ -335,6 +341,123 @@ macro_rules! sql_store {
                 Ok(done.rows_affected())
             }
 
+            async fn permissions(&self) -> StoreResult<Vec<app::rules::permission::Permission>> {
+                let rows: Vec<PermissionRow> = sqlx::query_as(
+                    "SELECT name, description, admin_only, builtin FROM permissions ORDER BY builtin DESC, name",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn insert_permission(&self, permission: app::rules::permission::Permission) -> StoreResult<()> {
+                sqlx::query("INSERT INTO permissions (name, description, admin_only, builtin) VALUES ($1, $2, $3, $4)")
+                    .bind(&permission.name)
+                    .bind(&permission.description)
+                    .bind(permission.admin_only)
+                    .bind(permission.builtin)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| match e {
+                        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("permission"),
+                        other => backend(other),
+                    })?;
+                Ok(())
+            }
+
+            async fn delete_permission(&self, name: &str) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                let done = sqlx::query("DELETE FROM permissions WHERE name = $1 AND NOT builtin")
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // Taken from every token too, so a permission added later under the same
+                // name does not quietly return to them.
+                sqlx::query(
+                    "UPDATE access_tokens SET scopes = TRIM(REPLACE(' ' || scopes || ' ', $1, ' '))
+                     WHERE (' ' || scopes || ' ') LIKE $2 ESCAPE '\\'",
+                )
+                .bind(format!(" {name} "))
+                .bind(format!("% {} %", name.replace('_', "\\_")))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                Ok(true)
+            }
+
+            async fn count_active_tokens_with(&self, permission: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM access_tokens
+                     WHERE (' ' || scopes || ' ') LIKE $1 ESCAPE '\\'
+                       AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                )
+                // Names hold no spaces or `%`, but may hold `_`, which LIKE reads as a wildcard.
+                .bind(format!("% {} %", permission.replace('_', "\\_")))
+                .bind(to_db(now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(count as u64)
+            }
+
+            async fn security_settings(&self) -> StoreResult<SecuritySettings> {
+                let max_days: Option<i64> =
+                    sqlx::query_scalar("SELECT max_token_days FROM security_settings WHERE id = 1")
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(backend)?
+                        .flatten();
+                let rows: Vec<AllowlistRow> =
+                    sqlx::query_as("SELECT address, bits FROM ip_allowlist ORDER BY position")
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                let mut allowlist = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let bits = u8::try_from(row.bits).map_err(|e| StoreError::Backend(Box::new(e)))?;
+                    let entry = app::rules::network::AllowlistEntry::parse(&row.address, bits)
+                        .map_err(|e| StoreError::Backend(Box::new(e)))?;
+                    allowlist.push(entry);
+                }
+                Ok(SecuritySettings {
+                    lifetime: app::rules::expiry::LifetimePolicy {
+                        max_days: max_days.and_then(|d| u32::try_from(d).ok()),
+                    },
+                    allowlist,
+                })
+            }
+
+            async fn save_max_lifetime(&self, policy: app::rules::expiry::LifetimePolicy) -> StoreResult<()> {
+                sqlx::query("UPDATE security_settings SET max_token_days = $1 WHERE id = 1")
+                    .bind(policy.max_days.map(i64::from))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(())
+            }
+
+            async fn save_allowlist(&self, entries: &[app::rules::network::AllowlistEntry]) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                sqlx::query("DELETE FROM ip_allowlist").execute(&mut *tx).await.map_err(backend)?;
+                for (position, entry) in entries.iter().enumerate() {
+                    sqlx::query("INSERT INTO ip_allowlist (position, address, bits) VALUES ($1, $2, $3)")
+                        .bind(position as i64)
+                        .bind(entry.address.to_string())
+                        .bind(i64::from(entry.bits))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                tx.commit().await.map_err(backend)?;
+                Ok(())
+            }
+
             async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(backend)?;
                 for seeded in users {
@@ -356,7 +479,7 @@ macro_rules! sql_store {
                     // Well under every backend's limit on bound parameters per statement.
                     for chunk in seeded.tokens.chunks(500) {
                         let mut b = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at, expired_at, expired_by, last_used_at, last_used_ip) ",
+                            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at, expired_at, expired_by, last_used_at, last_used_ip, scopes) ",
                         );
                         b.push_values(chunk, |mut row, token| {
                             row.push_bind(user_id)
@@ -368,7 +491,8 @@ macro_rules! sql_store {
                                 .push_bind(token.expired_at.map(to_db))
                                 .push_bind(token.expired_at.map(|_| user_id))
                                 .push_bind(token.last_used_at.map(to_db))
-                                .push_bind(token.last_used_ip.clone());
+                                .push_bind(token.last_used_ip.clone())
+                                .push_bind(token.permissions.join(" "));
                         });
                         b.build().execute(&mut *tx).await.map_err(backend)?;
                     }

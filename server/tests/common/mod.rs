@@ -2,13 +2,15 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 use app::clock::Clock;
+use app::rules::expiry::LifetimePolicy;
+use app::rules::network::AllowlistEntry;
+use app::rules::permission::Permission;
 use app::rules::secret::SecretHash;
 use app::store::*;
 use app::users::password::hash_password;
 use app::users::Role;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::Extension;
 use axum::Router;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use http::{header, Request, Response, StatusCode};
@@ -123,6 +125,27 @@ impl Store for CountingStore {
     ) -> StoreResult<u64> {
         self.inner.expire_active_tokens_of(id, by, at).await
     }
+    async fn permissions(&self) -> StoreResult<Vec<Permission>> {
+        self.inner.permissions().await
+    }
+    async fn insert_permission(&self, permission: Permission) -> StoreResult<()> {
+        self.inner.insert_permission(permission).await
+    }
+    async fn delete_permission(&self, name: &str) -> StoreResult<bool> {
+        self.inner.delete_permission(name).await
+    }
+    async fn count_active_tokens_with(&self, name: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.inner.count_active_tokens_with(name, now).await
+    }
+    async fn security_settings(&self) -> StoreResult<SecuritySettings> {
+        self.inner.security_settings().await
+    }
+    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()> {
+        self.inner.save_max_lifetime(policy).await
+    }
+    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()> {
+        self.inner.save_allowlist(entries).await
+    }
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
         self.inner.seed(users).await
     }
@@ -166,6 +189,15 @@ impl TestApp {
     }
 
     pub async fn with_options(secure_cookies: bool) -> Self {
+        Self::build(secure_cookies, "").await
+    }
+
+    /// Behind reverse proxies at `trusted_proxies` (as `TESSERA_TRUSTED_PROXIES` is written).
+    pub async fn behind_proxies(trusted_proxies: &str) -> Self {
+        Self::build(false, trusted_proxies).await
+    }
+
+    async fn build(secure_cookies: bool, trusted_proxies: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
             Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
@@ -184,9 +216,24 @@ impl TestApp {
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         )));
         let options = LeptosOptions::builder().output_name("tessera").build();
-        let state = AppState::new(store.clone(), clock.clone(), options, secure_cookies);
-        // What `into_make_service_with_connect_info` gives every request in production.
-        let router = build_router(state).layer(Extension(ConnectInfo(SocketAddr::from(PEER))));
+        let state = AppState::new(store.clone(), clock.clone(), options, secure_cookies)
+            .with_trusted_proxies(app::rules::network::parse_ip_list(trusted_proxies).unwrap());
+        // What `into_make_service_with_connect_info` gives every request in production; a
+        // test may name another peer with `send_from`.
+        let router = build_router(state).layer(axum::middleware::map_request(
+            |mut request: Request<Body>| async move {
+                if request
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .is_none()
+                {
+                    request
+                        .extensions_mut()
+                        .insert(ConnectInfo(SocketAddr::from(PEER)));
+                }
+                request
+            },
+        ));
         Self {
             router,
             db,
@@ -210,7 +257,8 @@ impl TestApp {
             .unwrap()
     }
 
-    /// A token with chosen times, straight into the store.
+    /// A token with chosen times, straight into the store, holding every permission an
+    /// ordinary user may hold.
     pub async fn insert_token(
         &self,
         user_id: UserId,
@@ -218,8 +266,29 @@ impl TestApp {
         created_at: DateTime<Utc>,
         expires_at: Option<DateTime<Utc>>,
     ) -> TokenRecord {
+        let restrictions = TokenRestrictions {
+            permissions: ["profile:read", "tokens:read", "tokens:write"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        self.insert_restricted_token(user_id, label, created_at, expires_at, restrictions)
+            .await
+            .0
+    }
+
+    /// A token with chosen restrictions; its record and its secret.
+    pub async fn insert_restricted_token(
+        &self,
+        user_id: UserId,
+        label: &str,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        restrictions: TokenRestrictions,
+    ) -> (TokenRecord, String) {
         let plain = app::rules::token::PlainToken::generate(&mut rand::rng());
-        self.store
+        let record = self
+            .store
             .insert_token(NewToken {
                 user_id,
                 label: label.into(),
@@ -227,13 +296,66 @@ impl TestApp {
                 hint: plain.hint(),
                 created_at,
                 expires_at,
+                restrictions,
             })
             .await
-            .unwrap()
+            .unwrap();
+        (record, plain.into_secret())
+    }
+
+    /// A live token of `user_id` holding `permissions` (space-separated) and its secret.
+    pub async fn token_with(&self, user_id: UserId, permissions: &str) -> String {
+        let restrictions = TokenRestrictions {
+            permissions: app::rules::permission::split_scopes(permissions),
+            ..Default::default()
+        };
+        self.insert_restricted_token(user_id, "test", self.now(), None, restrictions)
+            .await
+            .1
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Sends `request` as if it came over a connection from `peer`.
+    pub async fn send_from(&self, peer: &str, mut request: Request<Body>) -> Answer {
+        let peer: std::net::IpAddr = peer.parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+        self.send(request).await
+    }
+
+    /// An API call with a bearer token and extra headers, from `peer` (or the default one).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+        peer: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let request = request.body(body).unwrap();
+        match peer {
+            Some(peer) => self.send_from(peer, request).await,
+            None => self.send(request).await,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -273,6 +395,56 @@ impl TestApp {
             request = request.header(header::COOKIE, cookie);
         }
         self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Creates a token as the profile form does: a 30-day `profile:read` token labelled
+    /// "x", with `overrides` replacing any of those fields or adding whitelists.
+    pub async fn create_via_form(&self, cookie: &str, overrides: &[(&str, &str)]) -> Answer {
+        let mut form = vec![
+            ("label", "x"),
+            ("length", "30"),
+            ("custom_expiry", ""),
+            ("utc_offset_minutes", "0"),
+            ("permissions", "profile:read"),
+        ];
+        for (name, value) in overrides {
+            match form.iter_mut().find(|(n, _)| n == name) {
+                Some(field) => field.1 = value,
+                None => form.push((name, value)),
+            }
+        }
+        self.call("tokens/create", &form, Some(cookie)).await
+    }
+
+    /// Calls a server function that takes JSON.
+    pub async fn call_json(&self, endpoint: &str, json: serde_json::Value, cookie: &str) -> Answer {
+        let request = Request::post(format!("/rpc/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(json.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Signs in from `peer` with extra headers (X-Forwarded-For, …).
+    pub async fn sign_in_from(
+        &self,
+        peer: &str,
+        headers: &[(&str, &str)],
+        username: &str,
+    ) -> Answer {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("username", username), ("password", PASSWORD)])
+            .finish();
+        let mut request = Request::post("/rpc/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send_from(peer, request.body(Body::from(body)).unwrap())
+            .await
     }
 
     pub async fn sign_in_answer(&self, username: &str, password: &str) -> Answer {

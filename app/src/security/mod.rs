@@ -1,0 +1,85 @@
+//! Company security, for admins: the IP allowlist, the maximum token lifetime and the
+//! permission catalogue. The policy they make is enforced at sign-in and on every token use.
+
+mod allowlist_editor;
+mod page;
+mod permissions_page;
+#[cfg(feature = "ssr")]
+pub mod policy;
+#[cfg(feature = "ssr")]
+mod server;
+
+pub use page::SecurityPage;
+pub use permissions_page::PermissionsPage;
+#[cfg(feature = "ssr")]
+pub use policy::{Policy, PolicyCache};
+
+use crate::error::AppError;
+use crate::rules::network::AllowlistEntry;
+use crate::rules::permission::Permission;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub max_token_days: Option<u32>,
+    pub allowlist: Vec<AllowlistEntry>,
+    /// The admin's own address as Tessera sees it, so they can tell whether a list keeps
+    /// them in.
+    pub your_address: Option<String>,
+}
+
+/// One row of the allowlist form, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowlistRow {
+    pub address: String,
+    pub bits: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionView {
+    pub permission: Permission,
+    /// Active tokens that hold it: they lose it if it is removed.
+    pub active_tokens: u64,
+}
+
+#[server(prefix = "/rpc", endpoint = "security/settings")]
+pub async fn security_settings() -> Result<SecurityView, AppError> {
+    crate::services::reply(server::settings().await)
+}
+
+/// `max_token_days` as typed: blank for no maximum.
+#[server(prefix = "/rpc", endpoint = "security/lifetime")]
+pub async fn save_max_lifetime(max_token_days: String) -> Result<SecurityView, AppError> {
+    crate::services::reply(server::save_max_lifetime(max_token_days).await)
+}
+
+/// Saves the whole list at once. A list that leaves out the admin's own address is refused
+/// with [`AppError::LockoutRisk`] unless `confirm_lockout` says they saw that and agreed.
+#[server(prefix = "/rpc", endpoint = "security/allowlist", input = Json)]
+pub async fn save_allowlist(
+    entries: Vec<AllowlistRow>,
+    confirm_lockout: bool,
+) -> Result<SecurityView, AppError> {
+    crate::services::reply(server::save_allowlist(entries, confirm_lockout).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "permissions/list")]
+pub async fn list_permissions() -> Result<Vec<PermissionView>, AppError> {
+    crate::services::reply(server::list_permissions().await)
+}
+
+#[server(prefix = "/rpc", endpoint = "permissions/add")]
+pub async fn add_permission(
+    name: String,
+    description: String,
+    admin_only: bool,
+) -> Result<Permission, AppError> {
+    crate::services::reply(server::add_permission(name, description, admin_only).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "permissions/remove")]
+pub async fn remove_permission(name: String) -> Result<(), AppError> {
+    crate::services::reply(server::remove_permission(name).await)
+}

@@ -1,0 +1,126 @@
+use super::{AllowlistRow, PermissionView, SecurityView};
+use crate::error::{AppError, Field};
+use crate::rules::expiry::LifetimePolicy;
+use crate::rules::network::{allowlist_admits, AllowlistEntry};
+use crate::rules::permission::{validate_description, validate_name, Permission};
+use crate::services::{client_ip, require_admin, services};
+use crate::store::StoreError;
+
+pub async fn settings() -> Result<SecurityView, AppError> {
+    require_admin()?;
+    let services = services()?;
+    let policy = services.policy.get(services.store.as_ref()).await?;
+    Ok(SecurityView {
+        max_token_days: policy.lifetime.max_days,
+        allowlist: policy.allowlist.clone(),
+        your_address: client_ip().map(|ip| ip.to_string()),
+    })
+}
+
+pub async fn save_max_lifetime(days: String) -> Result<SecurityView, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let lifetime =
+        LifetimePolicy::from_form(&days).map_err(|e| AppError::invalid(Field::MaxLifetime, e))?;
+    services.store.save_max_lifetime(lifetime).await?;
+    services.policy.reload(services.store.as_ref()).await?;
+    tracing::info!(admin = %me.user.username, max_days = ?lifetime.max_days, "maximum token lifetime saved");
+    settings().await
+}
+
+pub async fn save_allowlist(
+    rows: Vec<AllowlistRow>,
+    confirm_lockout: bool,
+) -> Result<SecurityView, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let mut entries: Vec<AllowlistEntry> = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        let entry = AllowlistEntry::parse(&row.address, row.bits).map_err(|e| {
+            AppError::invalid(Field::Allowlist, format!("Entry {}: {e}", index + 1))
+        })?;
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+    let mine = client_ip();
+    if !confirm_lockout && !allowlist_admits(&entries, mine) {
+        let address = mine.map_or_else(|| "(unknown)".to_owned(), |ip| ip.to_string());
+        return Err(AppError::LockoutRisk(address));
+    }
+    services.store.save_allowlist(&entries).await?;
+    services.policy.reload(services.store.as_ref()).await?;
+    tracing::info!(admin = %me.user.username, entries = entries.len(), "company IP allowlist saved");
+    settings().await
+}
+
+pub async fn list_permissions() -> Result<Vec<PermissionView>, AppError> {
+    require_admin()?;
+    let services = services()?;
+    let now = services.clock.now();
+    let mut views = Vec::new();
+    for permission in services.store.permissions().await? {
+        let active_tokens = services
+            .store
+            .count_active_tokens_with(&permission.name, now)
+            .await?;
+        views.push(PermissionView {
+            permission,
+            active_tokens,
+        });
+    }
+    Ok(views)
+}
+
+pub async fn add_permission(
+    name: String,
+    description: String,
+    admin_only: bool,
+) -> Result<Permission, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let name = validate_name(&name).map_err(|e| AppError::invalid(Field::PermissionName, e))?;
+    let description = validate_description(&description)
+        .map_err(|e| AppError::invalid(Field::PermissionDescription, e))?;
+    let permission = Permission {
+        name,
+        description,
+        admin_only,
+        builtin: false,
+    };
+    match services.store.insert_permission(permission.clone()).await {
+        Ok(()) => {}
+        Err(StoreError::Duplicate(_)) => {
+            return Err(AppError::invalid(
+                Field::PermissionName,
+                format!("There is already a permission named “{}”.", permission.name),
+            ))
+        }
+        Err(other) => return Err(other.into()),
+    }
+    services.policy.reload(services.store.as_ref()).await?;
+    tracing::info!(admin = %me.user.username, permission = %permission.name, "permission added");
+    Ok(permission)
+}
+
+/// Every token that held the permission loses it.
+pub async fn remove_permission(name: String) -> Result<(), AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let known = services.store.permissions().await?;
+    match known.iter().find(|p| p.name == name) {
+        None => return Err(AppError::NotFound),
+        Some(p) if p.builtin => {
+            return Err(AppError::Conflict(
+                "Tessera's own permissions cannot be removed.".into(),
+            ))
+        }
+        Some(_) => {}
+    }
+    if !services.store.delete_permission(&name).await? {
+        return Err(AppError::NotFound);
+    }
+    services.policy.reload(services.store.as_ref()).await?;
+    tracing::info!(admin = %me.user.username, permission = %name, "permission removed");
+    Ok(())
+}

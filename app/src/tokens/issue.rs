@@ -1,0 +1,70 @@
+//! Making a token: the checks every way of creating one goes through (the profile page and
+//! the API), in one place.
+
+use crate::error::{AppError, Field};
+use crate::rules::domain::parse_domain_list;
+use crate::rules::expiry::ExpirationLength;
+use crate::rules::label::validate_label;
+use crate::rules::network::{entry_text, parse_ip_list};
+use crate::rules::permission::check_grant;
+use crate::rules::token::PlainToken;
+use crate::services::Services;
+use crate::store::{NewToken, TokenRecord, TokenRestrictions, UserSummary};
+use rand::TryRngCore;
+
+/// A token as asked for, before any check.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub label: String,
+    pub length: ExpirationLength,
+    pub permissions: Vec<String>,
+    /// Whitelists as typed: entries separated by commas, spaces or line breaks.
+    pub ip_whitelist: String,
+    pub domain_whitelist: String,
+}
+
+/// Checks the request against the rules and the company policy, and stores the token.
+/// The plain token is returned once, here, and nowhere else.
+pub async fn issue_token(
+    services: &Services,
+    owner: &UserSummary,
+    request: TokenRequest,
+) -> Result<(TokenRecord, PlainToken), AppError> {
+    let now = services.clock.now();
+    let policy = services.policy.get(services.store.as_ref()).await?;
+
+    let label = validate_label(&request.label).map_err(|e| AppError::invalid(Field::Label, e))?;
+    policy
+        .lifetime
+        .check(request.length, now)
+        .map_err(|e| AppError::invalid(Field::Expiration, e))?;
+    let permissions = check_grant(&request.permissions, &policy.permissions, owner.role)
+        .map_err(|e| AppError::invalid(Field::Permissions, e))?;
+    let ip_whitelist = parse_ip_list(&request.ip_whitelist)
+        .map_err(|e| AppError::invalid(Field::IpWhitelist, e))?;
+    let domain_whitelist = parse_domain_list(&request.domain_whitelist)
+        .map_err(|e| AppError::invalid(Field::DomainWhitelist, e))?;
+
+    let plain = PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err());
+    let record = services
+        .store
+        .insert_token(NewToken {
+            user_id: owner.id,
+            label,
+            secret_hash: plain.hash(),
+            hint: plain.hint(),
+            created_at: now,
+            expires_at: request.length.expires_at(now),
+            restrictions: TokenRestrictions {
+                permissions,
+                ip_whitelist: ip_whitelist.iter().map(entry_text).collect(),
+                domain_whitelist: domain_whitelist
+                    .iter()
+                    .map(|d| d.as_str().to_owned())
+                    .collect(),
+            },
+        })
+        .await?;
+    tracing::info!(token_id = record.id, user = %owner.username, "token created");
+    Ok((record, plain))
+}

@@ -1,0 +1,214 @@
+//! `/api/v1/tokens`: a token's owner manages their tokens from scripts.
+
+use super::openapi::AuthErrors;
+use super::scopes::{TokensRead, TokensWrite};
+use super::{ApiError, ErrorBody, Scoped};
+use crate::state::AppState;
+use app::rules::expiry::{ExpirationLength, ExpiryError};
+use app::rules::permission::missing_from;
+use app::store::TokenRecord;
+use app::tokens::issue::{issue_token, TokenRequest};
+use app::tokens::{expire_for, list_for};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A token as the API shows it: never its secret.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub label: String,
+    /// The last four characters of the secret.
+    pub hint: String,
+    pub permissions: Vec<String>,
+    pub ip_whitelist: Vec<String>,
+    pub domain_whitelist: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// `null`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `active`, `expired` or `expired_manually`.
+    pub status: String,
+    pub expired_at: Option<DateTime<Utc>>,
+    /// Display name of whoever expired it by hand.
+    pub expired_by: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<String>,
+}
+
+impl ApiToken {
+    fn new(record: TokenRecord, now: DateTime<Utc>) -> Self {
+        use app::rules::expiry::TokenStatus::*;
+        let status = match record.status_at(now) {
+            Active => "active",
+            Expired => "expired",
+            ExpiredManually => "expired_manually",
+        };
+        Self {
+            id: record.id,
+            status: status.to_owned(),
+            label: record.label,
+            hint: record.hint,
+            permissions: record.restrictions.permissions,
+            ip_whitelist: record.restrictions.ip_whitelist,
+            domain_whitelist: record.restrictions.domain_whitelist,
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            expired_at: record.expired_at,
+            expired_by: record.expired_by,
+            last_used_at: record.last_used_at,
+            last_used_ip: record.last_used_ip,
+        }
+    }
+}
+
+/// At most one of `expires_at`, `expires_in_days` and `never_expires`; none gives 30 days
+/// (or the company's maximum lifetime, when that is shorter).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub label: String,
+    /// At least one; each must be held by the token making the request.
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<u32>,
+    #[serde(default)]
+    pub never_expires: bool,
+    /// Addresses or CIDR ranges; empty allows any address.
+    #[serde(default)]
+    pub ip_whitelist: Vec<String>,
+    /// Host names or `*.` wildcards; empty allows any web page.
+    #[serde(default)]
+    pub domain_whitelist: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedTokenResponse {
+    pub token: ApiToken,
+    /// The token itself. Shown this once: Tessera keeps only its hash.
+    pub secret: String,
+}
+
+/// The caller's tokens, newest first.
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    tag = "tokens",
+    security(("bearer" = ["tokens:read"])),
+    responses((status = 200, description = "The caller's tokens", body = [ApiToken]), AuthErrors)
+)]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Scoped(found, ..): Scoped<TokensRead>,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    let now = state.services.clock.now();
+    let records = list_for(&state.services, found.owner.id).await?;
+    Ok(Json(
+        records.into_iter().map(|r| ApiToken::new(r, now)).collect(),
+    ))
+}
+
+/// Creates a token for the caller. It can never hold a permission the calling token lacks.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    tag = "tokens",
+    security(("bearer" = ["tokens:write"])),
+    request_body = CreateTokenRequest,
+    responses(
+        (status = 201, description = "Created; the secret is in this answer only", body = CreatedTokenResponse),
+        (status = 422, description = "A field broke a rule (`validation_failed`, with `field`)", body = ErrorBody),
+        AuthErrors
+    )
+)]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Scoped(found, ..): Scoped<TokensWrite>,
+    body: Result<Json<CreateTokenRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
+    let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
+    let missing = missing_from(&body.permissions, &found.token.restrictions.permissions);
+    if !missing.is_empty() {
+        return Err(ApiError::InsufficientScope(missing.join(" ")));
+    }
+    let now = state.services.clock.now();
+    let policy = state
+        .services
+        .policy
+        .get(state.services.store.as_ref())
+        .await
+        .map_err(app::error::AppError::from)?;
+    let length = requested_length(&body, now, policy.lifetime.max_days)?;
+    let request = TokenRequest {
+        label: body.label,
+        length,
+        permissions: body.permissions,
+        ip_whitelist: body.ip_whitelist.join(" "),
+        domain_whitelist: body.domain_whitelist.join(" "),
+    };
+    let (record, plain) = issue_token(&state.services, &found.owner, request).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenResponse {
+            token: ApiToken::new(record, now),
+            secret: plain.into_secret(),
+        }),
+    ))
+}
+
+fn requested_length(
+    body: &CreateTokenRequest,
+    now: DateTime<Utc>,
+    max_days: Option<u32>,
+) -> Result<ExpirationLength, ApiError> {
+    let invalid = |message: String| ApiError::Invalid {
+        field: "expires",
+        message,
+    };
+    match (body.expires_at, body.expires_in_days, body.never_expires) {
+        (None, None, false) => Ok(match max_days {
+            Some(max) if max < 30 => ExpirationLength::Custom(now + Duration::days(i64::from(max))),
+            _ => ExpirationLength::Days30,
+        }),
+        (Some(at), None, false) if at <= now => Err(invalid(ExpiryError::CustomInPast.to_string())),
+        (Some(at), None, false) => Ok(ExpirationLength::Custom(at)),
+        (None, Some(days), false) if (1..=3650).contains(&days) => Ok(ExpirationLength::Custom(
+            now + Duration::days(i64::from(days)),
+        )),
+        (None, Some(_), false) => Err(invalid("expires_in_days must be from 1 to 3650.".into())),
+        (None, None, true) => Ok(ExpirationLength::Never),
+        _ => Err(invalid(
+            "Give at most one of expires_at, expires_in_days and never_expires.".into(),
+        )),
+    }
+}
+
+/// Expires one of the caller's tokens at once. Someone else's token is not found.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    tag = "tokens",
+    security(("bearer" = ["tokens:write"])),
+    params(("id" = i64, Path, description = "The token's id")),
+    responses(
+        (status = 200, description = "Expired", body = ApiToken),
+        (status = 404, description = "No such token of the caller's (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Already expired (`conflict`)", body = ErrorBody),
+        AuthErrors
+    )
+)]
+pub async fn expire_token(
+    State(state): State<AppState>,
+    Scoped(found, ..): Scoped<TokensWrite>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<ApiToken>, ApiError> {
+    let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
+    let record = expire_for(&state.services, &found.owner, id, false).await?;
+    Ok(Json(ApiToken::new(record, state.services.clock.now())))
+}

@@ -1,0 +1,34 @@
+//! Works out once per request which address it comes from, for sign-in, the allowlist,
+//! token whitelists and last-used records alike.
+
+use crate::state::AppState;
+use app::rules::network::client_address;
+use app::services::ClientIp;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::SocketAddr;
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+pub async fn client_ip_layer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let ip = peer.and_then(|peer| {
+        let forwarded: Vec<&str> = request
+            .headers()
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        client_address(peer, &forwarded, &state.trusted_proxies)
+    });
+    request.extensions_mut().insert(ClientIp(ip));
+    next.run(request).await
+}

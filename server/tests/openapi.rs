@@ -1,0 +1,160 @@
+//! The OpenAPI document says what the server does: every documented operation exists, needs
+//! exactly the permission it documents, and answers with statuses the document lists.
+
+mod common;
+
+use app::users::Role;
+use common::TestApp;
+use http::StatusCode;
+use serde_json::{json, Value};
+
+async fn document(app: &TestApp) -> Value {
+    let answer = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    answer.json()
+}
+
+/// (method, path, documented scopes, documented statuses) of every operation.
+fn operations(doc: &Value) -> Vec<(String, String, Vec<String>, Vec<u16>)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let scopes = operation["security"][0]["bearer"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} documents no bearer permission"))
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect();
+            let statuses = operation["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.parse().unwrap())
+                .collect();
+            found.push((method.to_uppercase(), path.clone(), scopes, statuses));
+        }
+    }
+    found
+}
+
+fn concrete(path: &str, token_id: i64) -> String {
+    format!("/api/v1{}", path.replace("{id}", &token_id.to_string()))
+}
+
+fn example_body(method: &str) -> Option<Value> {
+    (method == "POST").then(|| json!({"label": "from the docs", "permissions": ["profile:read"]}))
+}
+
+#[tokio::test]
+async fn the_document_lists_every_route_with_its_permission() {
+    let app = TestApp::new().await;
+    let doc = document(&app).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let mut listed: Vec<(String, String, Vec<String>)> = operations(&doc)
+        .into_iter()
+        .map(|(m, p, s, _)| (m, p, s))
+        .collect();
+    listed.sort();
+    let expected = [
+        ("DELETE", "/tokens/{id}", "tokens:write"),
+        ("GET", "/me", "profile:read"),
+        ("GET", "/reports/users.csv", "reports:read"),
+        ("GET", "/tokens", "tokens:read"),
+        ("POST", "/tokens", "tokens:write"),
+    ];
+    let expected: Vec<(String, String, Vec<String>)> = expected
+        .iter()
+        .map(|(m, p, s)| (m.to_string(), p.to_string(), vec![s.to_string()]))
+        .collect();
+    assert_eq!(listed, expected);
+}
+
+#[tokio::test]
+async fn every_operation_behaves_as_documented() {
+    let app = TestApp::new().await;
+    let doc = document(&app).await;
+    let ada = app.add_user("ada", Role::Admin).await;
+    let everything = app
+        .token_with(ada, "profile:read tokens:read tokens:write reports:read")
+        .await;
+    let nothing = app.token_with(ada, "unrelated:scope").await;
+    let (victim, _) = app
+        .insert_restricted_token(ada, "victim", app.now(), None, Default::default())
+        .await;
+
+    for (method, path, scopes, statuses) in operations(&doc) {
+        let url = concrete(&path, victim.id);
+        // No token at all.
+        let bare = app
+            .send(
+                http::Request::builder()
+                    .method(method.as_str())
+                    .uri(&url)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(bare.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert!(
+            statuses.contains(&401),
+            "{method} {path} does not document 401"
+        );
+
+        // A token without the documented permission: refused naming exactly that one.
+        let refused = app
+            .api(&method, &url, &nothing, example_body(&method), &[], None)
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert!(
+            statuses.contains(&403),
+            "{method} {path} does not document 403"
+        );
+        let body: Value = refused.json();
+        assert_eq!(body["scope"], scopes.join(" "), "{method} {path}");
+
+        // With the permission: an answer the document lists as a success.
+        let allowed = app
+            .api(&method, &url, &everything, example_body(&method), &[], None)
+            .await;
+        let status = allowed.status.as_u16();
+        assert!(
+            allowed.status.is_success(),
+            "{method} {path}: {status} {}",
+            allowed.body
+        );
+        assert!(
+            statuses.contains(&status),
+            "{method} {path} answered {status}, documents {statuses:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_schema_the_document_refers_to_is_in_it() {
+    let app = TestApp::new().await;
+    let doc = document(&app).await;
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "missing schema {name}");
+    }
+    for name in [
+        "ApiToken",
+        "CreateTokenRequest",
+        "CreatedTokenResponse",
+        "ErrorBody",
+        "MeResponse",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+}
