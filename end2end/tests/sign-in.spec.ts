@@ -30,6 +30,18 @@ test("signing in lands on the profile, signing out ends the session", async ({ p
   void profile;
 });
 
+test("loading the pages asks the server for nothing that is missing", async ({ page }) => {
+  // Browsers ask for /favicon.ico unless the page names an icon; every miss is a 404 in logs.
+  const misses: string[] = [];
+  page.on("response", (response) => {
+    if (response.status() === 404) misses.push(response.url());
+  });
+  await ProfilePage.signedInAs(page, users.alice);
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Manage Personal Access Tokens" })).toBeVisible();
+  expect(misses).toEqual([]);
+});
+
 test("pages need a session", async ({ page }) => {
   await page.goto("/profile");
   await expect(page).toHaveURL(/\/login$/);

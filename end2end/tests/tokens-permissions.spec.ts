@@ -111,6 +111,8 @@ test("a token without a permission or with a bad whitelist entry is explained an
   await profile.fillCreate(dialog, { label, permissions: ["profile:read"], ipWhitelist: "198.51.100.7, nope" });
   await submit.click();
   await expect(dialog.getByText("“nope” is not an IP address or a CIDR range such as 192.0.2.0/24.")).toBeVisible();
+  await expect(dialog.getByLabel("Whitelist IPs")).toHaveAttribute("aria-invalid", "true");
+  await expect(dialog.getByLabel("Whitelist Domains")).toHaveAttribute("aria-invalid", "false");
   await expect(dialog.getByText("Choose at least one permission.")).toHaveCount(0);
 
   await profile.fillCreate(dialog, { label, ipWhitelist: "198.51.100.7", domainWhitelist: "app.example.com, bad_domain" });

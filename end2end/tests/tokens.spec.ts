@@ -85,6 +85,13 @@ test("cancelling the confirmation leaves the token working", async ({ page, requ
   await expect(confirm).toBeHidden();
   await expect(row.locator("td.status")).toHaveText("Active");
 
+  // The dialog takes focus when it opens, so Escape dismisses it without a click inside.
+  await row.getByRole("button", { name: "Expire Token" }).click();
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toBeHidden();
+  await expect(row.locator("td.status")).toHaveText("Active");
+
   const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect(me.status()).toBe(200);
 });

@@ -9,7 +9,7 @@ mod server;
 
 pub use block::{TokenBlock, TokenPermissionsCell, TokenStatusCell};
 #[cfg(feature = "ssr")]
-pub use server::{expire_for, list_for};
+pub use server::expire_for;
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;

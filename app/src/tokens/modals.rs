@@ -4,7 +4,7 @@ use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::{ExpirationLength, ExpiryError, LifetimePolicy};
 use crate::rules::label::{validate_label, MAX_LABEL_CHARS};
 use crate::rules::network::parse_ip_list;
-use crate::rules::permission::PermissionError;
+use crate::rules::permission::{join_scopes, PermissionError};
 use crate::ui::{browser, format_optional, Modal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -109,7 +109,7 @@ fn CreateTokenForm(
                 length: length.get_untracked(),
                 custom_expiry: custom_text,
                 utc_offset_minutes: offset,
-                permissions: chosen.get_untracked().join(" "),
+                permissions: join_scopes(&chosen.get_untracked()),
                 ip_whitelist: ip_whitelist.get_untracked(),
                 domain_whitelist: domain_whitelist.get_untracked(),
             });

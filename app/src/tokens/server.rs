@@ -4,7 +4,7 @@ use crate::error::{AppError, Field};
 use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
 use crate::rules::permission::{grantable_by, split_scopes};
 use crate::services::{services, signed_in, Services};
-use crate::store::{TokenId, TokenRecord, UserId, UserSummary};
+use crate::store::{TokenId, TokenRecord, UserSummary};
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 
@@ -50,16 +50,13 @@ pub async fn list() -> Result<Vec<TokenView>, AppError> {
     let me = signed_in()?;
     let services = services()?;
     let now = services.clock.now();
-    Ok(list_for(&services, me.user.id)
+    Ok(services
+        .store
+        .tokens_of(me.user.id)
         .await?
         .iter()
         .map(|record| TokenView::from_record(record, now))
         .collect())
-}
-
-/// The user's tokens, newest first.
-pub async fn list_for(services: &Services, user_id: UserId) -> Result<Vec<TokenRecord>, AppError> {
-    Ok(services.store.tokens_of(user_id).await?)
 }
 
 pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> {

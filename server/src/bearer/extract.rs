@@ -14,22 +14,10 @@ use http::request::Parts;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A request authenticated by a valid personal access token, used from where it may be.
-pub struct Bearer(pub BearerToken);
-
-/// A request whose token also holds the permission `S`. Using it as a handler argument is
-/// what protects a route, and says which permission it needs.
+/// A request authenticated by a valid personal access token, used from where it may be,
+/// that holds the permission `S`. Using it as a handler argument is what protects a route,
+/// and says which permission it needs: no API route is open to every valid token.
 pub struct Scoped<S: Scope>(pub BearerToken, pub PhantomData<S>);
-
-impl FromRequestParts<AppState> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(parts, state)
-            .await
-            .map(|(found, _)| Bearer(found))
-    }
-}
 
 impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
     type Rejection = ApiError;

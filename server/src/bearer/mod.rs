@@ -12,7 +12,7 @@ pub mod tokens_api;
 pub mod usage;
 
 pub use error::{ApiError, ErrorBody};
-pub use extract::{Bearer, Scoped};
+pub use extract::Scoped;
 
 use crate::state::AppState;
 use axum::routing::get;

@@ -7,8 +7,8 @@ use crate::state::AppState;
 use app::rules::expiry::{ExpirationLength, ExpiryError};
 use app::rules::permission::missing_from;
 use app::store::TokenRecord;
+use app::tokens::expire_for;
 use app::tokens::issue::{issue_token, TokenRequest};
-use app::tokens::{expire_for, list_for};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -108,7 +108,12 @@ pub async fn list_tokens(
     Scoped(found, ..): Scoped<TokensRead>,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     let now = state.services.clock.now();
-    let records = list_for(&state.services, found.owner.id).await?;
+    let records = state
+        .services
+        .store
+        .tokens_of(found.owner.id)
+        .await
+        .map_err(app::error::AppError::from)?;
     Ok(Json(
         records.into_iter().map(|r| ApiToken::new(r, now)).collect(),
     ))

@@ -1,7 +1,7 @@
 //! Row shapes shared by every backend, and their conversion to store records.
 
 use super::from_db;
-use app::rules::permission::split_scopes;
+use app::rules::permission::{join_scopes, split_scopes};
 use app::store::{TokenRecord, TokenRestrictions, UserSummary};
 use app::users::Role;
 use sqlx::FromRow;
@@ -57,7 +57,8 @@ pub(crate) struct TokenRow {
     pub(crate) restrictions: RestrictionColumns,
 }
 
-/// The three space-separated lists of a token row.
+/// The three space-separated lists of a token row. Whitelist entries hold no spaces either,
+/// so they are stored the way scopes are.
 #[derive(FromRow, Default)]
 pub(crate) struct RestrictionColumns {
     pub(crate) scopes: String,
@@ -78,9 +79,9 @@ impl From<RestrictionColumns> for TokenRestrictions {
 impl From<&TokenRestrictions> for RestrictionColumns {
     fn from(restrictions: &TokenRestrictions) -> Self {
         Self {
-            scopes: restrictions.permissions.join(" "),
-            ip_whitelist: restrictions.ip_whitelist.join(" "),
-            domain_whitelist: restrictions.domain_whitelist.join(" "),
+            scopes: join_scopes(&restrictions.permissions),
+            ip_whitelist: join_scopes(&restrictions.ip_whitelist),
+            domain_whitelist: join_scopes(&restrictions.domain_whitelist),
         }
     }
 }

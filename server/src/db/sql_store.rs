@@ -492,7 +492,7 @@ macro_rules! sql_store {
                                 .push_bind(token.expired_at.map(|_| user_id))
                                 .push_bind(token.last_used_at.map(to_db))
                                 .push_bind(token.last_used_ip.clone())
-                                .push_bind(token.permissions.join(" "));
+                                .push_bind(app::rules::permission::join_scopes(&token.permissions));
                         });
                         b.build().execute(&mut *tx).await.map_err(backend)?;
                     }
