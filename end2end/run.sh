@@ -28,6 +28,8 @@ export E2E_USER_PASSWORD="alice-$RANDOM-$RANDOM-pw"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" | "$bin" user add admin --admin --display-name "Ada Admin"
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add alice --display-name "Alice Example" --email alice@example.com
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add bruno --display-name "Bruno Example" --email bruno@example.com
+# Only sessions.spec.ts signs in as dana, so her Recent Authentications hold just its sessions.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add dana --display-name "Dana Example" --email dana@example.com
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -21,6 +21,12 @@ pub enum Field {
     Allowlist,
     PermissionName,
     PermissionDescription,
+    Email,
+    DisplayName,
+    Role,
+    Username,
+    Password,
+    PasswordConfirmation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -40,6 +46,9 @@ pub enum AppError {
     LockoutRisk(String),
     #[error("That was not found.")]
     NotFound,
+    /// A used, expired, revoked or unknown invitation link: one answer for all four.
+    #[error("This invitation link is broken. Please contact your system administrator")]
+    InvitationBroken,
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -71,7 +80,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::AccountDisabled | Self::Forbidden | Self::NetworkNotAllowed => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::InvitationBroken => 404,
             Self::Conflict(_) | Self::LockoutRisk(_) => 409,
             Self::Invalid { .. } => 422,
             Self::Internal => 500,
@@ -112,6 +121,14 @@ mod tests {
         assert_eq!(AppError::Forbidden.status_code(), 403);
         assert_eq!(AppError::invalid(Field::Label, "x").status_code(), 422);
         assert_eq!(AppError::Internal.status_code(), 500);
+    }
+
+    #[test]
+    fn the_broken_link_message_is_the_one_users_are_told_about() {
+        assert_eq!(
+            AppError::InvitationBroken.to_string(),
+            crate::rules::invitation::BROKEN_LINK_MESSAGE
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The frame around signed-in pages and the pages too small for a feature of their own.
 
 use crate::error::AppError;
-use crate::sessions::{whoami, CurrentUser, Logout};
+use crate::sessions::{whoami, CurrentUser, Logout, RecentAuthentications};
 use crate::tokens::TokenBlock;
 use crate::ui::browser;
 use crate::users::Role;
@@ -26,6 +26,7 @@ pub fn SignedInLayout() -> impl IntoView {
                 <Suspense>
                     {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
                         <A href="/admin/users">"System Users"</A>
+                        <A href="/admin/invitations">"Invitations"</A>
                         <A href="/admin/permissions">"Permissions"</A>
                         <A href="/admin/security">"Security"</A>
                     })}
@@ -65,6 +66,7 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Suspense>
         <TokenBlock/>
+        <RecentAuthentications/>
     }
 }
 

@@ -27,6 +27,7 @@ use leptos_router::{path, SsrMode};
 use report::SystemUsersPage;
 use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
+use users::invitations::{AcceptInvitationPage, InvitationsPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,12 +58,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
+                // Async: a broken link's 404 reaches the status line.
+                <Route path=path!("/invite/:secret") view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("/profile") view=ProfilePage/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view=SystemUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/permissions") view=PermissionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/invitations") view=InvitationsPage ssr=SsrMode::Async/>
                     <Route path=path!("") view=|| view! { <Redirect path="/profile"/> }/>
                 </ParentRoute>
             </Routes>

@@ -14,6 +14,10 @@ pub struct Services {
     /// Mark cookies `Secure`: true when Tessera is served over https.
     pub secure_cookies: bool,
     pub policy: Arc<PolicyCache>,
+    /// The address people reach Tessera at, for links that leave the site (invitations).
+    pub public_url: String,
+    /// Sends invitation e-mails; `None` when no mail server is configured.
+    pub mailer: Option<Arc<dyn crate::users::invitations::mail::Mailer>>,
 }
 
 pub fn services() -> Result<Services, AppError> {

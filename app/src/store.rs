@@ -6,6 +6,7 @@ use crate::rules::expiry::{LifetimePolicy, TokenStatus};
 use crate::rules::network::AllowlistEntry;
 use crate::rules::permission::Permission;
 use crate::rules::secret::SecretHash;
+use crate::rules::session::SessionEnd;
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 
@@ -22,6 +23,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub type UserId = i64;
 pub type TokenId = i64;
 pub type SessionId = i64;
+pub type InvitationId = i64;
 
 /// Who someone is, without anything secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,20 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser and system in words ("Chromium on Linux"), decided at sign-in.
+    pub device: Option<String>,
+}
+
+/// A sign-in, as Recent Authentications lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ended: Option<(DateTime<Utc>, SessionEnd)>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub device: Option<String>,
 }
 
 /// A live session and its user, as every authenticated request sees them.
@@ -172,6 +188,59 @@ pub struct SecuritySettings {
     pub allowlist: Vec<AllowlistEntry>,
 }
 
+/// An invitation about to be sent; only the hash of its link's secret is kept.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub secret_hash: SecretHash,
+    pub invited_by: UserId,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub id: InvitationId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The display name of the admin who invited.
+    pub invited_by: String,
+    pub created_at: DateTime<Utc>,
+    /// When the current link was sent: the first time, or the last Resend.
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub accepted_username: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Who already has an e-mail address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailOwner {
+    User,
+    PendingInvitation(InvitationId),
+}
+
+/// The account an invitee chose.
+#[derive(Debug, Clone)]
+pub struct Invitee {
+    pub username: String,
+    pub password_hash: String,
+}
+
+/// Why accepting an invitation created no account. Nothing changes in any of these cases,
+/// so the invitee can try again with another username.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptRefusal {
+    /// Used, expired, revoked or unknown.
+    Broken,
+    UsernameTaken,
+    EmailTaken,
+}
+
 pub type ExportStream<'a> = futures::stream::BoxStream<'a, StoreResult<ExportRow>>;
 
 #[async_trait::async_trait]
@@ -188,7 +257,22 @@ pub trait Store: Send + Sync + 'static {
         secret_hash: &SecretHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>>;
-    async fn end_session(&self, session_id: SessionId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Ends a session of `user_id` that is live at `at`; false if there is no such session.
+    async fn end_session(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        at: DateTime<Utc>,
+        end: SessionEnd,
+    ) -> StoreResult<bool>;
+    /// The user's sessions that signed in at or after `since`, newest first.
+    async fn sessions_of(
+        &self,
+        user_id: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>>;
+    /// Forgets every session that signed in before `before`; how many.
+    async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
     /// The user's tokens, newest first.
@@ -247,6 +331,38 @@ pub trait Store: Send + Sync + 'static {
     async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()>;
     /// Replaces the whole allowlist, in the order given.
     async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
+
+    /// A user with this e-mail (in any case), or else an invitation to it pending at `now`.
+    async fn email_owner(&self, email: &str, now: DateTime<Utc>)
+        -> StoreResult<Option<EmailOwner>>;
+    async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord>;
+    /// Every invitation, newest first.
+    async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>>;
+    async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>>;
+    /// The invitation this link secret opens, if it is pending at `now`.
+    async fn open_invitation(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InvitationRecord>>;
+    /// Gives a not yet accepted invitation a new link and a new expiry, and lifts any
+    /// revocation; false if there is no such invitation.
+    async fn resend_invitation(
+        &self,
+        id: InvitationId,
+        secret_hash: SecretHash,
+        sent_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Revokes an invitation pending at `at`; false if it was not pending.
+    async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Creates the invited account and uses up the link, in one transaction.
+    async fn accept_invitation(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+        invitee: Invitee,
+    ) -> StoreResult<Result<UserSummary, AcceptRefusal>>;
 
     /// Inserts demo users and their tokens in one transaction.
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;

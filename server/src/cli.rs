@@ -2,6 +2,7 @@
 
 use crate::bootstrap::ensure_admin;
 use crate::db;
+use crate::mail::SmtpMailer;
 use crate::{build_router, AppState};
 use app::clock::SystemClock;
 use app::rules::password::validate_password;
@@ -114,6 +115,18 @@ pub struct ServeArgs {
         global = true
     )]
     pub trusted_proxies: String,
+    /// Mail server for invitation e-mails, e.g. smtp://user:pass@mail.example.com:587?tls=required
+    /// or smtps://mail.example.com. Without it, admins pass invitation links on themselves.
+    #[arg(long, env = "TESSERA_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of invitation e-mails.
+    #[arg(
+        long,
+        env = "TESSERA_MAIL_FROM",
+        default_value = "Tessera <tessera@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
     #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
     pub admin_username: Option<String>,
     #[arg(
@@ -170,6 +183,10 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
 async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let trusted_proxies = app::rules::network::parse_ip_list(&args.trusted_proxies)
         .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?;
+    let mailer = match args.smtp_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => Some(Arc::new(SmtpMailer::new(url, &args.mail_from)?)),
+        None => None,
+    };
     let store = open_store(database_url).await?;
     let public_url = args
         .public_url
@@ -195,8 +212,14 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         .env(Env::PROD)
         .build();
     let secure_cookies = public_url.starts_with("https://");
-    let state = AppState::new(store, Arc::new(SystemClock), options, secure_cookies)
-        .with_trusted_proxies(trusted_proxies);
+    let clock = Arc::new(SystemClock);
+    crate::housekeeping::spawn(store.clone(), clock.clone());
+    let mut state = AppState::new(store, clock, options, secure_cookies)
+        .with_trusted_proxies(trusted_proxies)
+        .with_public_url(public_url.clone());
+    if let Some(mailer) = mailer {
+        state = state.with_mailer(mailer);
+    }
     let router = build_router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -244,11 +267,12 @@ async fn add_user(
     validate_password(&password)?;
     let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
     let role = if admin { Role::Admin } else { Role::User };
+    let email = email.unwrap_or_default();
     let result = store
         .insert_user(NewUser {
             display_name: display_name.unwrap_or_else(|| username.clone()),
             username: username.clone(),
-            email: email.unwrap_or_default(),
+            email: email.clone(),
             role,
             password_hash,
         })
@@ -257,6 +281,9 @@ async fn add_user(
         Ok(_) => {
             println!("Created {} '{username}'.", role.words().to_lowercase());
             Ok(())
+        }
+        Err(StoreError::Duplicate("email")) => {
+            Err(format!("a user with the e-mail '{email}' already exists").into())
         }
         Err(StoreError::Duplicate(_)) => {
             Err(format!("a user named '{username}' already exists").into())

@@ -7,6 +7,8 @@ pub mod client_ip;
 pub mod db;
 pub mod demo;
 pub mod headers;
+pub mod housekeeping;
+pub mod mail;
 pub mod report_csv;
 pub mod router;
 pub mod session_layer;

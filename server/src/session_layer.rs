@@ -19,6 +19,11 @@ fn is_sessionless(path: &str) -> bool {
         || path == "/favicon.ico"
 }
 
+/// Pages anyone may open: signing in, and accepting an invitation (the link is the key).
+fn is_public_page(path: &str) -> bool {
+    path == LOGIN || path.starts_with("/invite/")
+}
+
 pub async fn session_layer(
     State(state): State<AppState>,
     mut request: Request,
@@ -41,7 +46,7 @@ pub async fn session_layer(
             }
             request.extensions_mut().insert(Authenticated(session));
         }
-        None if is_page && path != LOGIN => return Redirect::to(LOGIN).into_response(),
+        None if is_page && !is_public_page(&path) => return Redirect::to(LOGIN).into_response(),
         None => {}
     }
     next.run(request).await

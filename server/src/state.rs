@@ -3,6 +3,7 @@ use app::clock::Clock;
 use app::security::PolicyCache;
 use app::services::Services;
 use app::store::Store;
+use app::users::invitations::mail::Mailer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -31,11 +32,24 @@ impl AppState {
                 clock,
                 secure_cookies,
                 policy: Arc::new(PolicyCache::default()),
+                public_url: format!("http://{}", leptos_options.site_addr),
+                mailer: None,
             },
             leptos_options,
             usage,
             trusted_proxies: Arc::new(Vec::new()),
         }
+    }
+
+    /// The address in links that leave the site; `http://<listening address>` otherwise.
+    pub fn with_public_url(mut self, public_url: impl Into<String>) -> Self {
+        self.services.public_url = public_url.into();
+        self
+    }
+
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.services.mailer = Some(mailer);
+        self
     }
 
     pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {

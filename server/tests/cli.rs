@@ -57,9 +57,32 @@ fn user_add_reads_the_password_from_stdin_and_refuses_duplicates() {
     let again = tessera(&url, &["user", "add", "dana"], "another password\n");
     assert!(!again.status.success());
     assert!(
-        text(&again.stderr).contains("already exists"),
+        text(&again.stderr).contains("a user named 'dana' already exists"),
         "{}",
         text(&again.stderr)
+    );
+}
+
+#[test]
+fn user_add_refuses_an_email_another_user_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let first = tessera(
+        &url,
+        &["user", "add", "erin", "--email", "erin@example.com"],
+        "long enough pw\n",
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let second = tessera(
+        &url,
+        &["user", "add", "erin2", "--email", "ERIN@example.com"],
+        "long enough pw\n",
+    );
+    assert!(!second.status.success());
+    assert!(
+        text(&second.stderr).contains("a user with the e-mail 'ERIN@example.com' already exists"),
+        "{}",
+        text(&second.stderr)
     );
 }
 

@@ -5,10 +5,12 @@
 pub mod access;
 pub mod domain;
 pub mod expiry;
+pub mod invitation;
 pub mod label;
 pub mod network;
 pub mod password;
 pub mod permission;
 pub mod secret;
+pub mod session;
 pub mod token;
 pub mod username;

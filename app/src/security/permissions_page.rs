@@ -1,6 +1,6 @@
 use super::{list_permissions, AddPermission, PermissionView, RemovePermission};
 use crate::error::{AppError, Field};
-use crate::ui::{browser, Forbidden, Modal};
+use crate::ui::{ConfirmModal, DataTable, Forbidden, FormErrors, LoadError, Outcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,12 +26,7 @@ pub fn PermissionsPage() -> impl IntoView {
                     <AddPermissionForm action=add/>
                 }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="The permission catalogue"/> }.into_any(),
-                Err(error) => {
-                    if error == AppError::Unauthenticated {
-                        browser::go_to_login();
-                    }
-                    view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
-                }
+                Err(error) => view! { <LoadError error/> }.into_any(),
             })}
         </Transition>
         {move || removing.get().map(|view| view! {
@@ -75,20 +70,7 @@ fn PermissionTable(
                 "Every token holds at least one permission, and may do only what its permissions allow. "
                 "Services behind Tessera check for the names you add here."
             </p>
-            <div class="table-wrap">
-                <table class="permissions">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Description"</th>
-                            <th scope="col">"Who may grant it"</th>
-                            <th scope="col">"Active tokens"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable class="permissions" columns=&["Name", "Description", "Who may grant it", "Active tokens"]>{rows}</DataTable>
         </section>
     }
     .into_any()
@@ -99,13 +81,8 @@ fn AddPermissionForm(action: ServerAction<AddPermission>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let admin_only = RwSignal::new(false);
-    let server_error = move || action.value().get().and_then(Result::err);
-    let field_error = move |field: Field| server_error().and_then(|e| e.message_for(field));
-    let general_error = move || {
-        server_error()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-            .map(|e| e.to_string())
-    };
+    let errors = FormErrors::of(action);
+    let general_error = move || errors.outcome.general_message();
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             name.set(String::new());
@@ -130,13 +107,13 @@ fn AddPermissionForm(action: ServerAction<AddPermission>) -> impl IntoView {
                     <input type="text" name="name" placeholder="billing:read" autocomplete="off"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                     <small class="hint-text">"Lowercase letters, digits and . _ - :, such as service:action."</small>
-                    {move || field_error(Field::PermissionName).map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    {errors.view_for(Field::PermissionName)}
                 </label>
                 <label class="field">
                     <span>"Description"</span>
                     <input type="text" name="description" placeholder="Read invoices in the billing service"
                         prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
-                    {move || field_error(Field::PermissionDescription).map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    {errors.view_for(Field::PermissionDescription)}
                 </label>
                 <label class="check">
                     <input type="checkbox" name="admin_only" prop:checked=move || admin_only.get()
@@ -160,36 +137,24 @@ fn RemovePermissionModal(
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
     action.value().set(None);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            on_close.run(());
-        }
-    });
     let name = view.permission.name.clone();
     let consequence = match view.active_tokens {
         0 => "No active token holds it.".to_owned(),
         1 => "1 active token holds it and will lose it.".to_owned(),
         n => format!("{n} active tokens hold it and will lose it."),
     };
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let removed = name.clone();
     view! {
-        <Modal title="Remove Permission" on_close>
-            <p>"Remove “" <code>{name.clone()}</code> "” from the catalogue? " {consequence}</p>
-            {move || error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-            <div class="modal-actions">
-                <button on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button class="danger" disabled=move || action.pending().get()
-                    on:click=move |_| { action.dispatch(RemovePermission { name: name.clone() }); }>
-                    "Remove"
-                </button>
-            </div>
-        </Modal>
+        <ConfirmModal
+            title="Remove Permission"
+            confirm="Remove"
+            outcome=Outcome::of(action)
+            pending=action.pending()
+            on_confirm=move || { action.dispatch(RemovePermission { name: removed.clone() }); }
+            on_close
+        >
+            <p>"Remove “" <code>{name}</code> "” from the catalogue? " {consequence}</p>
+        </ConfirmModal>
     }
     .into_any()
 }

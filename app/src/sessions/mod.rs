@@ -1,20 +1,25 @@
 //! Sign-in sessions: the login page, signing in and out, and finding the session of a request.
 
+#[cfg(feature = "ssr")]
+mod device;
 mod login_page;
+mod recent;
 #[cfg(feature = "ssr")]
 mod server;
 
 pub use login_page::LoginPage;
+pub use recent::RecentAuthentications;
+#[cfg(feature = "ssr")]
+pub(crate) use server::{admitted_client, start_session};
 #[cfg(feature = "ssr")]
 pub use server::{resolve_session, SESSION_COOKIE};
 
 use crate::error::AppError;
+use crate::rules::session::SessionStatus;
 use crate::users::Role;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Sessions end this long after sign-in, however active they are.
-pub const SESSION_HOURS: i64 = 3;
 
 /// The signed-in person, as the pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,4 +46,34 @@ pub async fn whoami() -> Result<CurrentUser, AppError> {
         display_name: session.user.display_name,
         role: session.user.role,
     }))
+}
+
+/// One sign-in of Recent Authentications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub signed_in_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    /// The browser and system in words: "Chromium on Linux".
+    pub device: String,
+    pub expires_at: DateTime<Utc>,
+    pub status: SessionStatus,
+    /// The session this very page is signed in with.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deactivated {
+    /// The session was the caller's own: they are signed out now.
+    pub signed_out: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "sessions/recent")]
+pub async fn recent_sessions() -> Result<Vec<SessionView>, AppError> {
+    crate::services::reply(server::recent().await)
+}
+
+#[server(prefix = "/rpc", endpoint = "sessions/deactivate")]
+pub async fn deactivate_session(id: i64) -> Result<Deactivated, AppError> {
+    crate::services::reply(server::deactivate(id).await)
 }

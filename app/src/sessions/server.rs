@@ -1,12 +1,16 @@
+use super::device::describe;
+use super::{Deactivated, SessionView};
 use crate::error::AppError;
 use crate::rules::secret::{random_base62, SecretHash};
+use crate::rules::session::{
+    retention_cutoff, session_expiry, SessionEnd, SessionStatus, SESSION_HOURS,
+};
 use crate::rules::username::normalize_username;
 use crate::services::{client_ip, services, signed_in, Services};
-use crate::store::{NewSession, SessionUser};
+use crate::store::{NewSession, SessionId, SessionUser, UserSummary};
 use crate::users::password::verify_password;
-use chrono::Duration;
 use cookie::{Cookie, SameSite};
-use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::header::{HeaderName, COOKIE, SET_COOKIE, USER_AGENT};
 use http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -14,20 +18,14 @@ use rand::TryRngCore;
 
 pub const SESSION_COOKIE: &str = "tessera_session";
 const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
+/// The brands a Chromium-based browser names (RFC 8942 client hints).
+const SEC_CH_UA: HeaderName = HeaderName::from_static("sec-ch-ua");
 
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let services = services()?;
     // The network is checked before the password, so that nobody outside it can learn
     // whether a password is right.
-    let ip = client_ip();
-    let policy = services.policy.get(services.store.as_ref()).await?;
-    if !policy.admits(ip) {
-        tracing::warn!(
-            ?ip,
-            "sign-in refused: address outside the company allowlist"
-        );
-        return Err(AppError::NetworkNotAllowed);
-    }
+    let ip = admitted_client(&services).await?;
     // A name that could never have been registered is looked up as "nobody", which still
     // costs a password check, so the answer takes the same time either way.
     let username = normalize_username(&username).unwrap_or_default();
@@ -41,30 +39,62 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         return Err(AppError::AccountDisabled);
     }
 
+    start_session(&services, &credentials.user, ip).await?;
+    tracing::info!(user = %credentials.user.username, "signed in");
+    leptos_axum::redirect("/profile");
+    Ok(())
+}
+
+/// The client's address, if the company allowlist lets it sign in: the rule for signing in
+/// and for accepting an invitation alike.
+pub(crate) async fn admitted_client(
+    services: &Services,
+) -> Result<Option<std::net::IpAddr>, AppError> {
+    let ip = client_ip();
+    let policy = services.policy.get(services.store.as_ref()).await?;
+    if !policy.admits(ip) {
+        tracing::warn!(
+            ?ip,
+            "sign-in refused: address outside the company allowlist"
+        );
+        return Err(AppError::NetworkNotAllowed);
+    }
+    Ok(ip)
+}
+
+/// Opens a session for `user` and hands its cookie to the browser: what signing in and
+/// accepting an invitation both end with.
+pub(crate) async fn start_session(
+    services: &Services,
+    user: &UserSummary,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
     let now = services.clock.now();
     let secret = random_base62(&mut rand::rngs::OsRng.unwrap_err(), SESSION_SECRET_LEN);
-    let user_agent = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
+    let header = |name| {
+        use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+    };
+    let user_agent = header(USER_AGENT);
+    let device = describe(user_agent.as_deref(), header(SEC_CH_UA).as_deref());
     services
         .store
         .insert_session(NewSession {
-            user_id: credentials.user.id,
+            user_id: user.id,
             secret_hash: SecretHash::of(&secret),
             created_at: now,
-            expires_at: now + Duration::hours(super::SESSION_HOURS),
+            expires_at: session_expiry(now),
             ip: ip.map(|ip| ip.to_string()),
             user_agent,
+            device: Some(device),
         })
         .await?;
-    tracing::info!(user = %credentials.user.username, "signed in");
-
-    set_cookie(session_cookie(&services, secret));
-    leptos_axum::redirect("/profile");
+    set_cookie(session_cookie(services, secret));
     Ok(())
 }
 
@@ -74,15 +104,80 @@ pub async fn logout() -> Result<(), AppError> {
     if let Ok(session) = signed_in() {
         services
             .store
-            .end_session(session.session_id, services.clock.now())
+            .end_session(
+                session.user.id,
+                session.session_id,
+                services.clock.now(),
+                SessionEnd::SignedOut,
+            )
             .await?;
         tracing::info!(user = %session.user.username, "signed out");
     }
-    let mut removal = session_cookie(&services, String::new());
-    removal.make_removal();
-    set_cookie(removal);
+    clear_cookie(&services);
     leptos_axum::redirect("/login");
     Ok(())
+}
+
+/// The signed-in user's sign-ins of the last 30 days, newest first.
+pub async fn recent() -> Result<Vec<SessionView>, AppError> {
+    let services = services()?;
+    let me = signed_in()?;
+    let now = services.clock.now();
+    let sessions = services
+        .store
+        .sessions_of(me.user.id, retention_cutoff(now))
+        .await?;
+    Ok(sessions
+        .into_iter()
+        .map(|record| SessionView {
+            id: record.id,
+            signed_in_at: record.created_at,
+            ip: record.ip,
+            device: record
+                .device
+                .unwrap_or_else(|| describe(record.user_agent.as_deref(), None)),
+            expires_at: record.expires_at,
+            status: SessionStatus::at(now, record.expires_at, record.ended),
+            current: record.id == me.session_id,
+        })
+        .collect())
+}
+
+/// Ends one of the signed-in user's sessions; ending the current one signs them out.
+pub async fn deactivate(id: SessionId) -> Result<Deactivated, AppError> {
+    let services = services()?;
+    let me = signed_in()?;
+    let now = services.clock.now();
+    let ended = services
+        .store
+        .end_session(me.user.id, id, now, SessionEnd::Deactivated)
+        .await?;
+    if !ended {
+        // Someone else's session and one that does not exist look the same.
+        let mine = services
+            .store
+            .sessions_of(me.user.id, retention_cutoff(now))
+            .await?
+            .into_iter()
+            .any(|session| session.id == id);
+        return Err(if mine {
+            AppError::Conflict("This session has already ended.".into())
+        } else {
+            AppError::NotFound
+        });
+    }
+    let signed_out = id == me.session_id;
+    tracing::info!(user = %me.user.username, session = id, signed_out, "session deactivated");
+    if signed_out {
+        clear_cookie(&services);
+    }
+    Ok(Deactivated { signed_out })
+}
+
+fn clear_cookie(services: &Services) {
+    let mut removal = session_cookie(services, String::new());
+    removal.make_removal();
+    set_cookie(removal);
 }
 
 /// The live session named by the request's cookie, if any. The server's middleware calls
@@ -118,7 +213,7 @@ fn session_cookie(services: &Services, value: String) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(services.secure_cookies)
-        .max_age(cookie::time::Duration::hours(super::SESSION_HOURS))
+        .max_age(cookie::time::Duration::hours(SESSION_HOURS))
         .build()
 }
 

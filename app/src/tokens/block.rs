@@ -1,8 +1,7 @@
 use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
 use super::{list_tokens, CreateToken, ExpireToken, TokenView};
-use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
-use crate::ui::{browser, format_optional, format_time};
+use crate::ui::{format_optional, format_time, DataTable, LoadError};
 use leptos::prelude::*;
 
 /// The Manage Personal Access Tokens block of the profile page.
@@ -75,23 +74,7 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
         .map(|token| view! { <TokenRow token on_expire/> })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Label"</th>
-                        <th scope="col">"Hint"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Permissions"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable class="tokens" columns=&["Label", "Hint", "Created", "Expires", "Permissions", "Last used", "Status"]>{rows}</DataTable>
     }
     .into_any()
 }
@@ -167,12 +150,4 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
             {detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
         </td>
     }
-}
-
-#[component]
-fn LoadError(error: AppError) -> impl IntoView {
-    if error == AppError::Unauthenticated {
-        browser::go_to_login();
-    }
-    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
 }

@@ -1,13 +1,12 @@
 use super::{token_options, CreateToken, CreatedToken, ExpireToken, TokenFormOptions, TokenView};
-use crate::error::{AppError, Field};
+use crate::error::Field;
 use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::{ExpirationLength, ExpiryError, LifetimePolicy};
 use crate::rules::label::{validate_label, MAX_LABEL_CHARS};
 use crate::rules::network::parse_ip_list;
 use crate::rules::permission::{join_scopes, PermissionError};
-use crate::ui::{browser, format_optional, Modal};
+use crate::ui::{browser, format_optional, ConfirmModal, CopyField, FormErrors, Modal, Outcome};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Label, Expiration Length, Permissions and the whitelists. The form offers what the
 /// company policy allows the user, and checks input with the same rules the server applies,
@@ -45,28 +44,10 @@ fn CreateTokenForm(
     let chosen = RwSignal::new(Vec::<String>::new());
     let ip_whitelist = RwSignal::new(String::new());
     let domain_whitelist = RwSignal::new(String::new());
-    let local_errors = RwSignal::new(Vec::<(Field, String)>::new());
-
-    let server_error = move || action.value().get().and_then(Result::err);
-    // A created token closes this form, yet its error views still answer that same change of
-    // the action's value, after the form's own signals are gone: `try_with` then reads no
-    // error, where `with` would panic and stop the page.
-    let field_error = move |field: Field| {
-        local_errors
-            .try_with(|errors| {
-                errors
-                    .iter()
-                    .find(|(f, _)| *f == field)
-                    .map(|(_, m)| m.clone())
-            })
-            .flatten()
-            .or_else(|| server_error().and_then(|e| e.message_for(field)))
-    };
-    let general_error = move || {
-        server_error()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-            .map(|e| e.to_string())
-    };
+    // A created token closes this form while its error views still answer that same change
+    // of the action's value; FormErrors reads nothing of the closed form's then.
+    let errors = FormErrors::of(action);
+    let general_error = move || errors.outcome.general_message();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -74,9 +55,9 @@ fn CreateTokenForm(
         let custom_text = custom.get_untracked();
         let offset = browser::utc_offset_minutes_at(&custom_text);
         let now = chrono::Utc::now();
-        let mut errors = Vec::new();
+        let mut found = Vec::new();
         if let Err(e) = validate_label(&label.get_untracked()) {
-            errors.push((Field::Label, e.to_string()));
+            found.push((Field::Label, e.to_string()));
         }
         match ExpirationLength::from_form(&length.get_untracked(), &custom_text, offset, now) {
             Ok(chosen_length) => {
@@ -86,24 +67,22 @@ fn CreateTokenForm(
                     } else {
                         Field::Expiration
                     };
-                    errors.push((field, e.to_string()));
+                    found.push((field, e.to_string()));
                 }
             }
             Err(ExpiryError::UnknownLength) => {}
-            Err(e) => errors.push((Field::CustomExpiry, e.to_string())),
+            Err(e) => found.push((Field::CustomExpiry, e.to_string())),
         }
         if chosen.with_untracked(Vec::is_empty) {
-            errors.push((Field::Permissions, PermissionError::NoneChosen.to_string()));
+            found.push((Field::Permissions, PermissionError::NoneChosen.to_string()));
         }
         if let Err(e) = parse_ip_list(&ip_whitelist.get_untracked()) {
-            errors.push((Field::IpWhitelist, e.to_string()));
+            found.push((Field::IpWhitelist, e.to_string()));
         }
         if let Err(e) = parse_domain_list(&domain_whitelist.get_untracked()) {
-            errors.push((Field::DomainWhitelist, e.to_string()));
+            found.push((Field::DomainWhitelist, e.to_string()));
         }
-        let valid = errors.is_empty();
-        local_errors.set(errors);
-        if valid {
+        if errors.check(found) {
             action.dispatch(CreateToken {
                 label: label.get_untracked(),
                 length: length.get_untracked(),
@@ -158,13 +137,6 @@ fn CreateTokenForm(
             }
         })
         .collect_view();
-    let error_view = move |field: Field| {
-        move || {
-            field_error(field)
-                .map(|message| view! { <span class="field-error" role="alert">{message}</span> })
-        }
-    };
-
     view! {
         <form class="stack" on:submit=submit novalidate>
             <label class="field">
@@ -176,15 +148,15 @@ fn CreateTokenForm(
                     placeholder="What is this token for?"
                     prop:value=move || label.get()
                     on:input=move |ev| label.set(event_target_value(&ev))
-                    aria-invalid=move || field_error(Field::Label).is_some().to_string()
+                    aria-invalid=errors.invalid(Field::Label)
                 />
                 <small class="hint-text">{format!("Up to {MAX_LABEL_CHARS} characters.")}</small>
-                {error_view(Field::Label)}
+                {errors.view_for(Field::Label)}
             </label>
             <fieldset class="field permissions-field">
                 <legend>"Permissions"</legend>
                 {permission_boxes}
-                {error_view(Field::Permissions)}
+                {errors.view_for(Field::Permissions)}
             </fieldset>
             <label class="field">
                 <span>"Expiration Length"</span>
@@ -192,7 +164,7 @@ fn CreateTokenForm(
                     {choices}
                 </select>
                 {max_note}
-                {error_view(Field::Expiration)}
+                {errors.view_for(Field::Expiration)}
             </label>
             <Show when=move || length.get() == "custom">
                 <label class="field">
@@ -204,7 +176,7 @@ fn CreateTokenForm(
                         on:input=move |ev| custom.set(event_target_value(&ev))
                     />
                     <small class="hint-text">"Date and time in your time zone."</small>
-                    {error_view(Field::CustomExpiry)}
+                    {errors.view_for(Field::CustomExpiry)}
                 </label>
             </Show>
             <label class="field">
@@ -212,26 +184,26 @@ fn CreateTokenForm(
                 <textarea
                     name="ip_whitelist"
                     rows="2"
-                    aria-invalid=move || field_error(Field::IpWhitelist).is_some().to_string()
+                    aria-invalid=errors.invalid(Field::IpWhitelist)
                     placeholder="203.0.113.7, 198.51.100.0/24, 2001:db8::/48"
                     prop:value=move || ip_whitelist.get()
                     on:input=move |ev| ip_whitelist.set(event_target_value(&ev))
                 ></textarea>
                 <small class="hint-text">"Optional. Addresses or CIDR ranges, separated by commas or lines. The token works only from these, for the API and the UI."</small>
-                {error_view(Field::IpWhitelist)}
+                {errors.view_for(Field::IpWhitelist)}
             </label>
             <label class="field">
                 <span>"Whitelist Domains"</span>
                 <textarea
                     name="domain_whitelist"
                     rows="2"
-                    aria-invalid=move || field_error(Field::DomainWhitelist).is_some().to_string()
+                    aria-invalid=errors.invalid(Field::DomainWhitelist)
                     placeholder="app.example.com, *.example.org"
                     prop:value=move || domain_whitelist.get()
                     on:input=move |ev| domain_whitelist.set(event_target_value(&ev))
                 ></textarea>
                 <small class="hint-text">"Optional, for use from web pages only: browsers on other sites are refused. Scripts and servers are not affected."</small>
-                {error_view(Field::DomainWhitelist)}
+                {errors.view_for(Field::DomainWhitelist)}
             </label>
             {move || general_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
             <div class="modal-actions">
@@ -251,24 +223,6 @@ pub fn NewSecretModal(
     created: CreatedToken,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Copy {
-        Idle,
-        Copied,
-        Failed,
-    }
-    let copy_state = RwSignal::new(Copy::Idle);
-    let secret = StoredValue::new(created.secret.clone());
-    let copy = move |_| {
-        spawn_local(async move {
-            let copied = browser::copy_to_clipboard(secret.get_value()).await;
-            copy_state.set(if copied { Copy::Copied } else { Copy::Failed });
-            if copied {
-                browser::sleep_ms(1800).await;
-                copy_state.set(Copy::Idle);
-            }
-        });
-    };
     let expires = format_optional(created.token.expires_at, "Never");
 
     view! {
@@ -277,16 +231,7 @@ pub fn NewSecretModal(
                 "Copy this token now. It is displayed only this one time: Tessera keeps only a "
                 "hash of it and cannot show it again. If you lose it, expire it and create a new one."
             </p>
-            <div class="secret-row">
-                <code class="secret" data-testid="new-token-secret">{created.secret}</code>
-                <button class="primary" on:click=copy>"Copy"</button>
-            </div>
-            <p class="copy-status" aria-live="polite">
-                <span class="copied" class:visible=move || copy_state.get() == Copy::Copied>"Copied"</span>
-                <Show when=move || copy_state.get() == Copy::Failed>
-                    <span class="field-error">"Your browser did not allow copying. Select the token and copy it by hand."</span>
-                </Show>
-            </p>
+            <CopyField text=created.secret what="the token" testid="new-token-secret"/>
             <dl class="facts">
                 <dt>"Label"</dt><dd>{created.token.label}</dd>
                 <dt>"Expires"</dt><dd>{expires}</dd>
@@ -307,36 +252,19 @@ pub fn ExpireTokenModal(
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
     let id = token.id;
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
-    // Close once the server has confirmed; an error keeps the dialog open to show it.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            on_close.run(());
-        }
-    });
     view! {
-        <Modal title="Expire Token" on_close>
+        <ConfirmModal
+            title="Expire Token"
+            confirm="Expire"
+            outcome=Outcome::of(action)
+            pending=action.pending()
+            on_confirm=move || { action.dispatch(ExpireToken { id }); }
+            on_close
+        >
             <p>
                 "Expire the token “" <strong>{token.label}</strong> "” (…" {token.hint} ")? "
                 "Anything that uses it stops working at once. This cannot be undone."
             </p>
-            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <div class="modal-actions">
-                <button on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button
-                    class="danger"
-                    disabled=move || action.pending().get()
-                    on:click=move |_| { action.dispatch(ExpireToken { id }); }
-                >
-                    "Expire"
-                </button>
-            </div>
-        </Modal>
+        </ConfirmModal>
     }
 }

@@ -47,8 +47,15 @@ pub async fn sleep_ms(ms: u32) {
 
 /// A full page load of `/login`: the session is gone, so nothing on this page is valid.
 pub fn go_to_login() {
+    go_to("/login");
+}
+
+/// A full page load of `path`, so every part of the page starts afresh (a new session).
+pub fn go_to(path: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
-        let _ = window.location().set_href("/login");
+        let _ = window.location().set_href(path);
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
 }

@@ -1,11 +1,21 @@
 //! Small pieces the feature pages share.
 
 pub mod browser;
+mod confirm_modal;
+mod copy_field;
+mod data_table;
 mod forbidden;
+mod load_error;
 mod modal;
+mod outcome;
 
+pub use confirm_modal::ConfirmModal;
+pub use copy_field::CopyField;
+pub use data_table::DataTable;
 pub use forbidden::Forbidden;
+pub use load_error::LoadError;
 pub use modal::Modal;
+pub use outcome::{FormErrors, Outcome};
 
 use chrono::{DateTime, Utc};
 

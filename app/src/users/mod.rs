@@ -1,5 +1,6 @@
 //! People and their roles.
 
+pub mod invitations;
 #[cfg(feature = "ssr")]
 pub mod password;
 

@@ -148,6 +148,12 @@ impl From<app::error::AppError> for ApiError {
                     Field::Allowlist => "allowlist",
                     Field::PermissionName => "name",
                     Field::PermissionDescription => "description",
+                    Field::Email => "email",
+                    Field::DisplayName => "display_name",
+                    Field::Role => "role",
+                    Field::Username => "username",
+                    Field::Password => "password",
+                    Field::PasswordConfirmation => "password_confirmation",
                 },
                 message,
             },
@@ -160,6 +166,7 @@ impl From<app::error::AppError> for ApiError {
             // Not answers any API call gives; if one ever does, it is our bug.
             AppError::Forbidden
             | AppError::LockoutRisk(_)
+            | AppError::InvitationBroken
             | AppError::Internal
             | AppError::Unreachable => Self::Internal,
         }

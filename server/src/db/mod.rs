@@ -1,5 +1,6 @@
 //! Persistence: the sqlx implementations of `app::store::Store`, one SQL text for all.
 
+mod invitation_sql;
 pub mod postgres;
 pub(crate) mod report_sql;
 pub(crate) mod rows;
@@ -46,4 +47,19 @@ pub(crate) fn from_db(seconds: i64) -> DateTime<Utc> {
 
 pub(crate) fn backend(error: sqlx::Error) -> app::store::StoreError {
     app::store::StoreError::Backend(Box::new(error))
+}
+
+/// A failed insert into `users`: a taken username or e-mail is the caller's to explain.
+pub(crate) fn user_insert_error(error: sqlx::Error) -> app::store::StoreError {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            // Both backends name the violated index in the message.
+            if db.message().contains("users_by_email") {
+                app::store::StoreError::Duplicate("email")
+            } else {
+                app::store::StoreError::Duplicate("username")
+            }
+        }
+        other => backend(other),
+    }
 }

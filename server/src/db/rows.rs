@@ -217,3 +217,76 @@ pub(crate) struct AllowlistRow {
     pub(crate) address: String,
     pub(crate) bits: i64,
 }
+
+#[derive(FromRow)]
+pub(crate) struct SessionListRow {
+    pub(crate) id: i64,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) ended_at: Option<i64>,
+    pub(crate) end_reason: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) device: Option<String>,
+}
+
+impl From<SessionListRow> for app::store::SessionRecord {
+    fn from(row: SessionListRow) -> Self {
+        use app::rules::session::SessionEnd;
+        Self {
+            id: row.id,
+            created_at: from_db(row.created_at),
+            expires_at: from_db(row.expires_at),
+            ended: row.ended_at.map(|at| {
+                let end = row
+                    .end_reason
+                    .as_deref()
+                    .map_or(SessionEnd::SignedOut, SessionEnd::parse);
+                (from_db(at), end)
+            }),
+            ip: row.ip,
+            user_agent: row.user_agent,
+            device: row.device,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct InvitationRow {
+    pub(crate) id: i64,
+    pub(crate) email: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+    pub(crate) invited_by: String,
+    pub(crate) created_at: i64,
+    pub(crate) sent_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) accepted_at: Option<i64>,
+    pub(crate) accepted_username: Option<String>,
+    pub(crate) revoked_at: Option<i64>,
+}
+
+/// Selects an [`InvitationRow`] from `invitations i`.
+pub(crate) const INVITATION_COLUMNS: &str =
+    "i.id, i.email, i.display_name, i.role, ib.display_name AS invited_by, i.created_at, \
+     i.sent_at, i.expires_at, i.accepted_at, au.username AS accepted_username, i.revoked_at \
+     FROM invitations i JOIN users ib ON ib.id = i.invited_by \
+     LEFT JOIN users au ON au.id = i.accepted_user_id";
+
+impl From<InvitationRow> for app::store::InvitationRecord {
+    fn from(row: InvitationRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role: Role::parse(&row.role).unwrap_or(Role::User),
+            invited_by: row.invited_by,
+            created_at: from_db(row.created_at),
+            sent_at: from_db(row.sent_at),
+            expires_at: from_db(row.expires_at),
+            accepted_at: row.accepted_at.map(from_db),
+            accepted_username: row.accepted_username,
+            revoked_at: row.revoked_at.map(from_db),
+        }
+    }
+}

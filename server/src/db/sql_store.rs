@@ -25,6 +25,8 @@ macro_rules! sql_store {
             }
         }
 
+        $crate::db::invitation_sql::invitation_sql!($store, $db);
+
         #[async_trait::async_trait]
         impl Store for $store {
             async fn count_users(&self) -> StoreResult<u64> {
@@ -48,12 +50,7 @@ macro_rules! sql_store {
                 .bind(to_db(Utc::now()))
                 .fetch_one(&self.pool)
                 .await
-                .map_err(|e| match e {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => {
-                        StoreError::Duplicate("username")
-                    }
-                    other => backend(other),
-                })
+                .map_err($crate::db::user_insert_error)
             }
 
             async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>> {
@@ -75,8 +72,8 @@ macro_rules! sql_store {
 
             async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
                 sqlx::query_scalar(
-                    "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent, device)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(session.user_id)
                 .bind(session.secret_hash.as_bytes().as_slice())
@@ -84,6 +81,7 @@ macro_rules! sql_store {
                 .bind(to_db(session.expires_at))
                 .bind(session.ip)
                 .bind(session.user_agent)
+                .bind(session.device)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(backend)
@@ -111,14 +109,49 @@ macro_rules! sql_store {
                 }))
             }
 
-            async fn end_session(&self, session_id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")
-                    .bind(to_db(at))
-                    .bind(session_id)
+            async fn end_session(
+                &self,
+                user_id: UserId,
+                session_id: SessionId,
+                at: DateTime<Utc>,
+                end: app::rules::session::SessionEnd,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, end_reason = $2
+                     WHERE id = $3 AND user_id = $4 AND ended_at IS NULL AND expires_at > $5",
+                )
+                .bind(to_db(at))
+                .bind(end.as_str())
+                .bind(session_id)
+                .bind(user_id)
+                .bind(to_db(at))
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn sessions_of(&self, user_id: UserId, since: DateTime<Utc>) -> StoreResult<Vec<SessionRecord>> {
+                let rows: Vec<SessionListRow> = sqlx::query_as(
+                    "SELECT id, created_at, expires_at, ended_at, end_reason, ip, user_agent, device
+                     FROM sessions WHERE user_id = $1 AND created_at >= $2
+                     ORDER BY created_at DESC, id DESC",
+                )
+                .bind(user_id)
+                .bind(to_db(since))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1")
+                    .bind(to_db(before))
                     .execute(&self.pool)
                     .await
                     .map_err(backend)?;
-                Ok(())
+                Ok(done.rows_affected())
             }
 
             async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
@@ -456,6 +489,53 @@ macro_rules! sql_store {
                 }
                 tx.commit().await.map_err(backend)?;
                 Ok(())
+            }
+
+            async fn email_owner(&self, email: &str, now: DateTime<Utc>) -> StoreResult<Option<EmailOwner>> {
+                self.find_email_owner(email, now).await
+            }
+
+            async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord> {
+                self.add_invitation(invitation).await
+            }
+
+            async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>> {
+                self.all_invitations().await
+            }
+
+            async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>> {
+                self.invitation_by_id(id).await
+            }
+
+            async fn open_invitation(
+                &self,
+                secret_hash: &SecretHash,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Option<InvitationRecord>> {
+                self.pending_invitation(secret_hash, now).await
+            }
+
+            async fn resend_invitation(
+                &self,
+                id: InvitationId,
+                secret_hash: SecretHash,
+                sent_at: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<bool> {
+                self.renew_invitation(id, secret_hash, sent_at, expires_at).await
+            }
+
+            async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool> {
+                self.cancel_invitation(id, at).await
+            }
+
+            async fn accept_invitation(
+                &self,
+                secret_hash: &SecretHash,
+                now: DateTime<Utc>,
+                invitee: Invitee,
+            ) -> StoreResult<Result<UserSummary, AcceptRefusal>> {
+                self.use_invitation(secret_hash, now, invitee).await
             }
 
             async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {

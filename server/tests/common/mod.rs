@@ -6,7 +6,9 @@ use app::rules::expiry::LifetimePolicy;
 use app::rules::network::AllowlistEntry;
 use app::rules::permission::Permission;
 use app::rules::secret::SecretHash;
+use app::rules::session::SessionEnd;
 use app::store::*;
+use app::users::invitations::mail::Mailer;
 use app::users::password::hash_password;
 use app::users::Role;
 use axum::body::Body;
@@ -26,6 +28,7 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const PEER: ([u8; 4], u16) = ([203, 0, 113, 7], 40000);
+pub const PUBLIC_URL: &str = "https://tessera.example";
 
 /// A clock the test moves by hand.
 pub struct TestClock(Mutex<DateTime<Utc>>);
@@ -69,8 +72,24 @@ impl Store for CountingStore {
     ) -> StoreResult<Option<SessionUser>> {
         self.inner.find_live_session(hash, now).await
     }
-    async fn end_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
-        self.inner.end_session(id, at).await
+    async fn end_session(
+        &self,
+        user: UserId,
+        id: SessionId,
+        at: DateTime<Utc>,
+        end: SessionEnd,
+    ) -> StoreResult<bool> {
+        self.inner.end_session(user, id, at, end).await
+    }
+    async fn sessions_of(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        self.inner.sessions_of(user, since).await
+    }
+    async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.inner.purge_sessions(before).await
     }
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
         self.inner.insert_token(token).await
@@ -146,6 +165,51 @@ impl Store for CountingStore {
     async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()> {
         self.inner.save_allowlist(entries).await
     }
+    async fn email_owner(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<EmailOwner>> {
+        self.inner.email_owner(email, now).await
+    }
+    async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord> {
+        self.inner.insert_invitation(invitation).await
+    }
+    async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>> {
+        self.inner.invitations().await
+    }
+    async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>> {
+        self.inner.find_invitation(id).await
+    }
+    async fn open_invitation(
+        &self,
+        hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InvitationRecord>> {
+        self.inner.open_invitation(hash, now).await
+    }
+    async fn resend_invitation(
+        &self,
+        id: InvitationId,
+        hash: SecretHash,
+        sent_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.inner
+            .resend_invitation(id, hash, sent_at, expires_at)
+            .await
+    }
+    async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool> {
+        self.inner.revoke_invitation(id, at).await
+    }
+    async fn accept_invitation(
+        &self,
+        hash: &SecretHash,
+        now: DateTime<Utc>,
+        invitee: Invitee,
+    ) -> StoreResult<Result<UserSummary, AcceptRefusal>> {
+        self.inner.accept_invitation(hash, now, invitee).await
+    }
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
         self.inner.seed(users).await
     }
@@ -189,15 +253,24 @@ impl TestApp {
     }
 
     pub async fn with_options(secure_cookies: bool) -> Self {
-        Self::build(secure_cookies, "").await
+        Self::build(secure_cookies, "", None).await
     }
 
     /// Behind reverse proxies at `trusted_proxies` (as `TESSERA_TRUSTED_PROXIES` is written).
     pub async fn behind_proxies(trusted_proxies: &str) -> Self {
-        Self::build(false, trusted_proxies).await
+        Self::build(false, trusted_proxies, None).await
     }
 
-    async fn build(secure_cookies: bool, trusted_proxies: &str) -> Self {
+    /// Sending invitation e-mails with `mailer`.
+    pub async fn with_mailer(mailer: Arc<dyn Mailer>) -> Self {
+        Self::build(false, "", Some(mailer)).await
+    }
+
+    async fn build(
+        secure_cookies: bool,
+        trusted_proxies: &str,
+        mailer: Option<Arc<dyn Mailer>>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
             Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
@@ -216,8 +289,12 @@ impl TestApp {
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         )));
         let options = LeptosOptions::builder().output_name("tessera").build();
-        let state = AppState::new(store.clone(), clock.clone(), options, secure_cookies)
-            .with_trusted_proxies(app::rules::network::parse_ip_list(trusted_proxies).unwrap());
+        let mut state = AppState::new(store.clone(), clock.clone(), options, secure_cookies)
+            .with_trusted_proxies(app::rules::network::parse_ip_list(trusted_proxies).unwrap())
+            .with_public_url(PUBLIC_URL);
+        if let Some(mailer) = mailer {
+            state = state.with_mailer(mailer);
+        }
         // What `into_make_service_with_connect_info` gives every request in production; a
         // test may name another peer with `send_from`.
         let router = build_router(state).layer(axum::middleware::map_request(
@@ -459,9 +536,30 @@ impl TestApp {
     /// Signs in and returns the `name=value` cookie to send back.
     pub async fn sign_in(&self, username: &str) -> String {
         let answer = self.sign_in_answer(username, PASSWORD).await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        let set_cookie = answer.header(header::SET_COOKIE).expect("a session cookie");
-        set_cookie.split(';').next().unwrap().to_owned()
+        session_cookie(&answer)
+    }
+
+    /// Calls a server function with extra request headers (User-Agent, Sec-CH-UA, …).
+    pub async fn call_with_headers(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = Request::post(format!("/rpc/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
     }
 
     pub async fn bearer(&self, path: &str, token: &str) -> Answer {
@@ -503,4 +601,11 @@ fn capitalise(word: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// The `name=value` session cookie a successful sign-in answered with.
+pub fn session_cookie(answer: &Answer) -> String {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let set_cookie = answer.header(header::SET_COOKIE).expect("a session cookie");
+    set_cookie.split(';').next().unwrap().to_owned()
 }
