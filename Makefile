@@ -17,19 +17,20 @@ endif
 # The npm-installed wasm-opt (binaryen 132) must win over any older system one.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql clean
+.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql nginx clean
 
 run: tools build
 	mkdir -p data
 	./target/release/tessera serve
 
-test: tools chromium postgresql unit-test build e2e-test
+test: tools chromium postgresql nginx unit-test build e2e-test
 
+# --split puts each lazy route's code in a wasm chunk of its own (see App in app/src/lib.rs).
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 # The server's integration tests run twice: on SQLite files, then on a throwaway PostgreSQL.
-unit-test: postgresql
+unit-test: postgresql nginx
 	cargo test -p app --features ssr
 	cargo test -p server
 	server/tests/with-postgres.sh cargo test -p server --tests
@@ -61,6 +62,13 @@ postgresql:
 chromium:
 	@command -v chromium >/dev/null \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# For server/tests/gateway_nginx.rs, which runs its own nginx on a free port. The package
+# also starts a system nginx on port 80 where an init system runs and the port is free; the
+# tests never use it. In containers (policy-rc.d, or no init) nothing is started.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nginx; }
 
 clean:
 	cargo clean

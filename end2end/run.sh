@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bin="$root/target/release/tessera"
-[ -x "$bin" ] || { echo "run.sh: $bin is missing; run 'cargo leptos build --release' first" >&2; exit 1; }
+[ -x "$bin" ] || { echo "run.sh: $bin is missing; run 'make build' first" >&2; exit 1; }
 
 work=$(mktemp -d)
 server_pid=""

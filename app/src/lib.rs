@@ -23,7 +23,7 @@ use layout::{NotFound, ProfilePage, SignedInLayout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 use report::SystemUsersPage;
 use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
@@ -57,19 +57,48 @@ pub fn App() -> impl IntoView {
         <Title text="Tessera"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                 // Async: a broken link's 404 reaches the status line.
-                <Route path=path!("/invite/:secret") view=AcceptInvitationPage ssr=SsrMode::Async/>
-                <ParentRoute path=path!("") view=SignedInLayout>
-                    <Route path=path!("/profile") view=ProfilePage/>
+                <Route path=path!("/invite/:secret") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
+                    <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
-                    <Route path=path!("/admin/users") view=SystemUsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/security") view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/permissions") view=PermissionsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<SystemUsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/permissions") view={Lazy::<PermissionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/invitations") view={Lazy::<InvitationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("") view=|| view! { <Redirect path="/profile"/> }/>
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
+
+/// With `make build` (which passes `--split`) each page, and the signed-in frame around
+/// them, is a wasm chunk of its own fetched when first shown: the bundle every page load
+/// pays for holds little more than the framework and the router.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(SignedInRoute, SignedInLayout);
+lazy_page!(LoginRoute, LoginPage);
+lazy_page!(ProfileRoute, ProfilePage);
+lazy_page!(AcceptInvitationRoute, AcceptInvitationPage);
+lazy_page!(SystemUsersRoute, SystemUsersPage);
+lazy_page!(SecurityRoute, SecurityPage);
+lazy_page!(PermissionsRoute, PermissionsPage);
+lazy_page!(InvitationsRoute, InvitationsPage);

@@ -131,6 +131,14 @@ pub struct BearerToken {
     pub owner: UserSummary,
 }
 
+/// When a token was last used, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUse {
+    pub token_id: TokenId,
+    pub at: DateTime<Utc>,
+    pub ip: Option<String>,
+}
+
 /// A user row of the System Users report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportUser {
@@ -285,13 +293,13 @@ pub trait Store: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>>;
-    async fn record_token_use(
+    /// Shared, because implementations answer repeated lookups from memory.
+    async fn find_bearer(
         &self,
-        token_id: TokenId,
-        at: DateTime<Utc>,
-        ip: Option<String>,
-    ) -> StoreResult<()>;
+        secret_hash: &SecretHash,
+    ) -> StoreResult<Option<std::sync::Arc<BearerToken>>>;
+    /// Writes the last use of each token, all in one transaction.
+    async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()>;
 
     /// One page of the report's user rows, and how many rows the whole report has.
     async fn report_users(

@@ -1,14 +1,19 @@
 //! The browser half of Tessera: hydrates the server-rendered pages.
 
+use leptos::prelude::document;
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Lets people and tests tell a page that reacts to clicks from the plain server HTML.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
+    // Lazy routes need asynchronous hydration: a page's own chunk may still be on its way.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // Lets people and tests tell a page that reacts to clicks from the plain server HTML.
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }

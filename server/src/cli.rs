@@ -51,9 +51,18 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print it; it is shown only this once.
+    Add(crate::token_cli::TokenOrder),
 }
 
 #[derive(Subcommand)]
@@ -127,6 +136,15 @@ pub struct ServeArgs {
         global = true
     )]
     pub mail_from: String,
+    /// Invalid tokens one address may present per minute (all at once, if it likes); past
+    /// that, its token checks answer 429 until the allowance refills. 0 turns this off.
+    #[arg(
+        long,
+        env = "TESSERA_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = crate::state::DEFAULT_FAILURES_PER_MINUTE,
+        global = true
+    )]
+    pub auth_failures_per_minute: u32,
     #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
     pub admin_username: Option<String>,
     #[arg(
@@ -162,6 +180,11 @@ pub async fn run(cli: Cli) -> CliResult {
                 seeded.tokens,
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Add(order)) => {
+            let store = open_store(&cli.database_url).await?;
+            println!("{}", crate::token_cli::add_token(store, order).await?);
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -216,10 +239,14 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     crate::housekeeping::spawn(store.clone(), clock.clone());
     let mut state = AppState::new(store, clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
-        .with_public_url(public_url.clone());
+        .with_public_url(public_url.clone())
+        .with_failure_limit(args.auth_failures_per_minute);
     if let Some(mailer) = mailer {
         state = state.with_mailer(mailer);
     }
+    state.usage.spawn_flusher();
+    state.failures.spawn_cleanup();
+    let usage = state.usage.clone();
     let router = build_router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -233,6 +260,9 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Requests have finished: what they noted about token use goes to the database now.
+    let written = usage.flush().await;
+    tracing::info!(tokens = written, "recorded last token use; stopped");
     Ok(())
 }
 

@@ -10,6 +10,8 @@ use axum::response::Response;
 use std::net::SocketAddr;
 
 const X_FORWARDED_FOR: &str = "x-forwarded-for";
+/// What nginx configurations often set instead: the address the proxy saw.
+const X_REAL_IP: &str = "x-real-ip";
 
 pub async fn client_ip_layer(
     State(state): State<AppState>,
@@ -21,12 +23,18 @@ pub async fn client_ip_layer(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let ip = peer.and_then(|peer| {
-        let forwarded: Vec<&str> = request
-            .headers()
-            .get_all(X_FORWARDED_FOR)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .collect();
+        let values = |name| {
+            request
+                .headers()
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .collect::<Vec<&str>>()
+        };
+        let mut forwarded = values(X_FORWARDED_FOR);
+        if forwarded.is_empty() {
+            forwarded = values(X_REAL_IP);
+        }
         client_address(peer, &forwarded, &state.trusted_proxies)
     });
     request.extensions_mut().insert(ClientIp(ip));

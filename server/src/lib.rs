@@ -13,6 +13,7 @@ pub mod report_csv;
 pub mod router;
 pub mod session_layer;
 pub mod state;
+pub mod token_cli;
 
 pub use router::build_router;
 pub use state::AppState;

@@ -1,3 +1,4 @@
+use crate::bearer::failures::FailureLimiter;
 use crate::bearer::usage::UsageRecorder;
 use app::clock::Clock;
 use app::security::PolicyCache;
@@ -6,16 +7,39 @@ use app::store::Store;
 use app::users::invitations::mail::Mailer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use std::ops::Deref;
 use std::sync::Arc;
 
-/// Everything a request handler may need.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Invalid tokens an address may present per minute before it is made to wait.
+pub const DEFAULT_FAILURES_PER_MINUTE: u32 = 30;
+
+/// Everything a request handler may need. axum clones the state for every middleware and
+/// extractor that asks for it, several times per request, so it is one shared pointer.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub services: Services,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
+    pub failures: Arc<FailureLimiter>,
     /// Peers whose `X-Forwarded-For` is believed (`TESSERA_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What leptos_axum's handlers take from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
 }
 
 impl AppState {
@@ -26,7 +50,7 @@ impl AppState {
         secure_cookies: bool,
     ) -> Self {
         let usage = Arc::new(UsageRecorder::new(store.clone()));
-        Self {
+        Self(Arc::new(Shared {
             services: Services {
                 store,
                 clock,
@@ -37,23 +61,35 @@ impl AppState {
             },
             leptos_options,
             usage,
+            failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
             trusted_proxies: Arc::new(Vec::new()),
-        }
+        }))
     }
 
     /// The address in links that leave the site; `http://<listening address>` otherwise.
     pub fn with_public_url(mut self, public_url: impl Into<String>) -> Self {
-        self.services.public_url = public_url.into();
+        self.configure().services.public_url = public_url.into();
         self
     }
 
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.services.mailer = Some(mailer);
+        self.configure().services.mailer = Some(mailer);
+        self
+    }
+
+    /// `0` turns the limit off (for load tests of the refusal path).
+    pub fn with_failure_limit(mut self, per_minute: u32) -> Self {
+        self.configure().failures = Arc::new(FailureLimiter::new(per_minute));
         self
     }
 
     pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
-        self.trusted_proxies = Arc::new(proxies);
+        self.configure().trusted_proxies = Arc::new(proxies);
         self
+    }
+
+    /// The `with_*` settings are made before the state is handed to the router.
+    fn configure(&mut self) -> &mut Shared {
+        Arc::get_mut(&mut self.0).expect("AppState is configured before it is shared")
     }
 }

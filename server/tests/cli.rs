@@ -131,3 +131,149 @@ fn migrate_and_user_add_work_on_postgres() {
         text(&again.stderr)
     );
 }
+
+/// One HTTP/1.1 request over a plain socket; the status line and the rest.
+fn http_get(addr: &str, path: &str, token: Option<&str>) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+#[test]
+fn token_add_prints_a_working_token_and_explains_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    assert!(tessera(&url, &["user", "add", "alice"], "long enough pw\n")
+        .status
+        .success());
+
+    let token_add = |args: &[&str]| {
+        let mut all = vec!["token", "add"];
+        all.extend_from_slice(args);
+        tessera(&url, &all, "")
+    };
+    for (args, refusal) in [
+        (
+            &["bob", "--label", "x", "--permission", "profile:read"][..],
+            "there is no user named 'bob'",
+        ),
+        (
+            &["alice", "--label", "x", "--permission", "reports:read"],
+            "Only admins may grant “reports:read”",
+        ),
+        (
+            &[
+                "alice",
+                "--label",
+                "x",
+                "--expires",
+                "12",
+                "--permission",
+                "profile:read",
+            ],
+            "--expires takes 7, 30, 60, 90, 365 or never",
+        ),
+    ] {
+        let refused = token_add(args);
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(
+            text(&refused.stderr).contains(refusal),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+
+    let added = token_add(&[
+        "alice",
+        "--label",
+        "gateway",
+        "--permission",
+        "profile:read",
+    ]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let secret = text(&added.stdout).trim().to_owned();
+    assert_eq!(secret.len(), 48, "{secret}");
+    assert!(app::rules::token::PlainToken::parse(&secret).is_ok());
+}
+
+/// A clean stop (SIGTERM) writes the last-use times still held in memory.
+#[tokio::test]
+async fn serve_records_last_use_when_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    assert!(tessera(&url, &["user", "add", "alice"], "long enough pw\n")
+        .status
+        .success());
+    let added = tessera(
+        &url,
+        &[
+            "token",
+            "add",
+            "alice",
+            "--label",
+            "cli",
+            "--permission",
+            "profile:read",
+        ],
+        "",
+    );
+    let secret = text(&added.stdout).trim().to_owned();
+
+    let addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().to_string()
+    };
+    let server = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("TESSERA_ADDR", &addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        http_get(&addr, "/healthz", None).is_ok_and(|a| a.starts_with("HTTP/1.1 200"))
+    });
+    assert!(ready, "the server did not start");
+    let answer = http_get(&addr, "/api/v1/me", Some(&secret)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let last_use = || async {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let row: (Option<i64>, Option<String>) =
+            sqlx::query_as("SELECT last_used_at, last_used_ip FROM access_tokens")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        row
+    };
+    assert_eq!(
+        last_use().await,
+        (None, None),
+        "held in memory until the flush"
+    );
+
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let output = server.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("recorded last token use"));
+    let (at, ip) = last_use().await;
+    let at = at.expect("written on shutdown");
+    assert!((chrono::Utc::now().timestamp() - at).abs() < 60);
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+}

@@ -4,7 +4,8 @@
 mod common;
 
 use app::users::Role;
-use common::TestApp;
+use common::{Answer, TestApp};
+use http::header;
 use http::StatusCode;
 use serde_json::{json, Value};
 
@@ -45,8 +46,19 @@ fn concrete(path: &str, token_id: i64) -> String {
     format!("/api/v1{}", path.replace("{id}", &token_id.to_string()))
 }
 
-fn example_body(method: &str) -> Option<Value> {
-    (method == "POST").then(|| json!({"label": "from the docs", "permissions": ["profile:read"]}))
+/// Calls an operation as its documentation says, with `token`.
+async fn call(app: &TestApp, method: &str, url: &str, token: &str, victim: &str) -> Answer {
+    if url.ends_with("/introspect") {
+        let request = http::Request::post(url)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!("token={victim}")))
+            .unwrap();
+        return app.send(request).await;
+    }
+    let body = (method == "POST")
+        .then(|| json!({"label": "from the docs", "permissions": ["profile:read"]}));
+    app.api(method, url, token, body, &[], None).await
 }
 
 #[tokio::test]
@@ -66,14 +78,20 @@ async fn the_document_lists_every_route_with_its_permission() {
     listed.sort();
     let expected = [
         ("DELETE", "/tokens/{id}", "tokens:write"),
+        // Forward auth takes any valid token; `?scope=` says what else to demand.
+        ("GET", "/auth", ""),
         ("GET", "/me", "profile:read"),
         ("GET", "/reports/users.csv", "reports:read"),
         ("GET", "/tokens", "tokens:read"),
+        ("POST", "/introspect", "tokens:introspect"),
         ("POST", "/tokens", "tokens:write"),
     ];
     let expected: Vec<(String, String, Vec<String>)> = expected
         .iter()
-        .map(|(m, p, s)| (m.to_string(), p.to_string(), vec![s.to_string()]))
+        .map(|(m, p, s)| {
+            let scopes = s.split_whitespace().map(String::from).collect();
+            (m.to_string(), p.to_string(), scopes)
+        })
         .collect();
     assert_eq!(listed, expected);
 }
@@ -84,10 +102,13 @@ async fn every_operation_behaves_as_documented() {
     let doc = document(&app).await;
     let ada = app.add_user("ada", Role::Admin).await;
     let everything = app
-        .token_with(ada, "profile:read tokens:read tokens:write reports:read")
+        .token_with(
+            ada,
+            "profile:read tokens:read tokens:write reports:read tokens:introspect",
+        )
         .await;
     let nothing = app.token_with(ada, "unrelated:scope").await;
-    let (victim, _) = app
+    let (victim, victim_secret) = app
         .insert_restricted_token(ada, "victim", app.now(), None, Default::default())
         .await;
 
@@ -110,9 +131,15 @@ async fn every_operation_behaves_as_documented() {
         );
 
         // A token without the documented permission: refused naming exactly that one.
-        let refused = app
-            .api(&method, &url, &nothing, example_body(&method), &[], None)
-            .await;
+        let refused = call(&app, &method, &url, &nothing, &victim_secret).await;
+        if scopes.is_empty() {
+            assert_eq!(
+                refused.status,
+                StatusCode::OK,
+                "{method} {path} needs nothing"
+            );
+            continue;
+        }
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert!(
             statuses.contains(&403),
@@ -122,9 +149,7 @@ async fn every_operation_behaves_as_documented() {
         assert_eq!(body["scope"], scopes.join(" "), "{method} {path}");
 
         // With the permission: an answer the document lists as a success.
-        let allowed = app
-            .api(&method, &url, &everything, example_body(&method), &[], None)
-            .await;
+        let allowed = call(&app, &method, &url, &everything, &victim_secret).await;
         let status = allowed.status.as_u16();
         assert!(
             allowed.status.is_success(),

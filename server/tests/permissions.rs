@@ -38,6 +38,7 @@ async fn the_catalogue_starts_with_tesseras_own_and_users_see_what_they_may_gran
         [
             "profile:read",
             "reports:read",
+            "tokens:introspect",
             "tokens:read",
             "tokens:write"
         ]

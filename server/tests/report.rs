@@ -5,7 +5,7 @@ mod common;
 use app::error::AppError;
 use app::report::{ReportView, UserUpdated};
 use app::rules::expiry::TokenStatus;
-use app::store::Store;
+use app::store::{Store, TokenUse};
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;
@@ -62,7 +62,11 @@ async fn fixture() -> Fixture {
         .insert_token(bob, "b-active", now, Some(now + day * 90))
         .await;
     app.store
-        .record_token_use(b_active.id, now, Some("203.0.113.7".into()))
+        .record_token_uses(&[TokenUse {
+            token_id: b_active.id,
+            at: now,
+            ip: Some("203.0.113.7".into()),
+        }])
         .await
         .unwrap();
     app.insert_token(bob, "b-never", now, None).await;

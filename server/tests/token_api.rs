@@ -2,6 +2,7 @@
 
 mod common;
 
+use app::store::{Store, UserChange};
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;
@@ -70,8 +71,14 @@ async fn admin_only_permissions_stop_working_when_the_owner_stops_being_admin() 
     assert!(csv.body.lines().next().unwrap().contains("Permissions"));
     assert!(csv.body.contains("ada"));
 
-    app.exec(&format!("UPDATE users SET role = 'user' WHERE id = {ada}"))
-        .await;
+    // Through the store, as the admin pages change roles: a change made behind Tessera's
+    // back (in SQL) would not reach its token cache.
+    let demoted = UserChange {
+        role: Role::User,
+        login_active: true,
+        current: true,
+    };
+    assert!(app.store.update_user(ada, demoted).await.unwrap());
     let refused = app
         .api("GET", "/api/v1/reports/users.csv", &token, None, &[], None)
         .await;

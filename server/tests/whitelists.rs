@@ -126,6 +126,7 @@ async fn last_used_ip_is_the_forwarded_client() {
         .await,
         StatusCode::OK
     );
+    app.usage.flush().await;
     let ip: Option<String> = sqlx::query_scalar("SELECT last_used_ip FROM access_tokens")
         .fetch_one(&app.db)
         .await

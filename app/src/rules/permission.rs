@@ -8,6 +8,8 @@ pub const PROFILE_READ: &str = "profile:read";
 pub const TOKENS_READ: &str = "tokens:read";
 pub const TOKENS_WRITE: &str = "tokens:write";
 pub const REPORTS_READ: &str = "reports:read";
+/// Lets a resource server ask Tessera about other tokens (RFC 7662).
+pub const TOKENS_INTROSPECT: &str = "tokens:introspect";
 
 /// A permission of the catalogue admins manage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +111,25 @@ pub fn check_grant(
 /// now. A permission removed from the catalogue, or one the owner's role no longer allows
 /// (an admin made a user), is not honoured even though the token still lists it.
 pub fn grants(held: &[String], needed: &str, role: Role, catalogue: &[Permission]) -> bool {
-    held.iter().any(|name| name == needed)
-        && catalogue
-            .iter()
-            .any(|p| p.name == needed && p.may_be_held_by(role))
+    held.iter().any(|name| name == needed) && grants_one(needed, role, catalogue)
+}
+
+/// The held permissions a token may use now: those still in the catalogue that its owner's
+/// role may hold (an admin-only one stops counting when its owner stops being an admin).
+pub fn usable<'a>(
+    held: &'a [String],
+    role: Role,
+    catalogue: &'a [Permission],
+) -> impl Iterator<Item = &'a str> + 'a {
+    held.iter()
+        .map(String::as_str)
+        .filter(move |name| grants_one(name, role, catalogue))
+}
+
+fn grants_one(name: &str, role: Role, catalogue: &[Permission]) -> bool {
+    catalogue
+        .iter()
+        .any(|p| p.name == name && p.may_be_held_by(role))
 }
 
 /// The permissions in `requested` that `held` lacks: a token cannot create a token that may
@@ -238,6 +255,27 @@ mod tests {
             ),
             Ok(names(&[PROFILE_READ, TOKENS_WRITE]))
         );
+    }
+
+    #[test]
+    fn usable_permissions_drop_removed_and_role_forbidden_ones() {
+        let held = names(&[PROFILE_READ, REPORTS_READ, "gone:read", "billing:read"]);
+        let catalogue = catalogue();
+        let usable = |role| usable(&held, role, &catalogue).collect::<Vec<_>>();
+        assert_eq!(
+            usable(Role::Admin),
+            [PROFILE_READ, REPORTS_READ, "billing:read"]
+        );
+        assert_eq!(usable(Role::User), [PROFILE_READ, "billing:read"]);
+        // The same answer as asking for each permission in turn.
+        for role in [Role::Admin, Role::User] {
+            let one_by_one: Vec<&str> = held
+                .iter()
+                .map(String::as_str)
+                .filter(|name| grants(&held, name, role, &catalogue))
+                .collect();
+            assert_eq!(usable(role), one_by_one);
+        }
     }
 
     #[test]

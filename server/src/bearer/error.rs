@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use http::header::WWW_AUTHENTICATE;
+use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -28,6 +28,8 @@ pub enum ApiError {
     },
     NotFound(&'static str),
     Conflict(String),
+    /// This address failed too often; it may try again after the wait.
+    TooManyFailures(std::time::Duration),
     Internal,
 }
 
@@ -35,7 +37,7 @@ pub enum ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// `invalid_request`, `invalid_token`, `insufficient_scope`, `validation_failed`,
-    /// `not_found`, `conflict`, `unauthorized` or `server_error`.
+    /// `not_found`, `conflict`, `unauthorized`, `too_many_requests` or `server_error`.
     pub error: &'static str,
     pub error_description: String,
     /// The request field at fault, for `validation_failed`.
@@ -50,6 +52,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut field = None;
         let mut scope = None;
+        let mut retry_after = None;
         let (status, code, description): (StatusCode, Option<&'static str>, String) = match self {
             Self::MissingCredentials => (
                 StatusCode::UNAUTHORIZED,
@@ -93,6 +96,16 @@ impl IntoResponse for ApiError {
             }
             Self::NotFound(what) => (StatusCode::NOT_FOUND, Some("not_found"), what.into()),
             Self::Conflict(message) => (StatusCode::CONFLICT, Some("conflict"), message),
+            Self::TooManyFailures(wait) => {
+                // Whole seconds, rounded up: retrying a moment early would only fail again.
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                retry_after = Some(seconds);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some("too_many_requests"),
+                    format!("Too many invalid tokens from your address. Try again in {seconds} s."),
+                )
+            }
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Some("server_error"),
@@ -122,6 +135,11 @@ impl IntoResponse for ApiError {
         let mut response = (status, body).into_response();
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -4,7 +4,7 @@ use super::ApiError;
 use crate::state::AppState;
 use app::rules::access::{check_use, RequestOrigin};
 use app::rules::expiry::TokenStatus;
-use app::rules::permission::grants;
+use app::rules::permission::{grants, usable};
 use app::security::Policy;
 use app::services::ClientIp;
 use app::store::BearerToken;
@@ -12,35 +12,97 @@ use axum::extract::FromRequestParts;
 use http::header::ORIGIN;
 use http::request::Parts;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A request authenticated by a valid personal access token, used from where it may be,
 /// that holds the permission `S`. Using it as a handler argument is what protects a route,
 /// and says which permission it needs: no API route is open to every valid token.
-pub struct Scoped<S: Scope>(pub BearerToken, pub PhantomData<S>);
+pub struct Scoped<S: Scope>(pub Arc<BearerToken>, pub PhantomData<S>);
 
 impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (found, policy) = authenticate(parts, state).await?;
-        let held = &found.token.restrictions.permissions;
-        if !grants(held, S::NAME, found.owner.role, &policy.permissions) {
-            tracing::info!(
-                token_id = found.token.id,
-                needed = S::NAME,
-                "refused: permission missing"
-            );
-            return Err(ApiError::InsufficientScope(S::NAME.to_owned()));
-        }
-        Ok(Scoped(found, PhantomData))
+        let caller = authenticate(parts, state).await?;
+        caller.demand(&[S::NAME])?;
+        Ok(Scoped(caller.found, PhantomData))
     }
 }
 
-async fn authenticate(
+/// A valid token used from where it may be, before any permission is asked of it.
+pub struct ValidToken {
+    pub found: Arc<BearerToken>,
+    policy: Arc<Policy>,
+}
+
+impl FromRequestParts<AppState> for ValidToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state).await
+    }
+}
+
+impl ValidToken {
+    /// The permissions the token holds and may use: an admin-only one it was given stops
+    /// counting once its owner is no longer an admin.
+    pub fn usable_permissions(&self) -> impl Iterator<Item = &str> {
+        usable(
+            &self.found.token.restrictions.permissions,
+            self.found.owner.role,
+            &self.policy.permissions,
+        )
+    }
+
+    /// Refuses unless the token holds every one of `needed`.
+    pub fn demand(&self, needed: &[&str]) -> Result<(), ApiError> {
+        let held = &self.found.token.restrictions.permissions;
+        let role = self.found.owner.role;
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|name| !grants(held, name, role, &self.policy.permissions))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            token_id = self.found.token.id,
+            ?missing,
+            "refused: permission missing"
+        );
+        Err(ApiError::InsufficientScope(missing.join(" ")))
+    }
+}
+
+/// Checks the request's bearer token; an address that keeps failing is told to wait.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<ValidToken, ApiError> {
+    let ip = parts.extensions.get::<ClientIp>().and_then(|c| c.0);
+    if let Some(wait) = state.failures.blocked(ip) {
+        return Err(ApiError::TooManyFailures(wait));
+    }
+    match verify(parts, state, ip).await {
+        Err(ApiError::InvalidToken) => Err(match state.failures.failed(ip) {
+            Some(wait) => {
+                tracing::warn!(
+                    ?ip,
+                    ?wait,
+                    "too many failed token checks; blocking the address"
+                );
+                ApiError::TooManyFailures(wait)
+            }
+            None => ApiError::InvalidToken,
+        }),
+        outcome => outcome,
+    }
+}
+
+async fn verify(
     parts: &Parts,
     state: &AppState,
-) -> Result<(BearerToken, Arc<Policy>), ApiError> {
+    ip: Option<IpAddr>,
+) -> Result<ValidToken, ApiError> {
     let plain = bearer_token(&parts.headers, parts.uri.query())?;
     let store = state.services.store.as_ref();
     let internal = |error| {
@@ -63,7 +125,6 @@ async fn authenticate(
     }
 
     let policy = state.services.policy.get(store).await.map_err(internal)?;
-    let ip = parts.extensions.get::<ClientIp>().and_then(|c| c.0);
     let from = RequestOrigin {
         ip,
         origin: parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
@@ -79,9 +140,6 @@ async fn authenticate(
         return Err(ApiError::InvalidToken);
     }
 
-    state
-        .usage
-        .touch(&found.token, now, ip.map(|ip| ip.to_string()))
-        .await;
-    Ok((found, policy))
+    state.usage.touch(found.token.id, now, ip);
+    Ok(ValidToken { found, policy })
 }

@@ -4,6 +4,9 @@
 mod credentials;
 mod error;
 mod extract;
+pub mod failures;
+pub mod forward_auth;
+pub mod introspect;
 mod me;
 pub mod openapi;
 mod reports_api;
@@ -15,7 +18,7 @@ pub use error::{ApiError, ErrorBody};
 pub use extract::Scoped;
 
 use crate::state::AppState;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::Method;
@@ -32,9 +35,12 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
         .routes(routes!(tokens_api::expire_token))
         .routes(routes!(reports_api::users_csv))
+        .routes(routes!(introspect::introspect))
         .split_for_parts();
     let document = std::sync::Arc::new(document);
     router
+        .route("/auth", any(forward_auth::forward_auth))
+        .route("/auth/{*original_path}", any(forward_auth::forward_auth))
         .route(
             "/openapi.json",
             get(move || {

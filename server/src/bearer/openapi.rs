@@ -20,6 +20,10 @@ pub enum AuthErrors {
     /// `WWW-Authenticate` and the body).
     #[response(status = 403)]
     Forbidden(ErrorBody),
+    /// Too many invalid tokens from the caller's address (`too_many_requests`); wait the
+    /// seconds `Retry-After` gives.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
 }
 
 #[derive(OpenApi)]
@@ -29,11 +33,13 @@ pub enum AuthErrors {
         description = "Personal access tokens. Send one as `Authorization: Bearer <token>`; each operation names the permission its token needs."
     ),
     servers((url = "/api/v1")),
+    paths(super::forward_auth::forward_auth),
     modifiers(&BearerScheme),
     tags(
         (name = "profile", description = "Who a token speaks for"),
         (name = "tokens", description = "The caller's personal access tokens"),
-        (name = "reports", description = "Admin reports")
+        (name = "reports", description = "Admin reports"),
+        (name = "gateway", description = "Token checks for gateways and resource servers")
     )
 )]
 pub struct ApiDoc;

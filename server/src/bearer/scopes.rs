@@ -1,7 +1,9 @@
 //! The permission each API endpoint needs, as types, so a handler states it in its
 //! signature and cannot forget it.
 
-use app::rules::permission::{PROFILE_READ, REPORTS_READ, TOKENS_READ, TOKENS_WRITE};
+use app::rules::permission::{
+    PROFILE_READ, REPORTS_READ, TOKENS_INTROSPECT, TOKENS_READ, TOKENS_WRITE,
+};
 
 pub trait Scope: Send + Sync + 'static {
     const NAME: &'static str;
@@ -22,4 +24,6 @@ scopes! {
     TokensWrite => TOKENS_WRITE;
     /// `reports:read`
     ReportsRead => REPORTS_READ;
+    /// `tokens:introspect`
+    TokensIntrospect => TOKENS_INTROSPECT;
 }

@@ -1,55 +1,88 @@
-//! Last-used time and address, written at most once a minute per token so that validating
-//! a token does not mean writing to the database on every request.
+//! Last-used time and address, collected in memory and written in one batch a minute, so
+//! that validating a token never waits for (or contends on) a database write.
 
-use app::store::{Store, TokenId, TokenRecord};
-use chrono::{DateTime, Duration, Utc};
+use app::store::{Store, TokenId, TokenUse};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-const INTERVAL_SECONDS: i64 = 60;
-const PRUNE_ABOVE: usize = 10_000;
+/// Each token is written at most once per flush.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(60);
+
+/// The latest use of each token since the last flush: when, and from where.
+type Pending = HashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
 
 pub struct UsageRecorder {
     store: Arc<dyn Store>,
-    /// When each token's use was last written, to stop concurrent requests writing twice.
-    written: Mutex<HashMap<TokenId, DateTime<Utc>>>,
+    pending: Mutex<Pending>,
 }
 
 impl UsageRecorder {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
-            written: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
         }
     }
 
-    pub async fn touch(&self, token: &TokenRecord, now: DateTime<Utc>, ip: Option<String>) {
-        if !self.claim(token, now) {
-            return;
-        }
-        if let Err(error) = self.store.record_token_use(token.id, now, ip).await {
-            tracing::warn!(%error, token_id = token.id, "could not record token use");
+    /// Notes a use; cheap enough for every request.
+    pub fn touch(&self, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
+        let mut pending = self.lock();
+        let latest = pending.entry(token_id).or_insert((at, ip));
+        if at >= latest.0 {
+            *latest = (at, ip);
         }
     }
 
-    /// True when this request is the one that should write.
-    fn claim(&self, token: &TokenRecord, now: DateTime<Utc>) -> bool {
-        let interval = Duration::seconds(INTERVAL_SECONDS);
-        let recent = |at: DateTime<Utc>| now - at < interval;
-        if token.last_used_at.is_some_and(recent) {
-            return false;
+    /// Writes everything noted so far; what cannot be written is kept for the next try.
+    /// Returns how many tokens were written.
+    pub async fn flush(&self) -> usize {
+        let batch = std::mem::take(&mut *self.lock());
+        if batch.is_empty() {
+            return 0;
         }
-        let mut written = self
-            .written
+        let uses: Vec<TokenUse> = batch
+            .iter()
+            .map(|(&token_id, &(at, ip))| TokenUse {
+                token_id,
+                at,
+                ip: ip.map(|ip| ip.to_string()),
+            })
+            .collect();
+        match self.store.record_token_uses(&uses).await {
+            Ok(()) => uses.len(),
+            Err(error) => {
+                tracing::warn!(%error, tokens = uses.len(), "could not record token use; will retry");
+                for (token_id, (at, ip)) in batch {
+                    self.touch(token_id, at, ip);
+                }
+                0
+            }
+        }
+    }
+
+    /// Flushes every `FLUSH_EVERY` for as long as the server runs; the server flushes once
+    /// more after its last request, on shutdown.
+    pub fn spawn_flusher(self: &Arc<Self>) {
+        let recorder = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(FLUSH_EVERY);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(recorder) = recorder.upgrade() else {
+                    return;
+                };
+                recorder.flush().await;
+            }
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if written.get(&token.id).copied().is_some_and(recent) {
-            return false;
-        }
-        if written.len() > PRUNE_ABOVE {
-            written.retain(|_, at| recent(*at));
-        }
-        written.insert(token.id, now);
-        true
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

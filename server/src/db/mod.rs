@@ -1,5 +1,6 @@
 //! Persistence: the sqlx implementations of `app::store::Store`, one SQL text for all.
 
+pub mod bearer_cache;
 mod invitation_sql;
 pub mod postgres;
 pub(crate) mod report_sql;
@@ -8,6 +9,7 @@ mod sql_store;
 pub mod sqlite;
 
 use app::store::Store;
+use bearer_cache::BearerCache;
 use chrono::{DateTime, Utc};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -22,14 +24,24 @@ pub enum OpenError {
 
 /// Opens the database `url` names (SQLite or PostgreSQL) and brings its schema up to date.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    open_with_cache(url, Arc::default()).await
+}
+
+/// As `open`, with a bearer cache the caller keeps a handle on (to count its lookups).
+pub async fn open_with_cache(
+    url: &str,
+    bearers: Arc<BearerCache>,
+) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::new(
+        Ok(Arc::new(sqlite::SqliteStore::with_cache(
             sqlite::connect(url).await?,
+            bearers,
         )))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
-        Ok(Arc::new(postgres::PgStore::new(
+        Ok(Arc::new(postgres::PgStore::with_cache(
             postgres::connect(options).await?,
+            bearers,
         )))
     } else {
         Err(OpenError::UnsupportedUrl(url.to_owned()))

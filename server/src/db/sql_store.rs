@@ -13,11 +13,46 @@ macro_rules! sql_store {
         #[derive(Clone)]
         pub struct $store {
             pool: sqlx::Pool<$db>,
+            bearers: std::sync::Arc<$crate::db::bearer_cache::BearerCache>,
         }
 
         impl $store {
             pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self { pool }
+                Self::with_cache(pool, Default::default())
+            }
+
+            pub fn with_cache(
+                pool: sqlx::Pool<$db>,
+                bearers: std::sync::Arc<$crate::db::bearer_cache::BearerCache>,
+            ) -> Self {
+                Self { pool, bearers }
+            }
+
+            async fn query_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+                let row: Option<BearerRow> = sqlx::query_as(&format!(
+                    "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
+                            u.display_name AS owner_display_name, u.role AS owner_role
+                     FROM access_tokens t
+                     JOIN users u ON u.id = t.user_id
+                     LEFT JOIN users eb ON eb.id = t.expired_by
+                     WHERE t.secret_hash = $1"
+                ))
+                .bind(secret_hash.as_bytes().as_slice())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(|row| {
+                    let owner = UserSummary {
+                        id: row.token.user_id,
+                        username: row.owner_username,
+                        display_name: row.owner_display_name,
+                        role: Role::parse(&row.owner_role).unwrap_or(Role::User),
+                    };
+                    BearerToken {
+                        token: row.token.into(),
+                        owner,
+                    }
+                }))
             }
 
             pub fn pool(&self) -> &sqlx::Pool<$db> {
@@ -176,6 +211,7 @@ macro_rules! sql_store {
                     sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("token"),
                     other => backend(other),
                 })?;
+                self.bearers.forget_hash(&token.secret_hash);
                 self.find_token(id)
                     .await?
                     .ok_or_else(|| StoreError::Backend("token vanished right after it was inserted".into()))
@@ -222,50 +258,32 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
+                self.bearers.forget_token(token_id);
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
-                let row: Option<BearerRow> = sqlx::query_as(&format!(
-                    "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
-                            u.display_name AS owner_display_name, u.role AS owner_role
-                     FROM access_tokens t
-                     JOIN users u ON u.id = t.user_id
-                     LEFT JOIN users eb ON eb.id = t.expired_by
-                     WHERE t.secret_hash = $1"
-                ))
-                .bind(secret_hash.as_bytes().as_slice())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-                Ok(row.map(|row| {
-                    let owner = UserSummary {
-                        id: row.token.user_id,
-                        username: row.owner_username,
-                        display_name: row.owner_display_name,
-                        role: Role::parse(&row.owner_role).unwrap_or(Role::User),
-                    };
-                    BearerToken {
-                        token: row.token.into(),
-                        owner,
-                    }
-                }))
+            async fn find_bearer(
+                &self,
+                secret_hash: &SecretHash,
+            ) -> StoreResult<Option<std::sync::Arc<BearerToken>>> {
+                self.bearers.find(secret_hash, self.query_bearer(secret_hash)).await
             }
 
-            async fn record_token_use(
-                &self,
-                token_id: TokenId,
-                at: DateTime<Utc>,
-                ip: Option<String>,
-            ) -> StoreResult<()> {
-                sqlx::query("UPDATE access_tokens SET last_used_at = $1, last_used_ip = $2 WHERE id = $3")
-                    .bind(to_db(at))
-                    .bind(ip)
-                    .bind(token_id)
-                    .execute(&self.pool)
+            async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                for used in uses {
+                    sqlx::query(
+                        "UPDATE access_tokens SET last_used_at = $1, last_used_ip = $2
+                         WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $1)",
+                    )
+                    .bind(to_db(used.at))
+                    .bind(&used.ip)
+                    .bind(used.token_id)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                Ok(())
+                }
+                tx.commit().await.map_err(backend)
             }
 
             async fn report_users(
@@ -356,6 +374,8 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await
                     .map_err(backend)?;
+                // The owner's role decides which admin-only permissions a token may use.
+                self.bearers.forget_user(user_id);
                 Ok(done.rows_affected() == 1)
             }
 
@@ -371,6 +391,7 @@ macro_rules! sql_store {
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
+                self.bearers.forget_user(user_id);
                 Ok(done.rows_affected())
             }
 
@@ -421,6 +442,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(backend)?;
                 tx.commit().await.map_err(backend)?;
+                self.bearers.forget_all();
                 Ok(true)
             }
 
@@ -578,6 +600,7 @@ macro_rules! sql_store {
                     }
                 }
                 tx.commit().await.map_err(backend)?;
+                self.bearers.forget_all();
                 // Fresh statistics, so the planner knows the tables just grew.
                 sqlx::query("ANALYZE").execute(&self.pool).await.map_err(backend)?;
                 Ok(())

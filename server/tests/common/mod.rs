@@ -23,6 +23,8 @@ use sqlx::{AnyPool, Connection, Executor};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use tessera::bearer::usage::UsageRecorder;
+use tessera::db::bearer_cache::BearerCache;
 use tessera::{build_router, AppState};
 use tower::ServiceExt;
 
@@ -45,7 +47,8 @@ impl Clock for TestClock {
     }
 }
 
-/// Counts bearer lookups, so tests can prove a request never reached the database.
+/// Counts bearer lookups, so tests can prove a malformed token never reached the store. The
+/// store's own cache (`TestApp::bearers`) counts the lookups that reached the database.
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     pub bearer_lookups: AtomicUsize,
@@ -103,17 +106,12 @@ impl Store for CountingStore {
     async fn expire_token(&self, id: TokenId, by: UserId, at: DateTime<Utc>) -> StoreResult<bool> {
         self.inner.expire_token(id, by, at).await
     }
-    async fn find_bearer(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+    async fn find_bearer(&self, hash: &SecretHash) -> StoreResult<Option<Arc<BearerToken>>> {
         self.bearer_lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.find_bearer(hash).await
     }
-    async fn record_token_use(
-        &self,
-        id: TokenId,
-        at: DateTime<Utc>,
-        ip: Option<String>,
-    ) -> StoreResult<()> {
-        self.inner.record_token_use(id, at, ip).await
+    async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
+        self.inner.record_token_uses(uses).await
     }
     async fn report_users(
         &self,
@@ -228,6 +226,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub clock: Arc<TestClock>,
     pub store: Arc<CountingStore>,
+    pub bearers: Arc<BearerCache>,
+    pub usage: Arc<UsageRecorder>,
     _dir: tempfile::TempDir,
 }
 
@@ -279,8 +279,11 @@ impl TestApp {
                 (format!("sqlite://{}", path.display()), Backend::Sqlite)
             }
         };
+        let bearers = Arc::new(BearerCache::default());
         let store = Arc::new(CountingStore {
-            inner: tessera::db::open(&url).await.unwrap(),
+            inner: tessera::db::open_with_cache(&url, bearers.clone())
+                .await
+                .unwrap(),
             bearer_lookups: AtomicUsize::new(0),
         });
         sqlx::any::install_default_drivers();
@@ -295,6 +298,7 @@ impl TestApp {
         if let Some(mailer) = mailer {
             state = state.with_mailer(mailer);
         }
+        let usage = state.usage.clone();
         // What `into_make_service_with_connect_info` gives every request in production; a
         // test may name another peer with `send_from`.
         let router = build_router(state).layer(axum::middleware::map_request(
@@ -317,6 +321,8 @@ impl TestApp {
             backend,
             clock,
             store,
+            bearers,
+            usage,
             _dir: dir,
         }
     }

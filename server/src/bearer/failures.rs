@@ -1,0 +1,132 @@
+//! Slows down whoever keeps presenting bad tokens: after a burst of failures an address is
+//! answered 429 until its allowance refills. Other addresses are never affected, and valid
+//! tokens never use up an allowance.
+
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use quick_cache::sync::Cache;
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Addresses waiting out a block; bounded, like everything an attacker can add to.
+const BLOCKED_CAPACITY: usize = 10_000;
+
+pub struct FailureLimiter {
+    /// None when limiting is off (`--auth-failures-per-minute 0`).
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// When each blocked address may try again. Checking this costs no allowance, so a
+    /// blocked address is refused before its token reaches the database.
+    blocked: Cache<IpAddr, Instant>,
+}
+
+impl FailureLimiter {
+    /// Allows `per_minute` failures a minute per address, all of them at once if need be.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limiter: NonZeroU32::new(per_minute)
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
+            blocked: Cache::new(BLOCKED_CAPACITY),
+        }
+    }
+
+    /// How long `ip` must still wait, if it is blocked.
+    pub fn blocked(&self, ip: Option<IpAddr>) -> Option<Duration> {
+        let key = key(ip?);
+        let until = self.blocked.get(&key)?;
+        let wait = until.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            self.blocked.remove(&key);
+            return None;
+        }
+        Some(wait)
+    }
+
+    /// Counts a failure from `ip`; how long it must wait if that used up its allowance.
+    pub fn failed(&self, ip: Option<IpAddr>) -> Option<Duration> {
+        let (limiter, ip) = (self.limiter.as_ref()?, ip?);
+        let key = key(ip);
+        let not_until = limiter.check_key(&key).err()?;
+        let wait = not_until.wait_time_from(limiter.clock().now());
+        self.blocked.insert(key, Instant::now() + wait);
+        Some(wait)
+    }
+
+    /// Drops the allowances that have refilled completely, every few minutes, so that
+    /// addresses seen once do not stay in memory.
+    pub fn spawn_cleanup(self: &Arc<Self>) {
+        let limiter = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                ticks.tick().await;
+                let Some(limiter) = limiter.upgrade() else {
+                    return;
+                };
+                if let Some(limiter) = &limiter.limiter {
+                    limiter.retain_recent();
+                    limiter.shrink_to_fit();
+                }
+            }
+        });
+    }
+}
+
+/// One IPv6 host usually holds a whole /64, so that is what one address means there.
+fn key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn blocks_an_address_after_its_allowance_and_no_other() {
+        let limiter = FailureLimiter::new(3);
+        for _ in 0..3 {
+            assert_eq!(limiter.failed(ip("203.0.113.7")), None);
+            assert_eq!(limiter.blocked(ip("203.0.113.7")), None);
+        }
+        let wait = limiter
+            .failed(ip("203.0.113.7"))
+            .expect("the fourth failure blocks");
+        assert!(
+            wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!(limiter.blocked(ip("203.0.113.7")).is_some());
+        assert_eq!(limiter.blocked(ip("203.0.113.8")), None);
+        assert_eq!(limiter.failed(ip("203.0.113.8")), None);
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_is_one_address() {
+        let limiter = FailureLimiter::new(1);
+        assert_eq!(limiter.failed(ip("2001:db8:1:2::1")), None);
+        assert!(limiter.failed(ip("2001:db8:1:2:ffff::9")).is_some());
+        assert!(limiter.blocked(ip("2001:db8:1:2::77")).is_some());
+        assert_eq!(limiter.blocked(ip("2001:db8:1:3::1")), None);
+    }
+
+    #[test]
+    fn off_or_unknown_address_never_blocks() {
+        let off = FailureLimiter::new(0);
+        for _ in 0..100 {
+            assert_eq!(off.failed(ip("203.0.113.7")), None);
+        }
+        let on = FailureLimiter::new(1);
+        for _ in 0..100 {
+            assert_eq!(on.failed(None), None);
+        }
+        assert_eq!(on.blocked(None), None);
+    }
+}
