@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Each token is written at most once per flush.
-pub const FLUSH_EVERY: Duration = Duration::from_secs(60);
+const FLUSH_EVERY: Duration = Duration::from_secs(60);
 
 /// The latest use of each token since the last flush: when, and from where.
 type Pending = HashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;

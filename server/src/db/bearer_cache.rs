@@ -65,9 +65,8 @@ impl BearerCache {
     where
         F: Future<Output = StoreResult<Option<BearerToken>>>,
     {
-        let fresh = |stored: Instant| stored.elapsed() < self.max_age;
         if let Some((found, stored)) = self.known.get(hash) {
-            if fresh(stored) {
+            if stored.elapsed() < self.max_age {
                 return Ok(Some(found));
             }
         } else if self.unknown.get(hash).is_some() {
@@ -133,7 +132,8 @@ impl BearerCache {
         self.database_lookups.load(Ordering::Relaxed)
     }
 
-    pub fn len(&self) -> (usize, usize) {
+    #[cfg(test)]
+    fn len(&self) -> (usize, usize) {
         (self.known.len(), self.unknown.len())
     }
 
