@@ -8,11 +8,12 @@ use app::{shell, App};
 use axum::routing::get;
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 
 /// The whole of Tessera as one router: pages, server functions, the bearer API, static files.
 pub fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes().to_vec();
     let services = state.services.clone();
     let options = state.leptos_options.clone();
     Router::new()
@@ -34,4 +35,16 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn(same_origin_calls))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The app's pages, found by rendering the app once per process.
+///
+/// While leptos renders the app to list its routes it sets a process-wide flag that leaves
+/// every resource first polled meanwhile, on any thread, pending for ever (leptos-rs/leptos
+/// issue 4773): a page rendering then never finishes streaming. Listing the routes once,
+/// before any router exists, means no page can ever render while it happens, even where
+/// several routers are built in one process (the integration tests build one per test).
+fn page_routes() -> &'static [AxumRouteListing] {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App))
 }

@@ -29,6 +29,9 @@ use tessera::{build_router, AppState};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";
+/// Far beyond any answer's real time, even on a loaded CI machine.
+const ANSWER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub const PEER: ([u8; 4], u16) = ([203, 0, 113, 7], 40000);
 pub const PUBLIC_URL: &str = "https://tessera.example";
 
@@ -441,16 +444,24 @@ impl TestApp {
         }
     }
 
+    /// Sends `request` and reads the whole answer. A request that never finishes (a page
+    /// whose stream stalls, say) fails its test by name instead of stalling the whole run.
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            Answer {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        };
+        tokio::time::timeout(ANSWER_LIMIT, answer)
+            .await
+            .unwrap_or_else(|_| panic!("{what} did not finish within {ANSWER_LIMIT:?}"))
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
