@@ -2,7 +2,8 @@
 # The token-validation benchmark: builds the release server, seeds 100,000 tokens, and
 # drives the server with wrk at 1, 16 and 64 connections. Prints requests/s, p50 and p99
 # latency, the ratio to the unauthenticated /healthz ceiling, and how many database queries
-# each scenario caused (counted from sqlx's own query log). Then the web bundle's size.
+# each scenario caused (counted from sqlx's own query log); then the instructions the server
+# spends per request (callgrind; BENCH_INSTRUCTIONS=0 skips it), and the web bundle's size.
 #
 #   bench/validation.sh                     # 10 s per measurement
 #   BENCH_SECONDS=30 bench/validation.sh    # longer, steadier numbers
@@ -104,6 +105,37 @@ echo
 echo "lookups: token lookups that reached the database; queries: every query sqlx sent,"
 echo "including the last-use batch (one transaction a minute, one UPDATE per token used)."
 echo "Warm-up before the table (each token's first lookup): $warmup lookups."
+
+# wrk's figures move by 10–20% between runs on a shared 2-core machine. Instructions per
+# request, counted by callgrind over a few thousand requests, repeat to within a percent:
+# they show what the server itself spends on each kind of request.
+if [ "${BENCH_INSTRUCTIONS:-1}" != 0 ] && command -v valgrind >/dev/null; then
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+  TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 RUST_LOG=warn \
+    valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$bin" serve \
+    >/dev/null 2>"$work/valgrind.log" &
+  server_pid=$!
+  for _ in $(seq 1 300); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  printf '\n%-15s %14s %6s   (callgrind, server only, %s s of wrk -c4 per row)\n' scenario 'instr/request' ratio 5
+  ceiling=""
+  for scenario in "${scenarios[@]}"; do
+    IFS='|' read -r name path tokens <<<"$scenario"
+    run "$path" "$tokens" 4 2 >/dev/null
+    callgrind_control -z "$server_pid" >/dev/null 2>&1
+    read -r _ _ _ total _ < <(run "$path" "$tokens" 4 5)
+    callgrind_control -d "$server_pid" >/dev/null 2>&1
+    dump=$(ls -t "$work"/callgrind.out.* | head -1)
+    instructions=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+    per=$(( instructions / total ))
+    [ -z "$ceiling" ] && ceiling=$per
+    printf '%-15s %14s %6s\n' "$name" "$per" "$(awk -v a="$ceiling" -v b="$per" 'BEGIN { printf "%.2f", a / b }')"
+  done
+  echo "ratio: the ceiling's instructions over the row's. valgrind hides the CPU's SHA"
+  echo "extensions, so the rows that hash a token count a software SHA-256 (about 3,500)."
+fi
 
 gz() { cat "$@" | gzip -9 | wc -c; }
 pkg="$root/target/site/pkg"

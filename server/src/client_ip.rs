@@ -7,11 +7,12 @@ use app::services::ClientIp;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use http::HeaderName;
 use std::net::SocketAddr;
 
-const X_FORWARDED_FOR: &str = "x-forwarded-for";
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// What nginx configurations often set instead: the address the proxy saw.
-const X_REAL_IP: &str = "x-real-ip";
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 pub async fn client_ip_layer(
     State(state): State<AppState>,

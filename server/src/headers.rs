@@ -14,6 +14,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let cacheable = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // One growth of the map instead of one per header.
+    headers.reserve(4);
     if !cacheable {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -10,31 +10,36 @@ use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
+use tower::ServiceBuilder;
 
 /// The whole of Tessera as one router: pages, server functions, the bearer API, static files.
 pub fn build_router(state: AppState) -> Router {
-    let routes = page_routes().to_vec();
     let services = state.services.clone();
     let options = state.leptos_options.clone();
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/admin/users.csv", get(report_csv::export_csv))
-        .nest("/api/v1", bearer::routes())
+        .merge(bearer::routes())
         .leptos_routes_with_context(
             &state,
-            routes,
+            page_routes().to_vec(),
             move || provide_context(services.clone()),
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), session_layer))
+        .with_state(state.clone());
+    // Wrapped once around the whole app, not with `Router::layer`: that wraps every route
+    // in a boxed copy of the stack, and each request would clone the boxes layer by layer.
+    let every_request = ServiceBuilder::new()
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(same_origin_calls))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client_ip_layer,
         ))
-        .layer(middleware::from_fn(same_origin_calls))
-        .layer(middleware::from_fn(security_headers))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, session_layer))
+        .service(app);
+    Router::new().fallback_service(every_request)
 }
 
 /// The app's pages, found by rendering the app once per process.

@@ -404,3 +404,24 @@ async fn cors_preflight_lets_pages_send_the_authorization_header() {
         .to_lowercase();
     assert!(allowed.contains("authorization"), "{allowed}");
 }
+
+#[tokio::test]
+async fn unknown_api_paths_answer_json_not_a_page() {
+    let app = TestApp::new().await;
+    for path in ["/api/v1/nothing", "/api/v1/tokens/1/extra", "/api/v1/me/"] {
+        let answer = app.get(path, None).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            answer
+                .header(header::CONTENT_TYPE)
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{path}: {:?}",
+            answer.header(header::CONTENT_TYPE)
+        );
+        assert!(
+            answer.body.contains("No such API endpoint"),
+            "{path}: {}",
+            answer.body
+        );
+    }
+}

@@ -20,7 +20,7 @@ pub const SCOPES_HEADER: HeaderName = HeaderName::from_static("x-tessera-scopes"
 /// below `/auth`, since Envoy appends the original path to its `path_prefix`.
 #[utoipa::path(
     get,
-    path = "/auth",
+    path = "/api/v1/auth",
     tag = "gateway",
     params(("scope" = Option<String>, Query, description = "Permissions the token must hold, space-separated or repeated; all are required.")),
     security(("bearer" = [])),

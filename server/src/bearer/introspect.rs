@@ -62,7 +62,7 @@ impl Introspection {
 /// one asking; gateways that need them use `/auth`.
 #[utoipa::path(
     post,
-    path = "/introspect",
+    path = "/api/v1/introspect",
     tag = "gateway",
     security(("bearer" = ["tokens:introspect"])),
     request_body(content = IntrospectionRequest, content_type = "application/x-www-form-urlencoded"),

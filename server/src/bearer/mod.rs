@@ -27,28 +27,36 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// The API's routes and its OpenAPI document, both from the same list, so the document
-/// cannot name a route the server lacks or miss one it has.
+/// The API's routes, at their full paths: merged into the app's router rather than nested
+/// under `/api/v1`, because a nested router rewrites every request's URI on the way in.
+/// The OpenAPI document comes from the same list, so it cannot name a route the server
+/// lacks or miss one it has.
 pub fn routes() -> Router<AppState> {
-    let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (browser_callable, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
         .routes(routes!(tokens_api::expire_token))
         .routes(routes!(reports_api::users_csv))
+        .split_for_parts();
+    let (for_services, gateway_document) = OpenApiRouter::new()
         .routes(routes!(introspect::introspect))
         .split_for_parts();
+    let mut document = document;
+    document.merge(gateway_document);
     let document = std::sync::Arc::new(document);
-    router
-        .route("/auth", any(forward_auth::forward_auth))
-        .route("/auth/{*original_path}", any(forward_auth::forward_auth))
+
+    let browser_callable = browser_callable
         .route(
-            "/openapi.json",
+            "/api/v1/openapi.json",
             get(move || {
                 let document = document.clone();
                 async move { Json(document.as_ref().clone()) }
             }),
         )
-        .fallback(|| async { ApiError::NotFound("No such API endpoint.") })
+        .route(
+            "/api/v1/{*unknown}",
+            any(|| async { ApiError::NotFound("No such API endpoint.") }),
+        )
         // Tokens travel in a header, never in cookies, so any page may call the API; a
         // token's Whitelist Domains decide which pages' calls succeed.
         .layer(
@@ -57,5 +65,14 @@ pub fn routes() -> Router<AppState> {
                 .allow_methods([Method::GET, Method::POST, Method::DELETE])
                 .allow_headers([AUTHORIZATION, CONTENT_TYPE])
                 .max_age(std::time::Duration::from_secs(3600)),
-        )
+        );
+    // Gateways and resource servers call these from servers, never from a page, so they
+    // skip the CORS layer (and its cost on every request).
+    let for_services = for_services
+        .route("/api/v1/auth", any(forward_auth::forward_auth))
+        .route(
+            "/api/v1/auth/{*original_path}",
+            any(forward_auth::forward_auth),
+        );
+    browser_callable.merge(for_services)
 }

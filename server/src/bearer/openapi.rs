@@ -32,7 +32,6 @@ pub enum AuthErrors {
         title = "Tessera API",
         description = "Personal access tokens. Send one as `Authorization: Bearer <token>`; each operation names the permission its token needs."
     ),
-    servers((url = "/api/v1")),
     paths(super::forward_auth::forward_auth),
     modifiers(&BearerScheme),
     tags(

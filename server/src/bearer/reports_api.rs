@@ -10,7 +10,7 @@ use axum::response::Response;
 /// as the report page (`preset`, `q`, `status`, `from`, `to`, `sort`, `desc`).
 #[utoipa::path(
     get,
-    path = "/reports/users.csv",
+    path = "/api/v1/reports/users.csv",
     tag = "reports",
     security(("bearer" = ["reports:read"])),
     responses(

@@ -98,7 +98,7 @@ pub struct CreatedTokenResponse {
 /// The caller's tokens, newest first.
 #[utoipa::path(
     get,
-    path = "/tokens",
+    path = "/api/v1/tokens",
     tag = "tokens",
     security(("bearer" = ["tokens:read"])),
     responses((status = 200, description = "The caller's tokens", body = [ApiToken]), AuthErrors)
@@ -122,7 +122,7 @@ pub async fn list_tokens(
 /// Creates a token for the caller. It can never hold a permission the calling token lacks.
 #[utoipa::path(
     post,
-    path = "/tokens",
+    path = "/api/v1/tokens",
     tag = "tokens",
     security(("bearer" = ["tokens:write"])),
     request_body = CreateTokenRequest,
@@ -197,7 +197,7 @@ fn requested_length(
 /// Expires one of the caller's tokens at once. Someone else's token is not found.
 #[utoipa::path(
     delete,
-    path = "/tokens/{id}",
+    path = "/api/v1/tokens/{id}",
     tag = "tokens",
     security(("bearer" = ["tokens:write"])),
     params(("id" = i64, Path, description = "The token's id")),
