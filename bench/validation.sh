@@ -3,15 +3,23 @@
 # drives the server with wrk at 1, 16 and 64 connections. Prints requests/s, p50 and p99
 # latency, the ratio to the unauthenticated /healthz ceiling, and how many database queries
 # each scenario caused (counted from sqlx's own query log); then the instructions the server
-# spends per request (callgrind; BENCH_INSTRUCTIONS=0 skips it), and the web bundle's size.
+# spends per request (callgrind; BENCH_INSTRUCTIONS=0 skips it), the web bundle's size, and
+# which of the issue's targets held.
 #
-#   bench/validation.sh                     # 10 s per measurement
-#   BENCH_SECONDS=30 bench/validation.sh    # longer, steadier numbers
+# wrk shares the machine with the server, and a virtual machine shares its host, so a
+# single run can be 20% off. Each connection count is measured in several rounds, every
+# scenario once per round in turn, and the table shows the median round: a slow spell
+# then slows every scenario of its round alike, and the ratio (taken within each round)
+# stays put.
+#
+#   bench/validation.sh                     # 3 rounds of 5 s per scenario
+#   BENCH_ROUNDS=5 BENCH_SECONDS=10 bench/validation.sh    # longer, steadier numbers
 #   BENCH_SKIP_BUILD=1 bench/validation.sh  # again, without rebuilding
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-seconds=${BENCH_SECONDS:-10}
+seconds=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-"1 16 64"}
 sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -30,36 +38,36 @@ trap cleanup EXIT
 
 echo "Seeding (100,000 tokens)…"
 export DATABASE_URL="sqlite://$work/bench.db"
-printf 'bench-password-123\n' | "$bin" user add bench >/dev/null
-"$bin" demo seed --users 1000 --tokens 100000
-for i in $(seq 1 64); do
-  "$bin" token add bench --label "bench $i" --expires never --permission profile:read 2>/dev/null
-done >"$work/valid.txt"
+"$bin" demo seed --users 1000 --tokens 100000 --write-tokens "$work/seeded.txt"
+# 10,000 distinct valid tokens, all of them rows among the 100,000.
+head -10000 "$work/seeded.txt" >"$work/valid.txt"
 # Well-formed tokens (right prefix, alphabet and checksum) that exist in no database here.
-printf 'bench-password-123\n' | DATABASE_URL="sqlite://$work/elsewhere.db" "$bin" user add other >/dev/null
-for i in $(seq 1 16); do
-  DATABASE_URL="sqlite://$work/elsewhere.db" "$bin" token add other --label "other $i" --permission profile:read 2>/dev/null
-done >"$work/unknown.txt"
+DATABASE_URL="sqlite://$work/elsewhere.db" "$bin" demo seed --users 10 --tokens 2000 --seed 2 \
+  --write-tokens "$work/unknown.txt" >/dev/null
 # Valid tokens with their last (checksum) character changed.
-head -16 "$work/valid.txt" | while read -r token; do
+head -1000 "$work/valid.txt" | while read -r token; do
   last=${token: -1}
   [ "$last" = A ] && printf '%sB\n' "${token%?}" || printf '%sA\n' "${token%?}"
 done >"$work/bad-checksum.txt"
+echo "Tokens sent: $(wc -l <"$work/valid.txt") valid, $(wc -l <"$work/unknown.txt") unknown, $(wc -l <"$work/bad-checksum.txt") with a bad checksum."
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 # The failure limit is off so the refusal paths are measured, not the 429 that would soon
 # replace them; sqlx logs each query it sends at debug level, which is what is counted.
 TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
-  RUST_LOG="warn,sqlx::query=debug" "$bin" serve >/dev/null 2>"$work/server.log" &
+  RUST_LOG="warn,sqlx::query=debug,tessera::db::bearer_cache=debug" "$bin" serve \
+  >/dev/null 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
 
-# Token lookups are the queries on secret_hash; last-use writes are the minute's batch.
+# Token lookups are the queries on secret_hash; renewals are the ones a cached token's age
+# started in the background, which no request waits for.
 lookups() { grep 'sqlx::query' "$work/server.log" | grep -c 'secret_hash = \$1' || true; }
+renewals() { grep -c 'renewing a cached token' "$work/server.log" || true; }
 queries() { grep -c 'sqlx::query' "$work/server.log" || true; }
 
 # name, path, token file (empty for none)
@@ -78,33 +86,76 @@ run() { # path, token file, connections, seconds
 }
 
 # Every token is looked up once before measuring: the first sight of a token is one query,
-# by design, and is counted here rather than in the table.
+# by design, and is counted here rather than in the table. Each wrk thread sends its tokens
+# in turn, so 5 s at 16 connections sends every one of them several times over.
 before=$(lookups)
 for scenario in "${scenarios[@]}"; do
   IFS='|' read -r _ path tokens <<<"$scenario"
-  run "$path" "$tokens" 16 2 >/dev/null
+  run "$path" "$tokens" 16 5 >/dev/null
 done
 warmup=$(( $(lookups) - before ))
 
-printf '\n%-15s %5s %10s %9s %9s %6s %15s %8s %8s\n' scenario conns 'req/s' 'p50 ms' 'p99 ms' ratio 'refused' lookups 'queries'
+echo "Measuring: $rounds rounds of $seconds s per scenario at each of $connections connections…"
+results="$work/results.txt"
 for c in $connections; do
-  ceiling=""
-  for scenario in "${scenarios[@]}"; do
-    IFS='|' read -r name path tokens <<<"$scenario"
-    before=$(queries)
-    before_lookups=$(lookups)
-    read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$c" "$seconds")
-    used=$(( $(queries) - before ))
-    looked_up=$(( $(lookups) - before_lookups ))
-    [ -z "$ceiling" ] && ceiling=$rps
-    ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-15s %5s %10s %9s %9s %6s %15s %8s %8s\n' "$name" "$c" "$rps" "$p50" "$p99" "$ratio" "$refused/$total" "$looked_up" "$used"
+  for round in $(seq 1 "$rounds"); do
+    for scenario in "${scenarios[@]}"; do
+      IFS='|' read -r name path tokens <<<"$scenario"
+      before=$(queries) before_lookups=$(lookups) before_renewals=$(renewals)
+      read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$c" "$seconds")
+      printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$c" "$round" "$name" "$rps" "$p50" "$p99" \
+        "$total" "$refused" "$(( $(lookups) - before_lookups ))" \
+        "$(( $(renewals) - before_renewals ))" "$(( $(queries) - before ))" >>"$results"
+    done
   done
 done
-echo
-echo "lookups: token lookups that reached the database; queries: every query sqlx sent,"
-echo "including the last-use batch (one transaction a minute, one UPDATE per token used)."
-echo "Warm-up before the table (each token's first lookup): $warmup lookups."
+
+# The table, and the issue's targets judged on it (each miss a line of $work/misses).
+python3 - "$results" "$work/misses" <<'PY'
+import statistics, sys
+from collections import defaultdict
+
+runs_of = defaultdict(list)
+for line in open(sys.argv[1]):
+    c, rnd, name, rps, p50, p99, total, refused, looked, renewed, used = line.strip().split("|")
+    runs_of[(int(c), name)].append(dict(
+        round=rnd, rps=float(rps), p50=float(p50), p99=float(p99), total=int(total),
+        refused=int(refused), looked=int(looked), renewed=int(renewed), used=int(used)))
+ceiling = {(c, run["round"]): run["rps"]
+           for (c, name), runs in runs_of.items() if name == "healthz" for run in runs}
+
+misses = []
+print(f"\n{'scenario':15} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}"
+      f" {'refused':>17} {'lookups':>8} {'renewed':>8} {'queries':>8}")
+for (c, name), runs in runs_of.items():
+    median = lambda key: statistics.median(run[key] for run in runs)
+    ratio = statistics.median(run["rps"] / ceiling[(c, run["round"])] for run in runs)
+    total = lambda key: sum(run[key] for run in runs)
+    refused = f"{total('refused')}/{total('total')}"
+    print(f"{name:15} {c:>5} {median('rps'):>8.0f} {median('p50'):>8.3f} {median('p99'):>8.3f}"
+          f" {ratio:>6.2f} {refused:>17} {total('looked'):>8} {total('renewed'):>8} {total('used'):>8}")
+    waited = total("looked") - total("renewed")
+    if "valid" in name:
+        if ratio < 0.9:
+            misses.append(f"{name} at {c} connections: at least 0.90 of the ceiling: {ratio:.2f}")
+        if waited > 0:
+            misses.append(f"{name} at {c} connections: no request waits for a lookup: {waited} did")
+    elif name != "healthz" and total("looked"):
+        misses.append(f"{name} at {c} connections: no database lookups: {total('looked')}")
+    if c == 64 and median("p99") >= 3:
+        misses.append(f"{name} at 64 connections: p99 under 3 ms: {median('p99'):.3f} ms")
+with open(sys.argv[2], "w") as out:
+    out.writelines(miss + "\n" for miss in misses)
+PY
+cat <<EOF
+
+Each row is the median of $rounds rounds; ratio: req/s over the same round's healthz.
+lookups: token lookups that reached the database, all rounds together; renewed: those that
+a cached token's age started in the background (a token in use is asked again after 45 s),
+which no request waited for. queries: every query sqlx sent, the minute's last-use batch
+included (one transaction, a statement per 500 tokens used).
+Warm-up before the table (each token's first lookup): $warmup lookups.
+EOF
 
 # wrk's figures move by 10–20% between runs on a shared 2-core machine. Instructions per
 # request, counted by callgrind over a few thousand requests, repeat to within a percent:
@@ -120,10 +171,17 @@ if [ "${BENCH_INSTRUCTIONS:-1}" != 0 ] && command -v valgrind >/dev/null; then
     sleep 0.2
   done
   printf '\n%-15s %14s %6s   (callgrind, server only, %s s of wrk -c4 per row)\n' scenario 'instr/request' ratio 5
+  # Under valgrind the server runs some fifty times slower while the clock does not, so the
+  # minute's last-use batch, the renewals of 10,000 tokens and the first sight of each
+  # would land on a few thousand requests: the hot path is counted with 64 of each kind.
   ceiling=""
   for scenario in "${scenarios[@]}"; do
     IFS='|' read -r name path tokens <<<"$scenario"
-    run "$path" "$tokens" 4 2 >/dev/null
+    if [ -n "$tokens" ]; then
+      head -64 "$tokens" >"$tokens.64"
+      tokens="$tokens.64"
+    fi
+    run "$path" "$tokens" 4 3 >/dev/null
     callgrind_control -z "$server_pid" >/dev/null 2>&1
     read -r _ _ _ total _ < <(run "$path" "$tokens" 4 5)
     callgrind_control -d "$server_pid" >/dev/null 2>&1
@@ -145,5 +203,15 @@ first=$(gz "$pkg/tessera.wasm")
 glue=$(gz "$pkg/tessera.js" "$pkg"/__wasm_split*.js)
 all=0
 for file in "$pkg"/*.wasm "$pkg"/*.js; do all=$(( all + $(gz "$file") )); done
-printf '\nRelease bundle (gzip -9): first load wasm %s B + js %s B = %s B (target: <= 256000 B); all files %s B\n' \
+printf '\nRelease bundle (gzip -9): first load wasm %s B + js %s B = %s B; all files %s B\n' \
   "$first" "$glue" "$(( first + glue ))" "$all"
+[ $(( first + glue )) -le 250000 ] ||
+  echo "first-load bundle at most 250,000 B: $(( first + glue )) B" >>"$work/misses"
+
+echo
+if [ -s "$work/misses" ]; then
+  echo "Targets missed:"
+  sed 's/^/  /' "$work/misses"
+else
+  echo "Every target held."
+fi

@@ -1,6 +1,7 @@
 //! The `tessera` command line: `serve` (the default), `migrate`, `user add`.
 
 use crate::bootstrap::ensure_admin;
+use crate::client_ip::ClientIpHeader;
 use crate::db;
 use crate::mail::SmtpMailer;
 use crate::{build_router, AppState};
@@ -76,6 +77,10 @@ pub enum DemoCommand {
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also write the secrets of the seeded tokens that /api/v1/me accepts (active,
+        /// holding profile:read) to this file, one per line, for load tests.
+        #[arg(long, value_name = "FILE")]
+        write_tokens: Option<std::path::PathBuf>,
     },
 }
 
@@ -124,6 +129,18 @@ pub struct ServeArgs {
         global = true
     )]
     pub trusted_proxies: String,
+    /// The header those proxies name the client in: x-forwarded-for (read right to left,
+    /// past trusted hops) or x-real-ip. Only this one is read; set it to what your proxy
+    /// sets, since a proxy passes the other on as the client wrote it.
+    #[arg(
+        long,
+        env = "TESSERA_CLIENT_IP_HEADER",
+        value_enum,
+        ignore_case = true,
+        default_value_t = ClientIpHeader::XForwardedFor,
+        global = true
+    )]
+    pub client_ip_header: ClientIpHeader,
     /// Mail server for invitation e-mails, e.g. smtp://user:pass@mail.example.com:587?tls=required
     /// or smtps://mail.example.com. Without it, admins pass invitation links on themselves.
     #[arg(long, env = "TESSERA_SMTP_URL", global = true, hide_env_values = true)]
@@ -169,6 +186,7 @@ pub async fn run(cli: Cli) -> CliResult {
             users,
             tokens,
             seed,
+            write_tokens,
         }) => {
             let store = open_store(&cli.database_url).await?;
             let started = std::time::Instant::now();
@@ -180,6 +198,17 @@ pub async fn run(cli: Cli) -> CliResult {
                 seeded.tokens,
                 started.elapsed().as_secs_f64()
             );
+            if let Some(path) = write_tokens {
+                let count = seeded.profile_readers.len();
+                let lines: String = seeded
+                    .profile_readers
+                    .into_iter()
+                    .map(|plain| plain.into_secret() + "\n")
+                    .collect();
+                std::fs::write(&path, lines)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("Wrote {count} working tokens to {}.", path.display());
+            }
             Ok(())
         }
         Command::Token(TokenCommand::Add(order)) => {
@@ -239,6 +268,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     crate::housekeeping::spawn(store.clone(), clock.clone());
     let mut state = AppState::new(store, clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
+        .with_client_ip_header(args.client_ip_header)
         .with_public_url(public_url.clone())
         .with_failure_limit(args.auth_failures_per_minute);
     if let Some(mailer) = mailer {
@@ -261,7 +291,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     // Requests have finished: what they noted about token use goes to the database now.
-    let written = usage.flush().await;
+    let written = usage.flush_on_shutdown().await;
     tracing::info!(tokens = written, "recorded last token use; stopped");
     Ok(())
 }

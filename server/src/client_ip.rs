@@ -10,9 +10,26 @@ use axum::response::Response;
 use http::HeaderName;
 use std::net::SocketAddr;
 
-const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-/// What nginx configurations often set instead: the address the proxy saw.
-const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+/// The one header trusted proxies name the client in (`TESSERA_CLIENT_IP_HEADER`), as
+/// nginx's `real_ip_header` does. Exactly one is read: a proxy that sets one of them
+/// passes the other on as the client wrote it, so reading both would let clients choose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientIpHeader {
+    /// The list every proxy appends to, read right to left past trusted hops.
+    #[default]
+    XForwardedFor,
+    /// The single address an nginx `proxy_set_header X-Real-IP $remote_addr` sets.
+    XRealIp,
+}
+
+impl ClientIpHeader {
+    fn name(self) -> HeaderName {
+        match self {
+            Self::XForwardedFor => HeaderName::from_static("x-forwarded-for"),
+            Self::XRealIp => HeaderName::from_static("x-real-ip"),
+        }
+    }
+}
 
 pub async fn client_ip_layer(
     State(state): State<AppState>,
@@ -24,18 +41,12 @@ pub async fn client_ip_layer(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let ip = peer.and_then(|peer| {
-        let values = |name| {
-            request
-                .headers()
-                .get_all(name)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .collect::<Vec<&str>>()
-        };
-        let mut forwarded = values(X_FORWARDED_FOR);
-        if forwarded.is_empty() {
-            forwarded = values(X_REAL_IP);
-        }
+        let forwarded = request
+            .headers()
+            .get_all(state.client_ip_header.name())
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<&str>>();
         client_address(peer, &forwarded, &state.trusted_proxies)
     });
     request.extensions_mut().insert(ClientIp(ip));

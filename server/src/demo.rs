@@ -1,6 +1,7 @@
 //! `tessera demo seed`: realistic users and tokens for demos and measurement.
 
-use app::rules::expiry::ExpirationLength;
+use app::rules::expiry::{ExpirationLength, TokenStatus};
+use app::rules::permission::PROFILE_READ;
 use app::rules::secret::random_base62;
 use app::rules::token::PlainToken;
 use app::store::{NewUser, SeedToken, SeedUser, Store, StoreError};
@@ -37,6 +38,9 @@ const USERS_PER_BATCH: usize = 500;
 pub struct Seeded {
     pub users: usize,
     pub tokens: usize,
+    /// The seeded tokens `/api/v1/me` accepts (active, holding profile:read), for load
+    /// tests that need many distinct valid tokens.
+    pub profile_readers: Vec<PlainToken>,
 }
 
 /// Adds `users` users holding `tokens` tokens between them, with mixed roles, activity,
@@ -58,6 +62,7 @@ pub async fn seed(
     let per_user =
         |index: usize| tokens / users.max(1) + usize::from(index < tokens % users.max(1));
     let mut batch = Vec::with_capacity(USERS_PER_BATCH);
+    let mut profile_readers = Vec::new();
     for index in 0..users {
         let first = FIRST[rng.random_range(0..FIRST.len())];
         let last = LAST[rng.random_range(0..LAST.len())];
@@ -67,7 +72,16 @@ pub async fn seed(
             last.to_lowercase().replace('í', "i")
         );
         let user_tokens = (0..per_user(index))
-            .map(|_| demo_token(&mut rng, now))
+            .map(|_| {
+                let (token, plain) = demo_token(&mut rng, now);
+                let works = TokenStatus::at(now, token.expires_at, token.expired_at)
+                    == TokenStatus::Active
+                    && token.permissions.iter().any(|name| name == PROFILE_READ);
+                if works {
+                    profile_readers.push(plain);
+                }
+                token
+            })
             .collect();
         batch.push(SeedUser {
             user: NewUser {
@@ -93,10 +107,11 @@ pub async fn seed(
     Ok(Seeded {
         users,
         tokens: (0..users).map(per_user).sum(),
+        profile_readers,
     })
 }
 
-fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> SeedToken {
+fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> (SeedToken, PlainToken) {
     let plain = PlainToken::generate(rng);
     let created_at = now - Duration::seconds(rng.random_range(0..500 * 86_400));
     let length = match rng.random_range(0..10) {
@@ -116,7 +131,7 @@ fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> SeedToken {
     let last_used_at = rng
         .random_bool(0.7)
         .then(|| created_at + Duration::seconds(rng.random_range(0..span)));
-    SeedToken {
+    let token = SeedToken {
         label: LABELS[rng.random_range(0..LABELS.len())].to_owned(),
         hint: plain.hint(),
         secret_hash: plain.hash(),
@@ -136,7 +151,8 @@ fn demo_token(rng: &mut StdRng, now: DateTime<Utc>) -> SeedToken {
             .iter()
             .map(|name| name.to_string())
             .collect(),
-    }
+    };
+    (token, plain)
 }
 
 /// Sets of Tessera's own permissions that ordinary users hold, as people tend to pick them.

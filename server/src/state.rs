@@ -1,5 +1,6 @@
 use crate::bearer::failures::FailureLimiter;
 use crate::bearer::usage::UsageRecorder;
+use crate::client_ip::ClientIpHeader;
 use app::clock::Clock;
 use app::security::PolicyCache;
 use app::services::Services;
@@ -23,8 +24,10 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
     pub failures: Arc<FailureLimiter>,
-    /// Peers whose `X-Forwarded-For` is believed (`TESSERA_TRUSTED_PROXIES`).
+    /// Peers whose word on the client's address is believed (`TESSERA_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Where they give it (`TESSERA_CLIENT_IP_HEADER`).
+    pub client_ip_header: ClientIpHeader,
 }
 
 impl Deref for AppState {
@@ -63,6 +66,7 @@ impl AppState {
             usage,
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
             trusted_proxies: Arc::new(Vec::new()),
+            client_ip_header: ClientIpHeader::default(),
         }))
     }
 
@@ -85,6 +89,11 @@ impl AppState {
 
     pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
         self.configure().trusted_proxies = Arc::new(proxies);
+        self
+    }
+
+    pub fn with_client_ip_header(mut self, header: ClientIpHeader) -> Self {
+        self.configure().client_ip_header = header;
         self
     }
 

@@ -9,6 +9,7 @@ use axum::body::Body;
 use common::{Answer, TestApp};
 use http::{header, Request, StatusCode};
 use std::time::Duration;
+use tessera::client_ip::ClientIpHeader;
 
 /// Asks as a gateway would, from `peer`, with extra headers.
 async fn check(
@@ -76,6 +77,9 @@ async fn a_valid_token_is_let_through_with_who_it_is() {
         ("DELETE", "/api/v1/auth"),
         ("HEAD", "/api/v1/auth"),
         ("GET", "/api/v1/auth/orders/17?page=2"),
+        // Envoy asks about the site's root page at its path_prefix plus "/".
+        ("GET", "/api/v1/auth/"),
+        ("GET", "/api/v1/auth/?page=2"),
     ] {
         let answer = check(&app, method, path, Some(&token), "203.0.113.7", &[]).await;
         assert_eq!(answer.status, StatusCode::OK, "{method} {path}");
@@ -148,11 +152,20 @@ async fn a_scope_the_token_lacks_is_403_naming_it() {
         r#"Bearer realm="tessera", error="insufficient_scope", scope="tokens:write""#
     );
     assert!(refused.header("x-tessera-user").is_none());
+
+    // A name no permission could have would break the challenge; it is the gateway's
+    // configuration at fault.
+    let garbled = auth(&app, "/api/v1/auth?scope=tokens%22write", Some(&token)).await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert!(
+        challenge(&garbled).starts_with(r#"Bearer realm="tessera", error="invalid_request""#),
+        "{}",
+        challenge(&garbled)
+    );
 }
 
-#[tokio::test]
-async fn whitelists_see_the_client_only_through_trusted_proxies() {
-    let app = TestApp::behind_proxies("10.0.0.0/8").await;
+/// A token for the office network 198.51.100.0/24 and the site app.example.com.
+async fn office_token(app: &TestApp) -> String {
     let alice = app.add_user("alice", Role::User).await;
     let (_, token) = app
         .insert_restricted_token(
@@ -167,35 +180,13 @@ async fn whitelists_see_the_client_only_through_trusted_proxies() {
             },
         )
         .await;
-    let gateway = "10.0.0.2";
-    // (the peer, the headers it sends, whether the token is accepted)
-    let cases: [(&str, Headers, bool); 7] = [
-        (gateway, &[("x-forwarded-for", "198.51.100.9")], true),
-        (gateway, &[("x-real-ip", "198.51.100.9")], true),
-        (gateway, &[("x-forwarded-for", "192.0.2.1")], false),
-        // A client that is not a trusted proxy cannot claim an address.
-        ("192.0.2.1", &[("x-forwarded-for", "198.51.100.9")], false),
-        ("192.0.2.1", &[("x-real-ip", "198.51.100.9")], false),
-        // The original request's Origin is what the domain whitelist judges.
-        (
-            gateway,
-            &[
-                ("x-forwarded-for", "198.51.100.9"),
-                ("origin", "https://app.example.com"),
-            ],
-            true,
-        ),
-        (
-            gateway,
-            &[
-                ("x-forwarded-for", "198.51.100.9"),
-                ("origin", "https://evil.example"),
-            ],
-            false,
-        ),
-    ];
-    for (peer, headers, allowed) in cases {
-        let answer = check(&app, "GET", "/api/v1/auth", Some(&token), peer, headers).await;
+    token
+}
+
+/// Each case: the peer, the headers it sends, whether the token is accepted.
+async fn assert_accepted_from(app: &TestApp, token: &str, cases: &[(&str, Headers<'_>, bool)]) {
+    for &(peer, headers, allowed) in cases {
+        let answer = check(app, "GET", "/api/v1/auth", Some(token), peer, headers).await;
         let expected = if allowed {
             StatusCode::OK
         } else {
@@ -203,6 +194,67 @@ async fn whitelists_see_the_client_only_through_trusted_proxies() {
         };
         assert_eq!(answer.status, expected, "{peer} {headers:?}");
     }
+}
+
+const GATEWAY: &str = "10.0.0.2";
+
+#[tokio::test]
+async fn whitelists_see_the_client_only_through_trusted_proxies() {
+    let app = TestApp::behind_proxies("10.0.0.0/8").await;
+    let token = office_token(&app).await;
+    let from_office = ("x-forwarded-for", "198.51.100.9");
+    let cases: [(&str, Headers, bool); 8] = [
+        (GATEWAY, &[from_office], true),
+        (GATEWAY, &[("x-forwarded-for", "192.0.2.1")], false),
+        // X-Forwarded-For is the header configured, so X-Real-IP is the client's own words.
+        (GATEWAY, &[("x-real-ip", "198.51.100.9")], false),
+        (
+            GATEWAY,
+            &[
+                ("x-forwarded-for", "192.0.2.1"),
+                ("x-real-ip", "198.51.100.9"),
+            ],
+            false,
+        ),
+        // A client that is not a trusted proxy cannot claim an address.
+        ("192.0.2.1", &[from_office], false),
+        ("192.0.2.1", &[("x-real-ip", "198.51.100.9")], false),
+        // The original request's Origin is what the domain whitelist judges.
+        (
+            GATEWAY,
+            &[from_office, ("origin", "https://app.example.com")],
+            true,
+        ),
+        (
+            GATEWAY,
+            &[from_office, ("origin", "https://evil.example")],
+            false,
+        ),
+    ];
+    assert_accepted_from(&app, &token, &cases).await;
+}
+
+/// nginx's usual `proxy_set_header X-Real-IP $remote_addr` leaves the client's own
+/// X-Forwarded-For in place, so with X-Real-IP configured that header means nothing.
+#[tokio::test]
+async fn with_x_real_ip_configured_a_forwarded_for_header_is_ignored() {
+    let app = TestApp::behind_proxies_naming_client_in("10.0.0.0/8", ClientIpHeader::XRealIp).await;
+    let token = office_token(&app).await;
+    let cases: [(&str, Headers, bool); 5] = [
+        (GATEWAY, &[("x-real-ip", "198.51.100.9")], true),
+        (GATEWAY, &[("x-real-ip", "192.0.2.1")], false),
+        (GATEWAY, &[("x-forwarded-for", "198.51.100.9")], false),
+        (
+            GATEWAY,
+            &[
+                ("x-real-ip", "192.0.2.1"),
+                ("x-forwarded-for", "198.51.100.9"),
+            ],
+            false,
+        ),
+        ("192.0.2.1", &[("x-real-ip", "198.51.100.9")], false),
+    ];
+    assert_accepted_from(&app, &token, &cases).await;
 }
 
 #[tokio::test]

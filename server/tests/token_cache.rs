@@ -225,6 +225,25 @@ async fn removing_a_permission_or_narrowing_the_allowlist_reaches_the_next_check
         StatusCode::FORBIDDEN
     );
     assert_eq!(auth(&app, &token, "profile:read").await, StatusCode::OK);
+    // The catalogue alone would refuse it while the name is gone; a permission added again
+    // under that name shows whether the token's remembered list was dropped too.
+    let added_again = app
+        .call(
+            "permissions/add",
+            &[
+                ("name", "billing:read"),
+                ("description", "Read invoices, again."),
+                ("admin_only", "false"),
+            ],
+            Some(&root),
+        )
+        .await;
+    assert_eq!(added_again.status, StatusCode::OK, "{}", added_again.body);
+    assert_eq!(
+        auth(&app, &token, "billing:read").await,
+        StatusCode::FORBIDDEN,
+        "the token lost billing:read for good"
+    );
 
     // The test peer is 203.0.113.7; the admin keeps their own network in the list.
     let saved = app

@@ -4,12 +4,14 @@ mod common;
 
 use app::error::{AppError, Field};
 use app::rules::expiry::TokenStatus;
+use app::store::{Store, TokenUse};
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
 use chrono::{Duration, TimeZone, Utc};
 use common::{Backend, TestApp};
 use http::StatusCode;
 use serde_json::Value;
+use std::sync::atomic::Ordering;
 
 async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> CreatedToken {
     let answer = app
@@ -319,6 +321,106 @@ async fn last_use_is_written_off_the_request_path_once_per_flush() {
     assert_eq!(app.usage.flush().await, 1);
     assert_eq!(last_used().await.0, Some(start + 60));
     assert_eq!(app.usage.flush().await, 0, "nothing new, nothing written");
+}
+
+/// The server's last flush, on SIGTERM, must not find an empty batch because the minute's
+/// flush took it a moment before, and then stop with that write cut short.
+#[tokio::test]
+async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    let token = create(&app, &cookie, "busy", "30").await;
+    let last_used = || async {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT last_used_at FROM access_tokens")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    };
+    let writes = &app.store.usage_writes;
+
+    app.bearer("/api/v1/me", &token.secret).await;
+    let held = writes.gate.lock().await;
+    let minutes_flush = tokio::spawn({
+        let usage = app.usage.clone();
+        async move { usage.flush().await }
+    });
+    while writes.started.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        app.usage.flush_on_shutdown(),
+    )
+    .await;
+    assert!(
+        waited.is_err(),
+        "the last flush waits for the write in flight"
+    );
+    drop(held);
+    assert_eq!(minutes_flush.await.unwrap(), 1);
+    assert_eq!(last_used().await, Some(app.clock_now().timestamp()));
+
+    app.clock.advance(Duration::seconds(90));
+    app.bearer("/api/v1/me", &token.secret).await;
+    writes.failures_to_come.store(2, Ordering::SeqCst);
+    assert_eq!(
+        app.usage.flush_on_shutdown().await,
+        1,
+        "written at the third try"
+    );
+    assert_eq!(last_used().await, Some(app.clock_now().timestamp()));
+}
+
+/// A busy minute's batch spans several statements; an older use never overwrites a newer.
+#[tokio::test]
+async fn a_large_batch_of_uses_is_written_whole() {
+    let app = TestApp::new().await;
+    let now = app.now();
+    tessera::demo::seed(app.store.as_ref(), 3, 1_234, 1, now)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    let at = now + Duration::minutes(5);
+    let uses: Vec<TokenUse> = ids
+        .iter()
+        .map(|&token_id| TokenUse {
+            token_id,
+            at,
+            ip: (token_id % 3 != 0).then(|| format!("192.0.2.{}", token_id % 250)),
+        })
+        .collect();
+    app.store.record_token_uses(&uses).await.unwrap();
+    let written: Vec<(i64, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT id, last_used_at, last_used_ip FROM access_tokens ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let expected: Vec<(i64, Option<i64>, Option<String>)> = uses
+        .iter()
+        .map(|used| (used.token_id, Some(at.timestamp()), used.ip.clone()))
+        .collect();
+    assert_eq!(written, expected);
+
+    // A retried, older batch arriving late changes nothing.
+    let late: Vec<TokenUse> = uses
+        .iter()
+        .map(|used| TokenUse {
+            at: at - Duration::minutes(1),
+            ip: Some("198.51.100.1".into()),
+            ..used.clone()
+        })
+        .collect();
+    app.store.record_token_uses(&late).await.unwrap();
+    let after: Vec<(i64, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT id, last_used_at, last_used_ip FROM access_tokens ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(after, expected);
 }
 
 #[tokio::test]

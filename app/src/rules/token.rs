@@ -32,16 +32,17 @@ pub enum TokenFormatError {
 
 /// A token secret in plain text. It exists only between generation and the one response
 /// that shows it, and between a request header and its hash. `Debug` never prints it.
+/// Always 48 ASCII letters and digits; held inline, since every token check makes one.
 #[derive(PartialEq, Eq)]
-pub struct PlainToken(String);
+pub struct PlainToken([u8; TOKEN_LEN]);
 
 impl PlainToken {
     pub fn generate<R: Rng + CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut token = String::with_capacity(TOKEN_LEN);
-        token.push_str(PREFIX);
-        token.push_str(&random_base62(rng, RANDOM_LEN));
-        let checksum = checksum(token.as_bytes());
-        token.push_str(std::str::from_utf8(&checksum).expect("base62 digits are ASCII"));
+        let mut token = [0; TOKEN_LEN];
+        let (body, check) = token.split_at_mut(BODY_LEN);
+        body[..PREFIX.len()].copy_from_slice(PREFIX.as_bytes());
+        body[PREFIX.len()..].copy_from_slice(random_base62(rng, RANDOM_LEN).as_bytes());
+        check.copy_from_slice(&checksum(body));
         Self(token)
     }
 
@@ -60,21 +61,27 @@ impl PlainToken {
         if checksum(body) != check {
             return Err(TokenFormatError::Checksum);
         }
-        Ok(Self(candidate.to_owned()))
+        let mut token = [0; TOKEN_LEN];
+        token.copy_from_slice(bytes);
+        Ok(Self(token))
     }
 
     pub fn hash(&self) -> SecretHash {
-        SecretHash::of(&self.0)
+        SecretHash::of(self.as_str())
     }
 
     /// The last four characters: enough to tell tokens apart, too few to guess the rest.
     pub fn hint(&self) -> String {
-        self.0[TOKEN_LEN - HINT_LEN..].to_owned()
+        self.as_str()[TOKEN_LEN - HINT_LEN..].to_owned()
     }
 
     /// Hands the secret over for the single response that shows it to its owner.
     pub fn into_secret(self) -> String {
-        self.0
+        self.as_str().to_owned()
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a token is ASCII letters and digits")
     }
 }
 

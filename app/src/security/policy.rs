@@ -26,6 +26,9 @@ impl Policy {
 #[derive(Default)]
 pub struct PolicyCache {
     current: RwLock<Option<Arc<Policy>>>,
+    /// One reload at a time: two admins saving at once must not leave the first save's
+    /// reading, finished last, in place of the second's.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl PolicyCache {
@@ -38,6 +41,7 @@ impl PolicyCache {
 
     /// Reads the policy from the store; call after every change to it.
     pub async fn reload(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
+        let _one_at_a_time = self.reloading.lock().await;
         let settings = store.security_settings().await?;
         let permissions = store.permissions().await?;
         let policy = Arc::new(Policy {

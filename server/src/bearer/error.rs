@@ -122,7 +122,7 @@ impl IntoResponse for ApiError {
             )),
             (StatusCode::FORBIDDEN, Some(code)) => Some(format!(
                 r#"Bearer realm="{REALM}", error="{code}", scope="{}""#,
-                scope.as_deref().unwrap_or_default()
+                quoted(scope.as_deref().unwrap_or_default())
             )),
             _ => None,
         };

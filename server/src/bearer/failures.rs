@@ -7,11 +7,18 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use quick_cache::sync::Cache;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Addresses waiting out a block; bounded, like everything an attacker can add to.
 const BLOCKED_CAPACITY: usize = 10_000;
+/// Addresses with a used allowance beyond which the refilled ones are dropped straight
+/// away, not at the next five-minute sweep: one failure from each of very many addresses
+/// (an IPv6 network holds more /64s than memory) must not pile up between sweeps.
+const TRACKED_BEFORE_SWEEP: usize = 50_000;
+/// Those early sweeps are this far apart at least, so failures cannot each pay for one.
+const EARLY_SWEEP_GAP: Duration = Duration::from_secs(1);
 
 pub struct FailureLimiter {
     /// None when limiting is off (`--auth-failures-per-minute 0`).
@@ -19,6 +26,9 @@ pub struct FailureLimiter {
     /// When each blocked address may try again. Checking this costs no allowance, so a
     /// blocked address is refused before its token reaches the database.
     blocked: Cache<IpAddr, Instant>,
+    /// Whether any address was ever blocked: until then, checks skip `blocked` altogether.
+    ever_blocked: AtomicBool,
+    last_early_sweep: Mutex<Instant>,
 }
 
 impl FailureLimiter {
@@ -28,11 +38,16 @@ impl FailureLimiter {
             limiter: NonZeroU32::new(per_minute)
                 .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_minute(n))),
             blocked: Cache::new(BLOCKED_CAPACITY),
+            ever_blocked: AtomicBool::new(false),
+            last_early_sweep: Mutex::new(Instant::now()),
         }
     }
 
     /// How long `ip` must still wait, if it is blocked.
     pub fn blocked(&self, ip: Option<IpAddr>) -> Option<Duration> {
+        if !self.ever_blocked.load(Ordering::Acquire) {
+            return None;
+        }
         let key = key(ip?);
         let until = self.blocked.get(&key)?;
         let wait = until.saturating_duration_since(Instant::now());
@@ -47,10 +62,32 @@ impl FailureLimiter {
     pub fn failed(&self, ip: Option<IpAddr>) -> Option<Duration> {
         let (limiter, ip) = (self.limiter.as_ref()?, ip?);
         let key = key(ip);
-        let not_until = limiter.check_key(&key).err()?;
+        let outcome = limiter.check_key(&key);
+        if limiter.len() > TRACKED_BEFORE_SWEEP {
+            self.sweep_early(limiter);
+        }
+        let not_until = outcome.err()?;
         let wait = not_until.wait_time_from(limiter.clock().now());
         self.blocked.insert(key, Instant::now() + wait);
+        self.ever_blocked.store(true, Ordering::Release);
         Some(wait)
+    }
+
+    /// How many addresses have an allowance in use.
+    pub fn tracked(&self) -> usize {
+        self.limiter.as_ref().map_or(0, |limiter| limiter.len())
+    }
+
+    fn sweep_early(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>) {
+        // Whoever finds the lock taken leaves the sweep to its holder.
+        let Ok(mut last) = self.last_early_sweep.try_lock() else {
+            return;
+        };
+        if last.elapsed() < EARLY_SWEEP_GAP {
+            return;
+        }
+        *last = Instant::now();
+        limiter.retain_recent();
     }
 
     /// Drops the allowances that have refilled completely, every few minutes, so that
@@ -106,6 +143,26 @@ mod tests {
         assert!(limiter.blocked(ip("203.0.113.7")).is_some());
         assert_eq!(limiter.blocked(ip("203.0.113.8")), None);
         assert_eq!(limiter.failed(ip("203.0.113.8")), None);
+    }
+
+    #[test]
+    fn addresses_that_failed_once_do_not_pile_up() {
+        let limiter = FailureLimiter::new(60_000);
+        let many = TRACKED_BEFORE_SWEEP as u128 + 5_000;
+        for n in 0..many {
+            // A different /64 each time.
+            let ip = IpAddr::V6(Ipv6Addr::from((0x2001_0db8_u128 << 96) | (n << 64)));
+            assert_eq!(limiter.failed(Some(ip)), None);
+        }
+        assert_eq!(
+            limiter.tracked() as u128,
+            many,
+            "all still within their minute"
+        );
+        // At 60,000 a minute one failure is refilled within a millisecond.
+        std::thread::sleep(EARLY_SWEEP_GAP + Duration::from_millis(10));
+        limiter.failed(ip("192.0.2.1"));
+        assert!(limiter.tracked() <= 1, "{} tracked", limiter.tracked());
     }
 
     #[test]

@@ -64,12 +64,18 @@ pub fn routes() -> Router<AppState> {
                 .allow_origin(AllowOrigin::mirror_request())
                 .allow_methods([Method::GET, Method::POST, Method::DELETE])
                 .allow_headers([AUTHORIZATION, CONTENT_TYPE])
-                .max_age(std::time::Duration::from_secs(3600)),
+                .max_age(std::time::Duration::from_secs(3600))
+                // No `Vary: Origin`: every answer is `Cache-Control: no-store`, so no cache
+                // holds one for another origin, and the layer is cloned for every request,
+                // with its list of Vary values, which also went into every answer.
+                .vary([]),
         );
     // Gateways and resource servers call these from servers, never from a page, so they
     // skip the CORS layer (and its cost on every request).
     let for_services = for_services
         .route("/api/v1/auth", any(forward_auth::forward_auth))
+        // A wildcard never matches an empty rest, and Envoy asks about `/` here.
+        .route("/api/v1/auth/", any(forward_auth::forward_auth))
         .route(
             "/api/v1/auth/{*original_path}",
             any(forward_auth::forward_auth),

@@ -14,9 +14,16 @@ const FLUSH_EVERY: Duration = Duration::from_secs(60);
 /// The latest use of each token since the last flush: when, and from where.
 type Pending = HashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
 
+/// How often the last flush, at shutdown, tries before it gives up.
+const SHUTDOWN_ATTEMPTS: u32 = 3;
+
 pub struct UsageRecorder {
     store: Arc<dyn Store>,
     pending: Mutex<Pending>,
+    /// Held for the whole of a flush. A batch leaves `pending` before it is written, so a
+    /// flush that did not wait for one in flight could find nothing, let the server stop,
+    /// and have that write cancelled with the runtime.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl UsageRecorder {
@@ -24,6 +31,7 @@ impl UsageRecorder {
         Self {
             store,
             pending: Mutex::new(HashMap::new()),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -39,9 +47,31 @@ impl UsageRecorder {
     /// Writes everything noted so far; what cannot be written is kept for the next try.
     /// Returns how many tokens were written.
     pub async fn flush(&self) -> usize {
+        self.try_flush().await.unwrap_or(0)
+    }
+
+    /// The server's last flush, after its last request: waits for a flush in flight, and
+    /// tries again if the database fails, since nothing will come after it.
+    pub async fn flush_on_shutdown(&self) -> usize {
+        for attempt in 1..=SHUTDOWN_ATTEMPTS {
+            if let Some(tokens) = self.try_flush().await {
+                return tokens;
+            }
+            if attempt < SHUTDOWN_ATTEMPTS {
+                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+            }
+        }
+        let lost = self.lock().len();
+        tracing::error!(tokens = lost, "gave up recording the last token use");
+        0
+    }
+
+    /// How many tokens were written, or None when the write failed (and the batch is kept).
+    async fn try_flush(&self) -> Option<usize> {
+        let _one_at_a_time = self.flushing.lock().await;
         let batch = std::mem::take(&mut *self.lock());
         if batch.is_empty() {
-            return 0;
+            return Some(0);
         }
         let uses: Vec<TokenUse> = batch
             .iter()
@@ -52,13 +82,13 @@ impl UsageRecorder {
             })
             .collect();
         match self.store.record_token_uses(&uses).await {
-            Ok(()) => uses.len(),
+            Ok(()) => Some(uses.len()),
             Err(error) => {
                 tracing::warn!(%error, tokens = uses.len(), "could not record token use; will retry");
                 for (token_id, (at, ip)) in batch {
                     self.touch(token_id, at, ip);
                 }
-                0
+                None
             }
         }
     }

@@ -5,7 +5,9 @@
 //! (expiring tokens, changing a user, rewriting scopes, adding a token) calls `forget_*` after
 //! its write commits and before it returns, so nothing answers from before the change.
 //! Changes this process cannot see (another Tessera on the same database, an operator's SQL)
-//! are picked up when a known token's entry reaches its age limit. Misses need no age limit:
+//! are picked up when a known token's entry reaches its age limit; a token in steady use is
+//! asked again in the background a little before that, so its checks never wait for the
+//! database and tokens warmed together do not all fall due at once. Misses need no age limit:
 //! a token is stored before anyone learns its secret, so nobody can present it (and have it
 //! remembered as unknown) before it exists, and this process forgets a miss when it stores
 //! the token itself.
@@ -13,6 +15,7 @@
 use app::rules::secret::SecretHash;
 use app::store::{BearerToken, StoreResult, TokenId, UserId};
 use quick_cache::sync::Cache;
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +31,11 @@ const UNKNOWN_CAPACITY: usize = 10_000;
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
 pub struct BearerCache {
+    /// Each with when the database gave it.
     known: Cache<SecretHash, (Arc<BearerToken>, Instant)>,
+    /// Known tokens being asked again in the background, so that only one lookup runs for
+    /// each. Touched only in an entry's last quarter, not on every check.
+    renewing: Mutex<HashSet<SecretHash>>,
     unknown: Cache<SecretHash, ()>,
     max_age: Duration,
     /// Bumped by every invalidation, under `invalidating`. A lookup that read the database
@@ -52,37 +59,80 @@ impl BearerCache {
             max_age,
             generation: AtomicU64::new(0),
             invalidating: Mutex::new(()),
+            renewing: Mutex::new(HashSet::new()),
             database_lookups: AtomicU64::new(0),
         }
     }
 
-    /// The token with this hash, from memory when possible, else from `query`.
-    pub async fn find<F>(
-        &self,
+    /// The token with this hash, from memory when possible, else from `query`. An entry in
+    /// the last quarter of its age limit is answered from memory while `query` runs in the
+    /// background (on the Tokio runtime) to renew it.
+    pub async fn find<Q, F>(
+        self: &Arc<Self>,
         hash: &SecretHash,
-        query: F,
+        query: Q,
     ) -> StoreResult<Option<Arc<BearerToken>>>
     where
-        F: Future<Output = StoreResult<Option<BearerToken>>>,
+        Q: FnOnce(SecretHash) -> F,
+        F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
     {
         if let Some((found, stored)) = self.known.get(hash) {
-            if stored.elapsed() < self.max_age {
+            let age = stored.elapsed();
+            if age < self.refresh_after() {
+                return Ok(Some(found));
+            }
+            if age < self.max_age {
+                if self.lock_renewing().insert(hash.clone()) {
+                    self.renew_in_background(hash.clone(), query(hash.clone()));
+                }
                 return Ok(Some(found));
             }
         } else if self.unknown.get(hash).is_some() {
             return Ok(None);
         }
+        self.look_up(hash, query(hash.clone())).await
+    }
+
+    fn refresh_after(&self) -> Duration {
+        self.max_age * 3 / 4
+    }
+
+    fn renew_in_background<F>(self: &Arc<Self>, hash: SecretHash, lookup: F)
+    where
+        F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
+    {
+        tracing::debug!("renewing a cached token in the background");
+        let cache = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = cache.look_up(&hash, lookup).await {
+                // The entry stays as it was, and is asked again in the foreground once it
+                // reaches its age limit.
+                tracing::warn!(%error, "could not renew a cached token");
+            }
+            cache.lock_renewing().remove(&hash);
+        });
+    }
+
+    /// Asks the database, and remembers the answer unless something changed meanwhile.
+    async fn look_up<F>(
+        &self,
+        hash: &SecretHash,
+        lookup: F,
+    ) -> StoreResult<Option<Arc<BearerToken>>>
+    where
+        F: Future<Output = StoreResult<Option<BearerToken>>>,
+    {
         let generation = self.generation.load(Ordering::Acquire);
         self.database_lookups.fetch_add(1, Ordering::Relaxed);
-        let found = query.await?.map(Arc::new);
+        let found = lookup.await?.map(Arc::new);
 
         let _guard = self.lock();
         if self.generation.load(Ordering::Acquire) == generation {
-            let now = Instant::now();
             match &found {
                 Some(token) => {
                     self.unknown.remove(hash);
-                    self.known.insert(hash.clone(), (token.clone(), now));
+                    self.known
+                        .insert(hash.clone(), (token.clone(), Instant::now()));
                 }
                 None => {
                     self.known.remove(hash);
@@ -148,6 +198,12 @@ impl BearerCache {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn lock_renewing(&self) -> std::sync::MutexGuard<'_, HashSet<SecretHash>> {
+        self.renewing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 #[cfg(test)]
@@ -181,17 +237,25 @@ mod tests {
         }
     }
 
-    async fn find(cache: &BearerCache, key: &str, answer: Option<BearerToken>) -> Option<TokenId> {
+    async fn find(
+        cache: &Arc<BearerCache>,
+        key: &str,
+        answer: Option<BearerToken>,
+    ) -> Option<TokenId> {
         cache
-            .find(&SecretHash::of(key), async { Ok(answer) })
+            .find(&SecretHash::of(key), |_| async { Ok(answer) })
             .await
             .unwrap()
             .map(|found| found.token.id)
     }
 
+    fn cache(known: usize, unknown: usize, max_age: Duration) -> Arc<BearerCache> {
+        Arc::new(BearerCache::new(known, unknown, max_age))
+    }
+
     #[tokio::test]
     async fn hits_and_misses_are_remembered() {
-        let cache = BearerCache::default();
+        let cache = Arc::new(BearerCache::default());
         assert_eq!(find(&cache, "a", Some(bearer(1, 10))).await, Some(1));
         assert_eq!(find(&cache, "a", None).await, Some(1), "served from memory");
         assert_eq!(find(&cache, "b", None).await, None);
@@ -205,7 +269,7 @@ mod tests {
 
     #[tokio::test]
     async fn forgetting_reaches_the_database_again() {
-        let cache = BearerCache::default();
+        let cache = Arc::new(BearerCache::default());
         find(&cache, "a", Some(bearer(1, 10))).await;
         find(&cache, "b", Some(bearer(2, 20))).await;
         find(&cache, "c", None).await;
@@ -223,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn known_tokens_are_trusted_for_their_age_limit_only() {
-        let cache = BearerCache::new(10, 10, Duration::from_millis(50));
+        let cache = cache(10, 10, Duration::from_millis(50));
         find(&cache, "a", Some(bearer(1, 10))).await;
         find(&cache, "b", None).await;
         assert_eq!(find(&cache, "a", None).await, Some(1));
@@ -239,12 +303,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_token_in_use_is_renewed_in_the_background_before_its_age_limit() {
+        // Renewal starts at 3 s; the margins are for a loaded CI machine.
+        let cache = cache(10, 10, Duration::from_secs(4));
+        find(&cache, "a", Some(bearer(1, 10))).await;
+        tokio::time::sleep(Duration::from_millis(3_200)).await;
+
+        // The database now has another answer (say, changed by another Tessera).
+        let renewed = || Some(bearer(1, 99));
+        let answer = cache
+            .find(&SecretHash::of("a"), |_| async move { Ok(renewed()) })
+            .await
+            .unwrap();
+        assert_eq!(answer.unwrap().owner.id, 10, "answered from memory at once");
+        // Checks meanwhile start no second lookup, and soon see the renewed answer.
+        let mut owner = 10;
+        for _ in 0..100 {
+            owner = cache
+                .find(&SecretHash::of("a"), |_| async { Ok(Some(bearer(1, 55))) })
+                .await
+                .unwrap()
+                .unwrap()
+                .owner
+                .id;
+            if owner != 10 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(owner, 99, "the renewed answer");
+        assert_eq!(cache.database_lookups(), 2, "one lookup, in the background");
+    }
+
+    #[tokio::test]
     async fn a_lookup_overtaken_by_an_invalidation_is_not_kept() {
-        let cache = BearerCache::default();
+        let cache = Arc::new(BearerCache::default());
         let hash = SecretHash::of("a");
-        let stale = cache.find(&hash, async {
+        let expiring = cache.clone();
+        let stale = cache.find(&hash, |_| async move {
             // The token is expired while its old row is in flight.
-            cache.forget_token(1);
+            expiring.forget_token(1);
             Ok(Some(bearer(1, 10)))
         });
         assert!(stale.await.unwrap().is_some());
@@ -253,7 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_tokens_cannot_grow_memory_without_bound() {
-        let cache = BearerCache::new(100, 50, MAX_AGE);
+        let cache = cache(100, 50, MAX_AGE);
         find(&cache, "known", Some(bearer(1, 10))).await;
         for i in 0..5_000 {
             find(&cache, &format!("unknown {i}"), None).await;

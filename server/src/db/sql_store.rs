@@ -266,22 +266,38 @@ macro_rules! sql_store {
                 &self,
                 secret_hash: &SecretHash,
             ) -> StoreResult<Option<std::sync::Arc<BearerToken>>> {
-                self.bearers.find(secret_hash, self.query_bearer(secret_hash)).await
+                self.bearers
+                    .find(secret_hash, |hash| {
+                        let store = self.clone();
+                        async move { store.query_bearer(&hash).await }
+                    })
+                    .await
             }
 
             async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
+                // A minute's uses can be thousands of tokens: one statement per few hundred
+                // of them, not one each, keeps the write short for whoever waits on it.
+                const USES_PER_STATEMENT: usize = 500;
                 let mut tx = self.pool.begin().await.map_err(backend)?;
-                for used in uses {
-                    sqlx::query(
-                        "UPDATE access_tokens SET last_used_at = $1, last_used_ip = $2
-                         WHERE id = $3 AND (last_used_at IS NULL OR last_used_at <= $1)",
-                    )
-                    .bind(to_db(used.at))
-                    .bind(&used.ip)
-                    .bind(used.token_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                for chunk in uses.chunks(USES_PER_STATEMENT) {
+                    let mut update = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE access_tokens
+                         SET last_used_at = used.column2, last_used_ip = used.column3
+                         FROM (",
+                    );
+                    update.push_values(chunk, |mut row, used| {
+                        row.push_bind(used.token_id)
+                            .push_bind(to_db(used.at))
+                            .push_bind(used.ip.clone());
+                    });
+                    // Both backends name a VALUES list's columns column1, column2, ...
+                    update.push(
+                        ") AS used
+                         WHERE access_tokens.id = used.column1
+                           AND (access_tokens.last_used_at IS NULL
+                                OR access_tokens.last_used_at <= used.column2)",
+                    );
+                    update.build().execute(&mut *tx).await.map_err(backend)?;
                 }
                 tx.commit().await.map_err(backend)
             }

@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tessera::bearer::usage::UsageRecorder;
+use tessera::client_ip::ClientIpHeader;
 use tessera::db::bearer_cache::BearerCache;
 use tessera::{build_router, AppState};
 use tower::ServiceExt;
@@ -55,6 +56,18 @@ impl Clock for TestClock {
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     pub bearer_lookups: AtomicUsize,
+    pub usage_writes: UsageWrites,
+}
+
+/// Lets a test hold the batch of last-use writes in flight, or make it fail.
+#[derive(Default)]
+pub struct UsageWrites {
+    /// Every write waits for this; a test holds it to keep a write in flight.
+    pub gate: tokio::sync::Mutex<()>,
+    /// Writes that have begun.
+    pub started: AtomicUsize,
+    /// How many of the next writes fail, as a database that went away would.
+    pub failures_to_come: AtomicUsize,
 }
 
 #[async_trait::async_trait]
@@ -114,6 +127,16 @@ impl Store for CountingStore {
         self.inner.find_bearer(hash).await
     }
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
+        let writes = &self.usage_writes;
+        writes.started.fetch_add(1, Ordering::SeqCst);
+        let _gate = writes.gate.lock().await;
+        let failing = writes
+            .failures_to_come
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(StoreError::Backend("the test's database went away".into()));
+        }
         self.inner.record_token_uses(uses).await
     }
     async fn report_users(
@@ -250,30 +273,56 @@ impl Answer {
     }
 }
 
+/// How a test's Tessera is set up; what `tessera serve` reads from its environment.
+#[derive(Default)]
+struct Settings {
+    secure_cookies: bool,
+    /// As `TESSERA_TRUSTED_PROXIES` is written.
+    trusted_proxies: &'static str,
+    client_ip_header: ClientIpHeader,
+    mailer: Option<Arc<dyn Mailer>>,
+}
+
 impl TestApp {
     pub async fn new() -> Self {
-        Self::with_options(false).await
+        Self::build(Settings::default()).await
     }
 
     pub async fn with_options(secure_cookies: bool) -> Self {
-        Self::build(secure_cookies, "", None).await
+        Self::build(Settings {
+            secure_cookies,
+            ..Settings::default()
+        })
+        .await
     }
 
-    /// Behind reverse proxies at `trusted_proxies` (as `TESSERA_TRUSTED_PROXIES` is written).
-    pub async fn behind_proxies(trusted_proxies: &str) -> Self {
-        Self::build(false, trusted_proxies, None).await
+    /// Behind reverse proxies at `trusted_proxies` that name the client in X-Forwarded-For.
+    pub async fn behind_proxies(trusted_proxies: &'static str) -> Self {
+        Self::behind_proxies_naming_client_in(trusted_proxies, ClientIpHeader::XForwardedFor).await
+    }
+
+    pub async fn behind_proxies_naming_client_in(
+        trusted_proxies: &'static str,
+        client_ip_header: ClientIpHeader,
+    ) -> Self {
+        Self::build(Settings {
+            trusted_proxies,
+            client_ip_header,
+            ..Settings::default()
+        })
+        .await
     }
 
     /// Sending invitation e-mails with `mailer`.
     pub async fn with_mailer(mailer: Arc<dyn Mailer>) -> Self {
-        Self::build(false, "", Some(mailer)).await
+        Self::build(Settings {
+            mailer: Some(mailer),
+            ..Settings::default()
+        })
+        .await
     }
 
-    async fn build(
-        secure_cookies: bool,
-        trusted_proxies: &str,
-        mailer: Option<Arc<dyn Mailer>>,
-    ) -> Self {
+    async fn build(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
             Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
@@ -288,6 +337,7 @@ impl TestApp {
                 .await
                 .unwrap(),
             bearer_lookups: AtomicUsize::new(0),
+            usage_writes: UsageWrites::default(),
         });
         sqlx::any::install_default_drivers();
         let db = AnyPool::connect(&url).await.unwrap();
@@ -295,10 +345,17 @@ impl TestApp {
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         )));
         let options = LeptosOptions::builder().output_name("tessera").build();
-        let mut state = AppState::new(store.clone(), clock.clone(), options, secure_cookies)
-            .with_trusted_proxies(app::rules::network::parse_ip_list(trusted_proxies).unwrap())
-            .with_public_url(PUBLIC_URL);
-        if let Some(mailer) = mailer {
+        let trusted_proxies = app::rules::network::parse_ip_list(settings.trusted_proxies).unwrap();
+        let mut state = AppState::new(
+            store.clone(),
+            clock.clone(),
+            options,
+            settings.secure_cookies,
+        )
+        .with_trusted_proxies(trusted_proxies)
+        .with_client_ip_header(settings.client_ip_header)
+        .with_public_url(PUBLIC_URL);
+        if let Some(mailer) = settings.mailer {
             state = state.with_mailer(mailer);
         }
         let usage = state.usage.clone();
