@@ -22,11 +22,15 @@ pub enum ClientIpHeader {
     XRealIp,
 }
 
+// Constants, so that no request pays for building a header name.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+
 impl ClientIpHeader {
     fn name(self) -> HeaderName {
         match self {
-            Self::XForwardedFor => HeaderName::from_static("x-forwarded-for"),
-            Self::XRealIp => HeaderName::from_static("x-real-ip"),
+            Self::XForwardedFor => X_FORWARDED_FOR,
+            Self::XRealIp => X_REAL_IP,
         }
     }
 }

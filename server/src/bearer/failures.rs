@@ -74,7 +74,8 @@ impl FailureLimiter {
     }
 
     /// How many addresses have an allowance in use.
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.limiter.as_ref().map_or(0, |limiter| limiter.len())
     }
 

@@ -7,7 +7,7 @@
 //! Changes this process cannot see (another Tessera on the same database, an operator's SQL)
 //! are picked up when a known token's entry reaches its age limit; a token in steady use is
 //! asked again in the background a little before that, so its checks never wait for the
-//! database and tokens warmed together do not all fall due at once. Misses need no age limit:
+//! database. Misses need no age limit:
 //! a token is stored before anyone learns its secret, so nobody can present it (and have it
 //! remembered as unknown) before it exists, and this process forgets a miss when it stores
 //! the token itself.
