@@ -6,20 +6,22 @@
 # spends per request (callgrind; BENCH_INSTRUCTIONS=0 skips it), the web bundle's size, and
 # which of the issue's targets held.
 #
-# wrk shares the machine with the server, and a virtual machine shares its host, so a
-# single run can be 20% off. Each connection count is measured in several rounds, every
-# scenario once per round in turn, and the table shows the median round: a slow spell
-# then slows every scenario of its round alike, and the ratio (taken within each round)
-# stays put.
+# wrk shares the machine with the server, and a virtual machine shares its host, so the
+# speed of both drifts by 20% and more within a minute. Ratios are therefore taken between
+# neighbours: every scenario runs between two runs of /healthz, and its ratio is its req/s
+# over the mean of those two. Each connection count is measured in several rounds and each
+# row shows the median round. The same method is then applied to bench/calibration, a bare
+# axum app whose /check does a SHA-256 and a HashMap lookup: the least a token check can cost
+# on the machine at hand.
 #
-#   bench/validation.sh                     # 3 rounds of 5 s per scenario
-#   BENCH_ROUNDS=5 BENCH_SECONDS=10 bench/validation.sh    # longer, steadier numbers
+#   bench/validation.sh                     # 5 rounds of 2 s per run
+#   BENCH_ROUNDS=9 BENCH_SECONDS=4 bench/validation.sh    # longer, steadier numbers
 #   BENCH_SKIP_BUILD=1 bench/validation.sh  # again, without rebuilding
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-seconds=${BENCH_SECONDS:-5}
-rounds=${BENCH_ROUNDS:-3}
+seconds=${BENCH_SECONDS:-2}
+rounds=${BENCH_ROUNDS:-5}
 connections=${BENCH_CONNECTIONS:-"1 16 64"}
 sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -30,8 +32,12 @@ bin="$root/target/release/tessera"
 
 work=$(mktemp -d)
 server_pid=""
+calibration_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  for pid in $server_pid $calibration_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -95,67 +101,66 @@ for scenario in "${scenarios[@]}"; do
 done
 warmup=$(( $(lookups) - before ))
 
-echo "Measuring: $rounds rounds of $seconds s per scenario at each of $connections connections…"
-results="$work/results.txt"
-for c in $connections; do
-  for round in $(seq 1 "$rounds"); do
-    for scenario in "${scenarios[@]}"; do
-      IFS='|' read -r name path tokens <<<"$scenario"
-      before=$(queries) before_lookups=$(lookups) before_renewals=$(renewals)
-      read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$c" "$seconds")
-      printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$c" "$round" "$name" "$rps" "$p50" "$p99" \
-        "$total" "$refused" "$(( $(lookups) - before_lookups ))" \
-        "$(( $(renewals) - before_renewals ))" "$(( $(queries) - before ))" >>"$results"
+echo "Measuring: $rounds rounds of $seconds s per run at each of $connections connections…"
+measure() { # results file, connections, round, scenario: appends one run's row
+  local name path tokens before before_lookups before_renewals rps p50 p99 total refused
+  IFS='|' read -r name path tokens <<<"$4"
+  before=$(queries) before_lookups=$(lookups) before_renewals=$(renewals)
+  read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$2" "$seconds")
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$2" "$3" "$name" "$rps" "$p50" "$p99" \
+    "$total" "$refused" "$(( $(lookups) - before_lookups ))" \
+    "$(( $(renewals) - before_renewals ))" "$(( $(queries) - before ))" >>"$1"
+}
+measure_rounds() { # results file, then the scenarios with healthz first
+  local out=$1 healthz=$2 c round scenario
+  shift 2
+  for c in $connections; do
+    for round in $(seq 1 "$rounds"); do
+      # Every scenario gets a ceiling measured just before it and one just after.
+      measure "$out" "$c" "$round" "$healthz"
+      for scenario in "$@"; do
+        measure "$out" "$c" "$round" "$scenario"
+        measure "$out" "$c" "$round" "$healthz"
+      done
     done
   done
-done
+}
+results="$work/results.txt"
+measure_rounds "$results" "${scenarios[@]}"
 
 # The table, and the issue's targets judged on it (each miss a line of $work/misses).
-python3 - "$results" "$work/misses" <<'PY'
-import statistics, sys
-from collections import defaultdict
-
-runs_of = defaultdict(list)
-for line in open(sys.argv[1]):
-    c, rnd, name, rps, p50, p99, total, refused, looked, renewed, used = line.strip().split("|")
-    runs_of[(int(c), name)].append(dict(
-        round=rnd, rps=float(rps), p50=float(p50), p99=float(p99), total=int(total),
-        refused=int(refused), looked=int(looked), renewed=int(renewed), used=int(used)))
-ceiling = {(c, run["round"]): run["rps"]
-           for (c, name), runs in runs_of.items() if name == "healthz" for run in runs}
-
-misses = []
-print(f"\n{'scenario':15} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}"
-      f" {'refused':>17} {'lookups':>8} {'renewed':>8} {'queries':>8}")
-for (c, name), runs in runs_of.items():
-    median = lambda key: statistics.median(run[key] for run in runs)
-    ratio = statistics.median(run["rps"] / ceiling[(c, run["round"])] for run in runs)
-    total = lambda key: sum(run[key] for run in runs)
-    refused = f"{total('refused')}/{total('total')}"
-    print(f"{name:15} {c:>5} {median('rps'):>8.0f} {median('p50'):>8.3f} {median('p99'):>8.3f}"
-          f" {ratio:>6.2f} {refused:>17} {total('looked'):>8} {total('renewed'):>8} {total('used'):>8}")
-    waited = total("looked") - total("renewed")
-    if "valid" in name:
-        if ratio < 0.9:
-            misses.append(f"{name} at {c} connections: at least 0.90 of the ceiling: {ratio:.2f}")
-        if waited > 0:
-            misses.append(f"{name} at {c} connections: no request waits for a lookup: {waited} did")
-    elif name != "healthz" and total("looked"):
-        misses.append(f"{name} at {c} connections: no database lookups: {total('looked')}")
-    if c == 64 and median("p99") >= 3:
-        misses.append(f"{name} at 64 connections: p99 under 3 ms: {median('p99'):.3f} ms")
-with open(sys.argv[2], "w") as out:
-    out.writelines(miss + "\n" for miss in misses)
-PY
+python3 "$here/summarize.py" "$results" "$work/misses"
 cat <<EOF
 
-Each row is the median of $rounds rounds; ratio: req/s over the same round's healthz.
+Each row is the median of $rounds rounds (healthz: of all its runs); ratio: the median of
+req/s over the mean of the healthz runs just before and just after.
 lookups: token lookups that reached the database, all rounds together; renewed: those that
 a cached token's age started in the background (a token in use is asked again after 45 s),
 which no request waited for. queries: every query sqlx sent, the minute's last-use batch
 included (one transaction, a statement per 500 tokens used).
 Warm-up before the table (each token's first lookup): $warmup lookups.
 EOF
+
+# The yardstick, by the same method: a bare axum /healthz and a /check that hashes the
+# token and looks it up in a HashMap (BENCH_CALIBRATION=0 skips it).
+if [ "${BENCH_CALIBRATION:-1}" != 0 ]; then
+  cargo build --release --quiet --manifest-path "$here/calibration/Cargo.toml" \
+    --target-dir "$root/target/calibration"
+  calibration_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$root/target/calibration/release/calibration" "127.0.0.1:$calibration_port" "$work/valid.txt" &
+  calibration_pid=$!
+  tessera_base=$base base="http://127.0.0.1:$calibration_port"
+  for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  measure_rounds "$work/calibration.txt" "healthz|/healthz|" "check (bare)|/check|$work/valid.txt"
+  kill "$calibration_pid"; wait "$calibration_pid" 2>/dev/null || true
+  calibration_pid="" base=$tessera_base
+  echo
+  echo "Calibration: bench/calibration, a bare axum app, measured the same way"
+  python3 "$here/summarize.py" "$work/calibration.txt" /dev/null --calibration
+fi
 
 # wrk's figures move by 10–20% between runs on a shared 2-core machine. Instructions per
 # request, counted by callgrind over a few thousand requests, repeat to within a percent:

@@ -1,4 +1,6 @@
 use crate::bearer::failures::FailureLimiter;
+use crate::bearer::forward_auth::Identity;
+use crate::bearer::rendered::Rendered;
 use crate::bearer::usage::UsageRecorder;
 use crate::client_ip::ClientIpHeader;
 use app::clock::Clock;
@@ -6,6 +8,7 @@ use app::security::PolicyCache;
 use app::services::Services;
 use app::store::Store;
 use app::users::invitations::mail::Mailer;
+use axum::body::Bytes;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::ops::Deref;
@@ -28,6 +31,9 @@ pub struct Shared {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Where they give it (`TESSERA_CLIENT_IP_HEADER`).
     pub client_ip_header: ClientIpHeader,
+    /// `/me` bodies and gateway headers, written once per lookup.
+    pub me_answers: Rendered<Option<Bytes>>,
+    pub gateway_answers: Rendered<Option<Identity>>,
 }
 
 impl Deref for AppState {
@@ -67,6 +73,8 @@ impl AppState {
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
             trusted_proxies: Arc::new(Vec::new()),
             client_ip_header: ClientIpHeader::default(),
+            me_answers: Rendered::default(),
+            gateway_answers: Rendered::default(),
         }))
     }
 

@@ -37,6 +37,33 @@ async fn repeated_checks_of_a_valid_token_query_the_database_once() {
 }
 
 #[tokio::test]
+async fn each_token_gets_its_own_answer_however_often_it_asks() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let bob = app.add_user("bob", Role::User).await;
+    let tokens = [
+        ("alice", app.token_with(alice, "profile:read").await),
+        ("bob", app.token_with(bob, "profile:read tokens:read").await),
+    ];
+    // The answers are written once per token; asking in turn shows none is given to the
+    // other token.
+    for _ in 0..3 {
+        for (owner, token) in &tokens {
+            let me = app.bearer("/api/v1/me", token).await;
+            assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+            assert_eq!(me.json::<Value>()["user"]["username"], *owner);
+            let gateway = app.bearer("/api/v1/auth", token).await;
+            assert_eq!(gateway.header("x-tessera-user"), Some(*owner));
+        }
+    }
+    let bobs = app.bearer("/api/v1/auth", &tokens[1].1).await;
+    assert_eq!(
+        bobs.header("x-tessera-scopes"),
+        Some("profile:read tokens:read")
+    );
+}
+
+#[tokio::test]
 async fn malformed_tokens_never_reach_the_store_and_unknown_ones_once() {
     let app = TestApp::new().await;
     let plain = PlainToken::generate(&mut rand::rng()).into_secret();
@@ -211,6 +238,11 @@ async fn removing_a_permission_or_narrowing_the_allowlist_reaches_the_next_check
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     let token = app.token_with(alice, "profile:read billing:read").await;
     assert_eq!(auth(&app, &token, "billing:read").await, StatusCode::OK);
+    let told = app.bearer("/api/v1/auth", &token).await;
+    assert_eq!(
+        told.header("x-tessera-scopes"),
+        Some("profile:read billing:read")
+    );
 
     let removed = app
         .call(
@@ -225,6 +257,8 @@ async fn removing_a_permission_or_narrowing_the_allowlist_reaches_the_next_check
         StatusCode::FORBIDDEN
     );
     assert_eq!(auth(&app, &token, "profile:read").await, StatusCode::OK);
+    let told = app.bearer("/api/v1/auth", &token).await;
+    assert_eq!(told.header("x-tessera-scopes"), Some("profile:read"));
     // The catalogue alone would refuse it while the name is gone; a permission added again
     // under that name shows whether the token's remembered list was dropped too.
     let added_again = app

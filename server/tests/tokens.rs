@@ -323,6 +323,39 @@ async fn last_use_is_written_off_the_request_path_once_per_flush() {
     assert_eq!(app.usage.flush().await, 0, "nothing new, nothing written");
 }
 
+/// Uses noted at once on several threads, out of order, are one write of the latest.
+#[tokio::test]
+async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::User).await;
+    let cookie = app.sign_in("alice").await;
+    create(&app, &cookie, "busy", "30").await;
+    let token_id: i64 = sqlx::query_scalar("SELECT id FROM access_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let start = app.clock_now();
+    let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
+    std::thread::scope(|threads| {
+        for (seconds, last) in [(30, 1), (90, 2), (60, 3)] {
+            let usage = &app.usage;
+            threads
+                .spawn(move || usage.touch(token_id, start + Duration::seconds(seconds), ip(last)));
+        }
+    });
+    assert_eq!(app.usage.flush().await, 1);
+    let written: (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT last_used_at, last_used_ip FROM access_tokens")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        written,
+        (Some(start.timestamp() + 90), Some("198.51.100.2".into()))
+    );
+    assert_eq!(app.usage.flush().await, 0, "every thread's batch was taken");
+}
+
 /// The server's last flush, on SIGTERM, must not find an empty batch because the minute's
 /// flush took it a moment before, and then stop with that write cut short.
 #[tokio::test]

@@ -35,12 +35,12 @@ pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Result<PlainTok
             "The Authorization header has no token.",
         ));
     }
-    if !is_b64token(credentials) {
-        return Err(ApiError::InvalidRequest(
-            "The bearer token is not in b64token syntax.",
-        ));
-    }
+    // A Tessera token is always a b64token, so the wider syntax is only checked for the
+    // error of one that is not.
     PlainToken::parse(credentials).map_err(|reason| {
+        if !is_b64token(credentials) {
+            return ApiError::InvalidRequest("The bearer token is not in b64token syntax.");
+        }
         tracing::debug!(%reason, "malformed bearer token");
         ApiError::InvalidToken
     })

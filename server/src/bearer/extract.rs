@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// A request authenticated by a valid personal access token, used from where it may be,
 /// that holds the permission `S`. Using it as a handler argument is what protects a route,
 /// and says which permission it needs: no API route is open to every valid token.
-pub struct Scoped<S: Scope>(pub Arc<BearerToken>, pub PhantomData<S>);
+pub struct Scoped<S: Scope>(pub ValidToken, pub PhantomData<S>);
 
 impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
     type Rejection = ApiError;
@@ -26,14 +26,15 @@ impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = authenticate(parts, state).await?;
         caller.demand(&[S::NAME])?;
-        Ok(Scoped(caller.found, PhantomData))
+        Ok(Scoped(caller, PhantomData))
     }
 }
 
 /// A valid token used from where it may be, before any permission is asked of it.
 pub struct ValidToken {
     pub found: Arc<BearerToken>,
-    policy: Arc<Policy>,
+    /// The policy it was checked against.
+    pub policy: Arc<Policy>,
 }
 
 impl FromRequestParts<AppState> for ValidToken {

@@ -6,9 +6,10 @@
 use super::extract::ValidToken;
 use super::openapi::AuthErrors;
 use super::ApiError;
+use crate::state::AppState;
 use app::rules::permission::validate_name;
 use axum::body::Body;
-use axum::extract::RawQuery;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -32,31 +33,51 @@ pub const SCOPES_HEADER: HeaderName = HeaderName::from_static("x-tessera-scopes"
     )
 )]
 pub async fn forward_auth(
+    State(state): State<AppState>,
     caller: ValidToken,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let needed = required_scopes(query.as_deref())?;
     caller.demand(&needed.iter().map(String::as_str).collect::<Vec<_>>())?;
 
-    let mut scopes = String::with_capacity(64);
-    for name in caller.usable_permissions() {
-        if !scopes.is_empty() {
-            scopes.push(' ');
-        }
-        scopes.push_str(name);
-    }
-    let unfit = |_| ApiError::Internal;
+    let identity = state
+        .gateway_answers
+        .get_or_render(&caller, || Identity::of(&caller))
+        .ok_or(ApiError::Internal)?;
     // Room for these three and the ones every answer gets, so the map never grows.
     let mut headers = HeaderMap::with_capacity(8);
-    headers.insert(
-        USER_HEADER,
-        HeaderValue::from_str(&caller.found.owner.username).map_err(unfit)?,
-    );
-    headers.insert(TOKEN_ID_HEADER, HeaderValue::from(caller.found.token.id));
-    headers.insert(SCOPES_HEADER, HeaderValue::try_from(scopes).map_err(unfit)?);
+    headers.insert(USER_HEADER, identity.user);
+    headers.insert(TOKEN_ID_HEADER, identity.token_id);
+    headers.insert(SCOPES_HEADER, identity.scopes);
     let mut response = Response::new(Body::empty());
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+/// The caller, as the gateway is told.
+#[derive(Clone)]
+pub struct Identity {
+    user: HeaderValue,
+    token_id: HeaderValue,
+    scopes: HeaderValue,
+}
+
+impl Identity {
+    /// None for a username or permission no header can carry, which validation prevents.
+    fn of(caller: &ValidToken) -> Option<Self> {
+        let mut scopes = String::with_capacity(64);
+        for name in caller.usable_permissions() {
+            if !scopes.is_empty() {
+                scopes.push(' ');
+            }
+            scopes.push_str(name);
+        }
+        Some(Self {
+            user: HeaderValue::from_str(&caller.found.owner.username).ok()?,
+            token_id: HeaderValue::from(caller.found.token.id),
+            scopes: HeaderValue::try_from(scopes).ok()?,
+        })
+    }
 }
 
 /// `?scope=a&scope=b` and `?scope=a%20b` both ask for `a` and `b`. A name no permission

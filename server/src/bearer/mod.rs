@@ -9,6 +9,7 @@ pub mod forward_auth;
 pub mod introspect;
 mod me;
 pub mod openapi;
+pub mod rendered;
 mod reports_api;
 pub mod scopes;
 pub mod tokens_api;

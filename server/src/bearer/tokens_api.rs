@@ -1,5 +1,6 @@
 //! `/api/v1/tokens`: a token's owner manages their tokens from scripts.
 
+use super::extract::ValidToken;
 use super::openapi::AuthErrors;
 use super::scopes::{TokensRead, TokensWrite};
 use super::{ApiError, ErrorBody, Scoped};
@@ -105,7 +106,7 @@ pub struct CreatedTokenResponse {
 )]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    Scoped(found, ..): Scoped<TokensRead>,
+    Scoped(ValidToken { found, .. }, ..): Scoped<TokensRead>,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
     let now = state.services.clock.now();
     let records = state
@@ -134,7 +135,7 @@ pub async fn list_tokens(
 )]
 pub async fn create_token(
     State(state): State<AppState>,
-    Scoped(found, ..): Scoped<TokensWrite>,
+    Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
     let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
@@ -210,7 +211,7 @@ fn requested_length(
 )]
 pub async fn expire_token(
     State(state): State<AppState>,
-    Scoped(found, ..): Scoped<TokensWrite>,
+    Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<ApiToken>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;

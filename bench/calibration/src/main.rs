@@ -1,0 +1,57 @@
+//! A bare axum server with `/healthz` and `/check`, which hashes the bearer token with
+//! SHA-256 and looks the hash up in a HashMap: what the target compares against.
+//! `bench/validation.sh` measures it with the same method as Tessera, so the two ratios
+//! can be read side by side.
+//!
+//!     calibration ADDRESS TOKEN_FILE
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+type Known = Arc<HashMap<[u8; 32], usize>>;
+
+async fn check(State(known): State<Known>, headers: HeaderMap) -> StatusCode {
+    let token = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match token {
+        Some(token) if known.contains_key(&<[u8; 32]>::from(Sha256::digest(token))) => {
+            StatusCode::OK
+        }
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(address), Some(token_file)) = (args.next(), args.next()) else {
+        eprintln!("usage: calibration ADDRESS TOKEN_FILE");
+        std::process::exit(2);
+    };
+    let tokens = std::fs::read_to_string(&token_file).expect("a readable token file");
+    let known: Known = Arc::new(
+        tokens
+            .lines()
+            .enumerate()
+            .map(|(line, token)| (Sha256::digest(token).into(), line))
+            .collect(),
+    );
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/check", get(check))
+        .with_state(known);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .expect("a free address");
+    axum::serve(listener, app).await.expect("the server runs");
+}
