@@ -6,6 +6,8 @@ pub mod cli;
 pub mod client_ip;
 pub mod db;
 pub mod demo;
+#[cfg(test)]
+mod fixtures;
 pub mod headers;
 pub mod housekeeping;
 pub mod mail;

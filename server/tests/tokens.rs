@@ -31,6 +31,14 @@ async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> Creat
     answer.json()
 }
 
+/// The one token's last use as written: when (Unix seconds) and from where.
+async fn last_used(app: &TestApp) -> (Option<i64>, Option<String>) {
+    sqlx::query_as("SELECT last_used_at, last_used_ip FROM access_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 /// Every table with a cell whose text (or, for bytes, whose text or hex) contains `needle`.
 async fn tables_containing(app: &TestApp, needle: &str) -> Vec<String> {
     let (columns_sql, contains) = match app.backend {
@@ -293,33 +301,28 @@ async fn last_use_is_written_off_the_request_path_once_per_flush() {
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
     let token = create(&app, &cookie, "busy", "30").await;
-    let last_used = || async {
-        sqlx::query_as::<_, (Option<i64>, Option<String>)>(
-            "SELECT last_used_at, last_used_ip FROM access_tokens",
-        )
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-    };
     let start = app.clock_now().timestamp();
 
     app.bearer("/api/v1/me", &token.secret).await;
     assert_eq!(
-        last_used().await,
+        last_used(&app).await,
         (None, None),
         "nothing written while answering"
     );
     assert_eq!(app.usage.flush().await, 1);
-    assert_eq!(last_used().await, (Some(start), Some("203.0.113.7".into())));
+    assert_eq!(
+        last_used(&app).await,
+        (Some(start), Some("203.0.113.7".into()))
+    );
 
     // Many uses between two flushes are one write, of the latest.
     for _ in 0..3 {
         app.clock.advance(Duration::seconds(20));
         app.bearer("/api/v1/me", &token.secret).await;
     }
-    assert_eq!(last_used().await.0, Some(start));
+    assert_eq!(last_used(&app).await.0, Some(start));
     assert_eq!(app.usage.flush().await, 1);
-    assert_eq!(last_used().await.0, Some(start + 60));
+    assert_eq!(last_used(&app).await.0, Some(start + 60));
     assert_eq!(app.usage.flush().await, 0, "nothing new, nothing written");
 }
 
@@ -329,11 +332,7 @@ async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
     let app = TestApp::new().await;
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
-    create(&app, &cookie, "busy", "30").await;
-    let token_id: i64 = sqlx::query_scalar("SELECT id FROM access_tokens")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let token_id = create(&app, &cookie, "busy", "30").await.token.id;
     let start = app.clock_now();
     let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
     std::thread::scope(|threads| {
@@ -344,13 +343,8 @@ async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
         }
     });
     assert_eq!(app.usage.flush().await, 1);
-    let written: (Option<i64>, Option<String>) =
-        sqlx::query_as("SELECT last_used_at, last_used_ip FROM access_tokens")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
     assert_eq!(
-        written,
+        last_used(&app).await,
         (Some(start.timestamp() + 90), Some("198.51.100.2".into()))
     );
     assert_eq!(app.usage.flush().await, 0, "every thread's batch was taken");
@@ -364,12 +358,6 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
     let token = create(&app, &cookie, "busy", "30").await;
-    let last_used = || async {
-        sqlx::query_scalar::<_, Option<i64>>("SELECT last_used_at FROM access_tokens")
-            .fetch_one(&app.db)
-            .await
-            .unwrap()
-    };
     let writes = &app.store.usage_writes;
 
     app.bearer("/api/v1/me", &token.secret).await;
@@ -392,7 +380,7 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
     );
     drop(held);
     assert_eq!(minutes_flush.await.unwrap(), 1);
-    assert_eq!(last_used().await, Some(app.clock_now().timestamp()));
+    assert_eq!(last_used(&app).await.0, Some(app.clock_now().timestamp()));
 
     app.clock.advance(Duration::seconds(90));
     app.bearer("/api/v1/me", &token.secret).await;
@@ -402,7 +390,7 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
         1,
         "written at the third try"
     );
-    assert_eq!(last_used().await, Some(app.clock_now().timestamp()));
+    assert_eq!(last_used(&app).await.0, Some(app.clock_now().timestamp()));
 }
 
 /// A busy minute's batch spans several statements; an older use never overwrites a newer.

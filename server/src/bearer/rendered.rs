@@ -67,33 +67,18 @@ impl<V: Clone> Rendered<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::store::{TokenRecord, TokenRestrictions, UserSummary};
-    use app::users::Role;
-    use chrono::Utc;
+    use crate::fixtures::bearer;
     use std::cell::Cell;
 
+    /// Token 7, looked up with this label.
     fn lookup(label: &str) -> Arc<BearerToken> {
-        Arc::new(BearerToken {
-            token: TokenRecord {
-                id: 7,
-                user_id: 1,
-                label: label.into(),
-                hint: "abcd".into(),
-                created_at: Utc::now(),
-                expires_at: None,
-                expired_at: None,
-                expired_by: None,
-                last_used_at: None,
-                last_used_ip: None,
-                restrictions: TokenRestrictions::default(),
-            },
-            owner: UserSummary {
-                id: 1,
-                username: "u".into(),
-                display_name: "U".into(),
-                role: Role::User,
-            },
-        })
+        let mut found = bearer(7, 1);
+        found.token.label = label.into();
+        Arc::new(found)
+    }
+
+    fn caller(found: Arc<BearerToken>, policy: Arc<Policy>) -> ValidToken {
+        ValidToken { found, policy }
     }
 
     fn policy() -> Arc<Policy> {
@@ -116,12 +101,9 @@ mod tests {
     fn the_same_lookup_and_policy_are_rendered_once() {
         let rendered = Rendered::with_capacity(10);
         let renders = Cell::new(0);
-        let caller = ValidToken {
-            found: lookup("first"),
-            policy: policy(),
-        };
-        assert_eq!(answer(&rendered, &caller, &renders), "first");
-        assert_eq!(answer(&rendered, &caller, &renders), "first");
+        let first = caller(lookup("first"), policy());
+        assert_eq!(answer(&rendered, &first, &renders), "first");
+        assert_eq!(answer(&rendered, &first, &renders), "first");
         assert_eq!(renders.get(), 1);
     }
 
@@ -130,23 +112,17 @@ mod tests {
         let rendered = Rendered::with_capacity(10);
         let renders = Cell::new(0);
         let policy = policy();
-        let first = ValidToken {
-            found: lookup("first"),
-            policy: policy.clone(),
-        };
-        answer(&rendered, &first, &renders);
+        answer(
+            &rendered,
+            &caller(lookup("first"), policy.clone()),
+            &renders,
+        );
 
         // The same token, looked up again after its label changed.
-        let relabelled = ValidToken {
-            found: lookup("second"),
-            policy,
-        };
+        let relabelled = caller(lookup("second"), policy);
         assert_eq!(answer(&rendered, &relabelled, &renders), "second");
 
-        let new_policy = ValidToken {
-            found: relabelled.found.clone(),
-            policy: self::policy(),
-        };
+        let new_policy = caller(relabelled.found.clone(), self::policy());
         assert_eq!(answer(&rendered, &new_policy, &renders), "second");
         assert_eq!(renders.get(), 3);
     }
@@ -159,11 +135,8 @@ mod tests {
         for label in ["first", "second", "third"] {
             // Each lookup is dropped before the next is made, where the allocator may
             // well put the next one at the same address.
-            let caller = ValidToken {
-                found: lookup(label),
-                policy: policy.clone(),
-            };
-            assert_eq!(answer(&rendered, &caller, &renders), label);
+            let each = caller(lookup(label), policy.clone());
+            assert_eq!(answer(&rendered, &each, &renders), label);
         }
         assert_eq!(renders.get(), 3);
     }

@@ -209,33 +209,7 @@ impl BearerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::store::{TokenRecord, TokenRestrictions, UserSummary};
-    use app::users::Role;
-    use chrono::Utc;
-
-    fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
-        BearerToken {
-            token: TokenRecord {
-                id: token_id,
-                user_id,
-                label: "t".into(),
-                hint: "abcd".into(),
-                created_at: Utc::now(),
-                expires_at: None,
-                expired_at: None,
-                expired_by: None,
-                last_used_at: None,
-                last_used_ip: None,
-                restrictions: TokenRestrictions::default(),
-            },
-            owner: UserSummary {
-                id: user_id,
-                username: "u".into(),
-                display_name: "U".into(),
-                role: Role::User,
-            },
-        }
-    }
+    use crate::fixtures::bearer;
 
     async fn find(
         cache: &Arc<BearerCache>,
