@@ -298,6 +298,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         secret_hash: &SecretHash,
     ) -> StoreResult<Option<std::sync::Arc<BearerToken>>>;
+    /// What `find_bearer` would answer, when memory can say it straight away: `Some(None)`
+    /// for a token known not to exist, `None` when only the database knows. A token seen
+    /// before is then checked with no future to await at all.
+    fn remembered_bearer(
+        &self,
+        _secret_hash: &SecretHash,
+    ) -> Option<Option<std::sync::Arc<BearerToken>>> {
+        None
+    }
     /// Writes the last use of each token, all in one transaction.
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()>;
 

@@ -1,5 +1,6 @@
 //! Response headers every answer gets, and the same-origin rule for state-changing calls.
 
+use crate::bearer;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,17 +26,26 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses server-function calls sent from another site. SameSite=Lax already keeps the
-/// session cookie off such requests; this also stops a foreign page signing someone in.
-pub async fn same_origin_calls(request: Request, next: Next) -> Response {
-    let is_call = request.method() == Method::POST && request.uri().path().starts_with("/rpc/");
+/// What a page on another site may ask. Server functions refuse it: SameSite=Lax already
+/// keeps the session cookie off such requests, and this also stops a foreign page signing
+/// someone in. The bearer API answers it under CORS.
+pub async fn cross_origin_requests(request: Request, next: Next) -> Response {
+    // Only browsers send `Origin`; without one there is nothing to decide.
+    if !request.headers().contains_key(ORIGIN) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    let is_call = request.method() == Method::POST && path.starts_with("/rpc/");
     if is_call && !origin_matches_host(&request) {
-        tracing::warn!(path = %request.uri().path(), "refused a cross-origin call");
+        tracing::warn!(%path, "refused a cross-origin call");
         return (
             StatusCode::FORBIDDEN,
             "Cross-site requests are not allowed.",
         )
             .into_response();
+    }
+    if bearer::is_browser_callable(path) {
+        return bearer::with_cors(request, next).await;
     }
     next.run(request).await
 }

@@ -1,6 +1,6 @@
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
-use crate::headers::{same_origin_calls, security_headers};
+use crate::headers::{cross_origin_requests, security_headers};
 use crate::report_csv;
 use crate::session_layer::session_layer;
 use crate::state::AppState;
@@ -32,7 +32,7 @@ pub fn build_router(state: AppState) -> Router {
     // in a boxed copy of the stack, and each request would clone the boxes layer by layer.
     let every_request = ServiceBuilder::new()
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(same_origin_calls))
+        .layer(middleware::from_fn(cross_origin_requests))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client_ip_layer,

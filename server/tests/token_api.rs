@@ -406,6 +406,39 @@ async fn cors_preflight_lets_pages_send_the_authorization_header() {
 }
 
 #[tokio::test]
+async fn pages_calls_get_cors_headers_and_other_callers_and_gateways_none() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let token = app.token_with(alice, "profile:read").await;
+    let page = [("origin", "https://app.example.com")];
+
+    let from_page = app
+        .api("GET", "/api/v1/me", &token, None, &page, None)
+        .await;
+    assert_eq!(from_page.status, StatusCode::OK, "{}", from_page.body);
+    assert_eq!(
+        from_page.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some("https://app.example.com")
+    );
+    let from_script = app.api("GET", "/api/v1/me", &token, None, &[], None).await;
+    assert_eq!(from_script.status, StatusCode::OK);
+    assert_eq!(
+        from_script.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        None
+    );
+    // Gateways call from servers; a page has no business asking them.
+    for path in ["/api/v1/auth", "/api/v1/auth/some/path"] {
+        let gateway = app.api("GET", path, &token, None, &page, None).await;
+        assert_eq!(gateway.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            gateway.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            None,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn unknown_api_paths_answer_json_not_a_page() {
     let app = TestApp::new().await;
     for path in ["/api/v1/nothing", "/api/v1/tokens/1/extra", "/api/v1/me/"] {

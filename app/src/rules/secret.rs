@@ -18,8 +18,8 @@ pub fn random_base62<R: Rng + CryptoRng + ?Sized>(rng: &mut R, len: usize) -> St
 pub struct SecretHash([u8; 32]);
 
 impl SecretHash {
-    pub fn of(secret: &str) -> Self {
-        Self(Sha256::digest(secret.as_bytes()).into())
+    pub fn of(secret: impl AsRef<[u8]>) -> Self {
+        Self(Sha256::digest(secret.as_ref()).into())
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {

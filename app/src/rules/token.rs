@@ -47,7 +47,12 @@ impl PlainToken {
     }
 
     pub fn parse(candidate: &str) -> Result<Self, TokenFormatError> {
-        let bytes = candidate.as_bytes();
+        Self::from_bytes(candidate.as_bytes())
+    }
+
+    /// As `parse`, for text not yet known to be UTF-8 (a header value): the alphabet check
+    /// covers every byte, so no separate text validation is needed.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, TokenFormatError> {
         if bytes.len() != TOKEN_LEN {
             return Err(TokenFormatError::Length);
         }
@@ -59,7 +64,7 @@ impl PlainToken {
         {
             return Err(TokenFormatError::Alphabet);
         }
-        if !candidate.starts_with(PREFIX) {
+        if !bytes.starts_with(PREFIX.as_bytes()) {
             return Err(TokenFormatError::Prefix);
         }
         let (body, check) = bytes.split_at(BODY_LEN);
@@ -72,7 +77,7 @@ impl PlainToken {
     }
 
     pub fn hash(&self) -> SecretHash {
-        SecretHash::of(self.as_str())
+        SecretHash::of(self.0)
     }
 
     /// The last four characters: enough to tell tokens apart, too few to guess the rest.
@@ -218,7 +223,7 @@ mod tests {
     #[test]
     fn hash_is_sha256_of_the_secret() {
         let token = sample();
-        let expected = SecretHash::of(&sample().into_secret());
+        let expected = SecretHash::of(sample().into_secret());
         assert_eq!(token.hash(), expected);
     }
 

@@ -20,30 +20,51 @@ pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Result<PlainTok
             _ => ApiError::InvalidRequest("Send exactly one Authorization header."),
         });
     };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::InvalidRequest("The Authorization header is not readable text."))?;
-
-    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        // Another scheme (Basic, …) carries no bearer credentials at all.
-        return Err(ApiError::MissingCredentials);
-    }
-    let credentials = credentials.trim_start_matches(' ');
-    if credentials.is_empty() {
-        return Err(ApiError::InvalidRequest(
-            "The Authorization header has no token.",
-        ));
-    }
-    // A Tessera token is always a b64token, so the wider syntax is only checked for the
-    // error of one that is not.
-    PlainToken::parse(credentials).map_err(|reason| {
-        if !is_b64token(credentials) {
-            return ApiError::InvalidRequest("The bearer token is not in b64token syntax.");
+    // Read as bytes: a Tessera token's own format check covers every byte it keeps, so a
+    // header that holds one needs no separate text validation. Only a refusal looks closer.
+    let value = value.as_bytes();
+    let (scheme, credentials) = match value.iter().position(|&byte| byte == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &[][..]),
+    };
+    let credentials = trim_leading_spaces(credentials);
+    if scheme.eq_ignore_ascii_case(b"bearer") {
+        if let Ok(token) = PlainToken::from_bytes(credentials) {
+            return Ok(token);
         }
+    }
+    Err(refusal(value, scheme, credentials))
+}
+
+/// Why a header holds no Tessera token, from the general to the particular.
+fn refusal(value: &[u8], scheme: &[u8], credentials: &[u8]) -> ApiError {
+    if !value
+        .iter()
+        .all(|&byte| byte == b'\t' || (b' '..=b'~').contains(&byte))
+    {
+        return ApiError::InvalidRequest("The Authorization header is not readable text.");
+    }
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        // Another scheme (Basic, …) carries no bearer credentials at all.
+        return ApiError::MissingCredentials;
+    }
+    if credentials.is_empty() {
+        return ApiError::InvalidRequest("The Authorization header has no token.");
+    }
+    if !is_b64token(credentials) {
+        return ApiError::InvalidRequest("The bearer token is not in b64token syntax.");
+    }
+    if let Err(reason) = PlainToken::from_bytes(credentials) {
         tracing::debug!(%reason, "malformed bearer token");
-        ApiError::InvalidToken
-    })
+    }
+    ApiError::InvalidToken
+}
+
+fn trim_leading_spaces(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 fn has_access_token_parameter(query: &str) -> bool {
@@ -51,12 +72,13 @@ fn has_access_token_parameter(query: &str) -> bool {
 }
 
 /// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-fn is_b64token(text: &str) -> bool {
-    let body = text.trim_end_matches('=');
+fn is_b64token(text: &[u8]) -> bool {
+    let padding = text.iter().rev().take_while(|&&b| b == b'=').count();
+    let body = &text[..text.len() - padding];
     !body.is_empty()
         && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(b))
 }
 
 #[cfg(test)]

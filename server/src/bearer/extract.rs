@@ -104,13 +104,18 @@ async fn verify(
     state: &AppState,
     ip: Option<IpAddr>,
 ) -> Result<ValidToken, ApiError> {
-    let plain = bearer_token(&parts.headers, parts.uri.query())?;
+    let hash = bearer_token(&parts.headers, parts.uri.query())?.hash();
     let store = state.services.store.as_ref();
     let internal = |error| {
         tracing::error!(%error, "bearer lookup failed");
         ApiError::Internal
     };
-    let Some(found) = store.find_bearer(&plain.hash()).await.map_err(internal)? else {
+    // Tokens seen before, and the policy once loaded, come from memory without an await.
+    let found = match store.remembered_bearer(&hash) {
+        Some(found) => found,
+        None => store.find_bearer(&hash).await.map_err(internal)?,
+    };
+    let Some(found) = found else {
         tracing::debug!("unknown bearer token");
         return Err(ApiError::InvalidToken);
     };
@@ -125,7 +130,10 @@ async fn verify(
         return Err(ApiError::InvalidToken);
     }
 
-    let policy = state.services.policy.get(store).await.map_err(internal)?;
+    let policy = match state.services.policy.current() {
+        Some(policy) => policy,
+        None => state.services.policy.get(store).await.map_err(internal)?,
+    };
     let from = RequestOrigin {
         ip,
         origin: parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),

@@ -1,12 +1,12 @@
 //! Answers written once per token lookup instead of once per request.
 //!
 //! What `/me` and `/auth` send back depends only on the cached lookup (and, for the scopes a
-//! gateway is told, on the policy). Both are shared `Arc`s that are replaced, never changed,
-//! whenever anything they hold changes: an answer remembered for the very same pair is
+//! gateway is told, on the policy). A lookup is a shared `Arc` that is replaced, never
+//! changed, whenever anything it holds changes, and each reading of the policy has a
+//! version number of its own: an answer remembered for the very same lookup and version is
 //! still right, and an answer remembered for any other pair is simply written again.
 
 use super::extract::ValidToken;
-use app::security::Policy;
 use app::store::{BearerToken, TokenId};
 use quick_cache::sync::Cache;
 use std::sync::{Arc, Weak};
@@ -23,7 +23,7 @@ struct Answer<V> {
     // Weak, so that a remembered answer keeps no lookup alive; and while it exists, no later
     // lookup can be allocated where this one was, so comparing addresses is exact.
     lookup: Weak<BearerToken>,
-    policy: Weak<Policy>,
+    policy_version: u64,
     value: V,
 }
 
@@ -46,7 +46,7 @@ impl<V: Clone> Rendered<V> {
         let id = lookup.token.id;
         if let Some(answer) = self.answers.get(&id) {
             if answer.lookup.as_ptr() == Arc::as_ptr(lookup)
-                && answer.policy.as_ptr() == Arc::as_ptr(policy)
+                && answer.policy_version == policy.version
             {
                 return answer.value;
             }
@@ -56,7 +56,7 @@ impl<V: Clone> Rendered<V> {
             id,
             Answer {
                 lookup: Arc::downgrade(lookup),
-                policy: Arc::downgrade(policy),
+                policy_version: policy.version,
                 value: value.clone(),
             },
         );
@@ -68,6 +68,7 @@ impl<V: Clone> Rendered<V> {
 mod tests {
     use super::*;
     use crate::fixtures::bearer;
+    use app::security::Policy;
     use std::cell::Cell;
 
     /// Token 7, looked up with this label.
@@ -81,11 +82,10 @@ mod tests {
         ValidToken { found, policy }
     }
 
-    fn policy() -> Arc<Policy> {
+    fn policy(version: u64) -> Arc<Policy> {
         Arc::new(Policy {
-            lifetime: Default::default(),
-            allowlist: vec![],
-            permissions: vec![],
+            version,
+            ..Policy::default()
         })
     }
 
@@ -101,7 +101,7 @@ mod tests {
     fn the_same_lookup_and_policy_are_rendered_once() {
         let rendered = Rendered::with_capacity(10);
         let renders = Cell::new(0);
-        let first = caller(lookup("first"), policy());
+        let first = caller(lookup("first"), policy(1));
         assert_eq!(answer(&rendered, &first, &renders), "first");
         assert_eq!(answer(&rendered, &first, &renders), "first");
         assert_eq!(renders.get(), 1);
@@ -111,7 +111,7 @@ mod tests {
     fn a_new_lookup_or_policy_is_rendered_again() {
         let rendered = Rendered::with_capacity(10);
         let renders = Cell::new(0);
-        let policy = policy();
+        let policy = policy(1);
         answer(
             &rendered,
             &caller(lookup("first"), policy.clone()),
@@ -122,7 +122,7 @@ mod tests {
         let relabelled = caller(lookup("second"), policy);
         assert_eq!(answer(&rendered, &relabelled, &renders), "second");
 
-        let new_policy = caller(relabelled.found.clone(), self::policy());
+        let new_policy = caller(relabelled.found.clone(), self::policy(2));
         assert_eq!(answer(&rendered, &new_policy, &renders), "second");
         assert_eq!(renders.get(), 3);
     }
@@ -131,7 +131,7 @@ mod tests {
     fn an_ended_lookup_is_never_mistaken_for_a_later_one() {
         let rendered = Rendered::with_capacity(10);
         let renders = Cell::new(0);
-        let policy = policy();
+        let policy = policy(1);
         for label in ["first", "second", "third"] {
             // Each lookup is dropped before the next is made, where the allocator may
             // well put the next one at the same address.

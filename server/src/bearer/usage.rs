@@ -3,23 +3,28 @@
 
 use app::store::{Store, TokenId, TokenUse};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use thread_local::ThreadLocal;
 
 /// Each token is written at most once per flush.
 const FLUSH_EVERY: Duration = Duration::from_secs(60);
 
-/// The latest use of each token since the last flush: when, and from where.
-type Pending = HashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
+/// The latest use of each token since the last flush: when, and from where. Token ids are
+/// the database's own numbers, never a client's choice, so a fast hash is safe here.
+type Pending = FxHashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
 
 /// How often the last flush, at shutdown, tries before it gives up.
 const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 pub struct UsageRecorder {
     store: Arc<dyn Store>,
-    pending: Mutex<Pending>,
+    /// Each thread notes uses in a map of its own, so that checks on different cores never
+    /// write the same memory: a shared map's lock and entries would move between the cores'
+    /// caches on every check. A flush merges them.
+    pending: ThreadLocal<Mutex<Pending>>,
     /// Held for the whole of a flush. A batch leaves `pending` before it is written, so a
     /// flush that did not wait for one in flight could find nothing, let the server stop,
     /// and have that write cancelled with the runtime.
@@ -30,18 +35,14 @@ impl UsageRecorder {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
-            pending: Mutex::new(HashMap::new()),
+            pending: ThreadLocal::new(),
             flushing: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Notes a use; cheap enough for every request.
     pub fn touch(&self, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
-        let mut pending = self.lock();
-        let latest = pending.entry(token_id).or_insert((at, ip));
-        if at >= latest.0 {
-            *latest = (at, ip);
-        }
+        note(&mut lock(self.pending.get_or_default()), token_id, at, ip);
     }
 
     /// Writes everything noted so far; what cannot be written is kept for the next try.
@@ -61,7 +62,7 @@ impl UsageRecorder {
                 tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
             }
         }
-        let lost = self.lock().len();
+        let lost = self.take_all().len();
         tracing::error!(tokens = lost, "gave up recording the last token use");
         0
     }
@@ -69,7 +70,7 @@ impl UsageRecorder {
     /// How many tokens were written, or None when the write failed (and the batch is kept).
     async fn try_flush(&self) -> Option<usize> {
         let _one_at_a_time = self.flushing.lock().await;
-        let batch = std::mem::take(&mut *self.lock());
+        let batch = self.take_all();
         if batch.is_empty() {
             return Some(0);
         }
@@ -110,9 +111,27 @@ impl UsageRecorder {
         });
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Every thread's uses, the latest of each token.
+    fn take_all(&self) -> Pending {
+        let mut all = Pending::default();
+        for pending in self.pending.iter() {
+            for (token_id, (at, ip)) in std::mem::take(&mut *lock(pending)) {
+                note(&mut all, token_id, at, ip);
+            }
+        }
+        all
     }
+}
+
+fn note(pending: &mut Pending, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
+    let latest = pending.entry(token_id).or_insert((at, ip));
+    if at >= latest.0 {
+        *latest = (at, ip);
+    }
+}
+
+fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
+    pending
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

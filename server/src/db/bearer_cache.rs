@@ -31,10 +31,9 @@ const UNKNOWN_CAPACITY: usize = 10_000;
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
 pub struct BearerCache {
-    /// Each with when the database gave it.
-    known: Cache<SecretHash, (Arc<BearerToken>, Instant)>,
+    known: Cache<SecretHash, Known>,
     /// Known tokens being asked again in the background, so that only one lookup runs for
-    /// each. Touched only in an entry's last quarter, not on every check.
+    /// each. Touched only once an entry is due for renewal, not on every check.
     renewing: Mutex<HashSet<SecretHash>>,
     unknown: Cache<SecretHash, ()>,
     max_age: Duration,
@@ -43,6 +42,29 @@ pub struct BearerCache {
     generation: AtomicU64,
     invalidating: Mutex<()>,
     database_lookups: AtomicU64,
+}
+
+/// A token the database gave, with the moments its entry ages: deadlines rather than the
+/// time it was stored, so that each check compares the clock once instead of subtracting.
+#[derive(Clone)]
+struct Known {
+    found: Arc<BearerToken>,
+    /// From here on, the next check asks the database again in the background.
+    renew_from: Instant,
+    /// From here on, the entry is not trusted at all.
+    stale_from: Instant,
+}
+
+/// What memory holds for a hash.
+enum Recall {
+    /// A known token, trusted as it is.
+    Fresh(Arc<BearerToken>),
+    /// A known token, still trusted, whose entry should be renewed.
+    Due(Arc<BearerToken>),
+    /// A well-formed token known to match nothing.
+    Unknown,
+    /// Nothing, or an entry past its age limit: only the database can say.
+    Absent,
 }
 
 impl Default for BearerCache {
@@ -64,9 +86,7 @@ impl BearerCache {
         }
     }
 
-    /// The token with this hash, from memory when possible, else from `query`. An entry in
-    /// the last quarter of its age limit is answered from memory while `query` runs in the
-    /// background (on the Tokio runtime) to renew it.
+    /// The token with this hash, from memory when possible, else from `query`.
     pub async fn find<Q, F>(
         self: &Arc<Self>,
         hash: &SecretHash,
@@ -76,25 +96,69 @@ impl BearerCache {
         Q: FnOnce(SecretHash) -> F,
         F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
     {
-        if let Some((found, stored)) = self.known.get(hash) {
-            let age = stored.elapsed();
-            if age < self.refresh_after() {
-                return Ok(Some(found));
-            }
-            if age < self.max_age {
+        match self.recall(hash) {
+            Recall::Absent => self.look_up(hash, query(hash.clone())).await,
+            recalled => Ok(self.answer(hash, recalled, query)),
+        }
+    }
+
+    /// What memory says of this hash, without waiting: `Some(None)` for a token known not to
+    /// exist, `None` when the database must be asked. An entry due for renewal (in the last
+    /// quarter of its age limit) is answered while `query` runs in the background (on the
+    /// Tokio runtime) to renew it.
+    pub fn remembered<Q, F>(
+        self: &Arc<Self>,
+        hash: &SecretHash,
+        query: Q,
+    ) -> Option<Option<Arc<BearerToken>>>
+    where
+        Q: FnOnce(SecretHash) -> F,
+        F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
+    {
+        match self.recall(hash) {
+            Recall::Absent => None,
+            recalled => Some(self.answer(hash, recalled, query)),
+        }
+    }
+
+    fn recall(&self, hash: &SecretHash) -> Recall {
+        let Some(known) = self.known.get(hash) else {
+            return match self.unknown.get(hash) {
+                Some(()) => Recall::Unknown,
+                None => Recall::Absent,
+            };
+        };
+        let now = Instant::now();
+        if now < known.renew_from {
+            Recall::Fresh(known.found)
+        } else if now < known.stale_from {
+            Recall::Due(known.found)
+        } else {
+            Recall::Absent
+        }
+    }
+
+    /// The answer for what memory recalled, starting the renewal of an entry that is due.
+    fn answer<Q, F>(
+        self: &Arc<Self>,
+        hash: &SecretHash,
+        recalled: Recall,
+        query: Q,
+    ) -> Option<Arc<BearerToken>>
+    where
+        Q: FnOnce(SecretHash) -> F,
+        F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
+    {
+        match recalled {
+            Recall::Fresh(found) => Some(found),
+            Recall::Due(found) => {
                 if self.lock_renewing().insert(hash.clone()) {
                     self.renew_in_background(hash.clone(), query(hash.clone()));
                 }
-                return Ok(Some(found));
+                Some(found)
             }
-        } else if self.unknown.get(hash).is_some() {
-            return Ok(None);
+            Recall::Unknown | Recall::Absent => None,
         }
-        self.look_up(hash, query(hash.clone())).await
-    }
-
-    fn refresh_after(&self) -> Duration {
-        self.max_age * 3 / 4
     }
 
     fn renew_in_background<F>(self: &Arc<Self>, hash: SecretHash, lookup: F)
@@ -131,8 +195,13 @@ impl BearerCache {
             match &found {
                 Some(token) => {
                     self.unknown.remove(hash);
-                    self.known
-                        .insert(hash.clone(), (token.clone(), Instant::now()));
+                    let now = Instant::now();
+                    let known = Known {
+                        found: token.clone(),
+                        renew_from: now + self.renew_after(hash),
+                        stale_from: now + self.max_age,
+                    };
+                    self.known.insert(hash.clone(), known);
                 }
                 None => {
                     self.known.remove(hash);
@@ -141,6 +210,15 @@ impl BearerCache {
             }
         }
         Ok(found)
+    }
+
+    /// Between three quarters and seven eighths of the age limit, set by the hash (which is
+    /// uniformly spread): tokens first seen together, as after a restart, are not all asked
+    /// again in the same second, and their next renewals stay as spread out. What is left
+    /// of the age limit is many times what a renewal takes.
+    fn renew_after(&self, hash: &SecretHash) -> Duration {
+        let eighth = self.max_age / 8;
+        6 * eighth + eighth.mul_f64(f64::from(hash.as_bytes()[0]) / 255.0)
     }
 
     /// A token was just stored under `hash`: a miss remembered for it is now wrong.
@@ -155,7 +233,7 @@ impl BearerCache {
         self.invalidate(|cache| {
             cache
                 .known
-                .retain(|_, (found, _)| found.token.id != token_id)
+                .retain(|_, known| known.found.token.id != token_id)
         });
     }
 
@@ -164,7 +242,7 @@ impl BearerCache {
         self.invalidate(|cache| {
             cache
                 .known
-                .retain(|_, (found, _)| found.owner.id != user_id)
+                .retain(|_, known| known.found.owner.id != user_id)
         });
     }
 
@@ -278,10 +356,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_in_use_is_renewed_in_the_background_before_its_age_limit() {
-        // Renewal starts at 3 s; the margins are for a loaded CI machine.
-        let cache = cache(10, 10, Duration::from_secs(4));
+        // Renewal starts between 6 and 7 s; the margins are for a loaded CI machine.
+        let cache = cache(10, 10, Duration::from_secs(8));
         find(&cache, "a", Some(bearer(1, 10))).await;
-        tokio::time::sleep(Duration::from_millis(3_200)).await;
+        tokio::time::sleep(Duration::from_millis(7_200)).await;
 
         // The database now has another answer (say, changed by another Tessera).
         let renewed = || Some(bearer(1, 99));
@@ -307,6 +385,21 @@ mod tests {
         }
         assert_eq!(owner, 99, "the renewed answer");
         assert_eq!(cache.database_lookups(), 2, "one lookup, in the background");
+    }
+
+    #[test]
+    fn renewals_are_spread_over_an_eighth_of_the_age_limit() {
+        let cache = BearerCache::default();
+        let moments: Vec<Duration> = (0..2_000)
+            .map(|i| cache.renew_after(&SecretHash::of(format!("token {i}"))))
+            .collect();
+        let (earliest, latest) = (moments.iter().min(), moments.iter().max());
+        assert!(earliest.unwrap() >= &(MAX_AGE * 3 / 4), "{earliest:?}");
+        assert!(latest.unwrap() <= &(MAX_AGE * 7 / 8), "{latest:?}");
+        assert!(
+            latest.unwrap().saturating_sub(*earliest.unwrap()) > MAX_AGE / 10,
+            "spread out"
+        );
     }
 
     #[tokio::test]

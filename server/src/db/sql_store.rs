@@ -55,6 +55,15 @@ macro_rules! sql_store {
                 }))
             }
 
+            /// The query behind the token cache, which may run in the background.
+            fn bearer_query(
+                self,
+                secret_hash: SecretHash,
+            ) -> impl std::future::Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static
+            {
+                async move { self.query_bearer(&secret_hash).await }
+            }
+
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
@@ -267,11 +276,16 @@ macro_rules! sql_store {
                 secret_hash: &SecretHash,
             ) -> StoreResult<Option<std::sync::Arc<BearerToken>>> {
                 self.bearers
-                    .find(secret_hash, |hash| {
-                        let store = self.clone();
-                        async move { store.query_bearer(&hash).await }
-                    })
+                    .find(secret_hash, |hash| self.clone().bearer_query(hash))
                     .await
+            }
+
+            fn remembered_bearer(
+                &self,
+                secret_hash: &SecretHash,
+            ) -> Option<Option<std::sync::Arc<BearerToken>>> {
+                self.bearers
+                    .remembered(secret_hash, |hash| self.clone().bearer_query(hash))
             }
 
             async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
