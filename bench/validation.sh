@@ -135,7 +135,7 @@ cat <<EOF
 Each row is the median of $rounds rounds (healthz: of all its runs); ratio: the median of
 req/s over the mean of the healthz runs just before and just after.
 lookups: token lookups that reached the database, all rounds together; renewed: those that
-a cached token's age started in the background (a token in use is asked again after 45–52.5 s),
+a cached token's age started in the background (a token in use is asked again after 45 s),
 which no request waited for. queries: every query sqlx sent, the minute's last-use batch
 included (one transaction, a statement per 500 tokens used).
 Warm-up before the table (each token's first lookup): $warmup lookups.
