@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { users } from "./pages/login.page";
+import { users, waitForHydration } from "./pages/login.page";
 import { PermissionsPage } from "./pages/permissions.page";
 import { ProfilePage } from "./pages/profile.page";
 
@@ -35,7 +35,7 @@ test("an admin adds a permission people can grant, then removes it from the cata
   await alice.dialog("Your new personal access token").getByRole("button", { name: "Done" }).click();
   await expect(alice.chips(alice.row(label))).toHaveText(["billing:read", "profile:read"]);
 
-  await page.reload();
+  await permissions.reload();
   await expect(cells.nth(3)).toHaveText("1");
   await cells.getByRole("button", { name: "Remove" }).click();
   const confirm = permissions.removeDialog();
@@ -48,6 +48,7 @@ test("an admin adds a permission people can grant, then removes it from the cata
 
   // Gone from the form, and from the token that held it.
   await alice.page.reload();
+  await waitForHydration(alice.page);
   await expect(alice.chips(alice.row(label))).toHaveText(["profile:read"]);
   const again = await alice.openCreate();
   await expect(alice.permissionBox(again, "profile:read")).toBeVisible();

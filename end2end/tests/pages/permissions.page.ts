@@ -18,6 +18,13 @@ export class PermissionsPage {
     await waitForHydration(this.page);
   }
 
+  /** Reloads the page; a click before hydration would fall on a button with no handler yet. */
+  async reload() {
+    await this.page.reload();
+    await expect(this.heading).toBeVisible();
+    await waitForHydration(this.page);
+  }
+
   row(name: string) {
     return this.page.locator(`table.permissions tbody tr[data-permission="${name}"]`);
   }
