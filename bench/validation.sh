@@ -11,12 +11,15 @@
 # neighbours: every scenario runs between two runs of /healthz, and its ratio is its req/s
 # over the mean of those two. Each connection count is measured in several rounds and each
 # row shows the median round. The same method is then applied to bench/calibration, a bare
-# axum app whose /check does a SHA-256 and a HashMap lookup: the least a token check can cost
-# on the machine at hand.
+# axum app whose /check does a SHA-256 and a HashMap lookup (the least a token check can cost
+# on the machine at hand) and whose /spin/N keeps the server's core busy for N ns: with wrk
+# on the same two cores, each nanosecond of server work costs the ratio several times its
+# share of the request, and these rows show how many on the machine at hand.
 #
 #   bench/validation.sh                     # 5 rounds of 2 s per run
 #   BENCH_ROUNDS=9 BENCH_SECONDS=4 bench/validation.sh    # longer, steadier numbers
 #   BENCH_SKIP_BUILD=1 bench/validation.sh  # again, without rebuilding
+#   BENCH_BINARY=/tmp/tessera-old BENCH_SKIP_BUILD=1 bench/validation.sh  # another build
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -28,7 +31,7 @@ sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 command -v wrk >/dev/null || { $sudo apt-get update && $sudo apt-get install -y wrk; }
 # BENCH_SKIP_BUILD=1 measures the binary already built, for repeated runs.
 [ -n "${BENCH_SKIP_BUILD:-}" ] || make -C "$root" build >/dev/null
-bin="$root/target/release/tessera"
+bin=${BENCH_BINARY:-$root/target/release/tessera}
 
 work=$(mktemp -d)
 server_pid=""
@@ -154,11 +157,13 @@ if [ "${BENCH_CALIBRATION:-1}" != 0 ]; then
     curl -fsS "$base/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  measure_rounds "$work/calibration.txt" "healthz|/healthz|" "check (bare)|/check|$work/valid.txt"
+  measure_rounds "$work/calibration.txt" "healthz|/healthz|" "check (bare)|/check|$work/valid.txt" \
+    "spin 500 ns|/spin/500|" "spin 1000 ns|/spin/1000|"
   kill "$calibration_pid"; wait "$calibration_pid" 2>/dev/null || true
   calibration_pid="" base=$tessera_base
   echo
-  echo "Calibration: bench/calibration, a bare axum app, measured the same way"
+  echo "Calibration: bench/calibration, a bare axum app, measured the same way; the spin rows"
+  echo "answer like its /healthz after that much busy CPU time, the price of extra work here"
   python3 "$here/summarize.py" "$work/calibration.txt" /dev/null --calibration
 fi
 

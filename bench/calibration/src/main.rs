@@ -1,17 +1,20 @@
 //! A bare axum server with `/healthz` and `/check`, which hashes the bearer token with
 //! SHA-256 and looks the hash up in a HashMap: what the target compares against.
-//! `bench/validation.sh` measures it with the same method as Tessera, so the two ratios
-//! can be read side by side.
+//! `/spin/{ns}` answers like `/healthz` after keeping its core busy for that many
+//! nanoseconds, so the ratios show what a given amount of extra work per request costs on
+//! the machine at hand. `bench/validation.sh` measures it with the same method as Tessera,
+//! so the ratios can be read side by side.
 //!
 //!     calibration ADDRESS TOKEN_FILE
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -29,6 +32,15 @@ async fn check(State(known): State<Known>, headers: HeaderMap) -> StatusCode {
         }
         _ => StatusCode::UNAUTHORIZED,
     }
+}
+
+/// Busy, not asleep: the point is the CPU time a request takes from everything else.
+async fn spin(Path(nanoseconds): Path<u64>) -> &'static str {
+    let until = Instant::now() + Duration::from_nanos(nanoseconds);
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+    "ok"
 }
 
 #[tokio::main]
@@ -49,6 +61,7 @@ async fn main() {
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/check", get(check))
+        .route("/spin/{nanoseconds}", get(spin))
         .with_state(known);
     let listener = tokio::net::TcpListener::bind(&address)
         .await

@@ -104,7 +104,8 @@ async fn verify(
     state: &AppState,
     ip: Option<IpAddr>,
 ) -> Result<ValidToken, ApiError> {
-    let hash = bearer_token(&parts.headers, parts.uri.query())?.hash();
+    let presented = bearer_token(&parts.headers, parts.uri.query())?;
+    let hash = presented.hash();
     let store = state.services.store.as_ref();
     let internal = |error| {
         tracing::error!(%error, "bearer lookup failed");
@@ -113,7 +114,11 @@ async fn verify(
     // Tokens seen before, and the policy once loaded, come from memory without an await.
     let found = match store.remembered_bearer(&hash) {
         Some(found) => found,
-        None => store.find_bearer(&hash).await.map_err(internal)?,
+        None => {
+            // Checked here, where the database comes next: a malformed token never gets there.
+            presented.check()?;
+            store.find_bearer(&hash).await.map_err(internal)?
+        }
     };
     let Some(found) = found else {
         tracing::debug!("unknown bearer token");
@@ -134,11 +139,15 @@ async fn verify(
         Some(policy) => policy,
         None => state.services.policy.get(store).await.map_err(internal)?,
     };
+    let restrictions = &found.token.restrictions;
     let from = RequestOrigin {
         ip,
-        origin: parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
+        // Only a token held to some domains asks which page a call comes from.
+        origin: match restrictions.domain_whitelist.is_empty() {
+            true => None,
+            false => parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
+        },
     };
-    let restrictions = &found.token.restrictions;
     if let Err(reason) = check_use(
         &policy.allowlist,
         &restrictions.ip_whitelist,
