@@ -1,39 +1,13 @@
 //! Reading a bearer token out of a request, before anything touches the database.
 
 use super::ApiError;
-use app::rules::secret::SecretHash;
-use app::rules::token::{PlainToken, TOKEN_LEN};
+use app::rules::token::PlainToken;
 use http::header::AUTHORIZATION;
 use http::HeaderMap;
 
-/// A bearer token as presented: one header, the Bearer scheme and a token's length, its
-/// format not yet checked. A hash the token cache knows is the hash of a token this server
-/// made, well formed by construction, so a token in use skips the alphabet and checksum
-/// checks; any other must pass them before the database is asked.
-pub struct Presented<'a> {
-    value: &'a [u8],
-    scheme: &'a [u8],
-    credentials: &'a [u8],
-}
-
-impl Presented<'_> {
-    pub fn hash(&self) -> SecretHash {
-        SecretHash::of(self.credentials)
-    }
-
-    /// The token, if it is a well-formed Tessera token; else why the request is refused.
-    pub fn check(&self) -> Result<PlainToken, ApiError> {
-        PlainToken::from_bytes(self.credentials)
-            .map_err(|_| refusal(self.value, self.scheme, self.credentials))
-    }
-}
-
 /// The token of a request, per RFC 6750 §2.1. Only the Authorization header is accepted:
 /// a token in the URL ends up in logs and browser history, so it is refused outright.
-pub fn bearer_token<'a>(
-    headers: &'a HeaderMap,
-    query: Option<&str>,
-) -> Result<Presented<'a>, ApiError> {
+pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Result<PlainToken, ApiError> {
     if query.is_some_and(has_access_token_parameter) {
         return Err(ApiError::InvalidRequest(
             "Send the token in the Authorization header, never in the URL.",
@@ -54,12 +28,10 @@ pub fn bearer_token<'a>(
         None => (value, &[][..]),
     };
     let credentials = trim_leading_spaces(credentials);
-    if scheme.eq_ignore_ascii_case(b"bearer") && credentials.len() == TOKEN_LEN {
-        return Ok(Presented {
-            value,
-            scheme,
-            credentials,
-        });
+    if scheme.eq_ignore_ascii_case(b"bearer") {
+        if let Ok(token) = PlainToken::from_bytes(credentials) {
+            return Ok(token);
+        }
     }
     Err(refusal(value, scheme, credentials))
 }
@@ -128,38 +100,7 @@ mod tests {
     }
 
     fn read(values: &[&str], query: Option<&str>) -> Result<PlainToken, ApiError> {
-        bearer_token(&headers(values), query)?.check()
-    }
-
-    #[test]
-    fn a_presented_token_hashes_as_the_token_itself() {
-        let t = token();
-        let headers = headers(&[&format!("Bearer {t}")]);
-        let presented = bearer_token(&headers, None).unwrap();
-        assert!(presented.hash() == PlainToken::parse(&t).unwrap().hash());
-    }
-
-    #[test]
-    fn a_token_of_the_right_length_is_presented_before_its_format_is_checked() {
-        let t = token();
-        let bad_checksum = format!("{}{}", &t[..47], if t.ends_with('A') { 'B' } else { 'A' });
-        let not_text = format!("{}\u{e9}", &t[..46]);
-        for (candidate, refusal) in [
-            (bad_checksum, ApiError::InvalidToken),
-            (
-                not_text,
-                ApiError::InvalidRequest("The Authorization header is not readable text."),
-            ),
-        ] {
-            let mut map = HeaderMap::new();
-            let value = format!("Bearer {candidate}");
-            map.insert(
-                AUTHORIZATION,
-                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
-            );
-            let presented = bearer_token(&map, None).expect("presented");
-            assert_eq!(presented.check().unwrap_err(), refusal, "{candidate}");
-        }
+        bearer_token(&headers(values), query)
     }
 
     #[test]
@@ -212,6 +153,32 @@ mod tests {
             ));
         }
         assert!(read(&[&header], Some("page=2")).is_ok());
+    }
+
+    #[test]
+    fn a_token_of_the_right_length_is_refused_for_its_checksum_or_its_bytes() {
+        let t = token();
+        let bad_checksum = format!("{}{}", &t[..47], if t.ends_with('A') { 'B' } else { 'A' });
+        let not_text = format!("{}\u{e9}", &t[..46]);
+        for (candidate, refusal) in [
+            (bad_checksum, ApiError::InvalidToken),
+            (
+                not_text,
+                ApiError::InvalidRequest("The Authorization header is not readable text."),
+            ),
+        ] {
+            let mut map = HeaderMap::new();
+            let value = format!("Bearer {candidate}");
+            map.insert(
+                AUTHORIZATION,
+                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+            );
+            assert_eq!(
+                bearer_token(&map, None).unwrap_err(),
+                refusal,
+                "{candidate}"
+            );
+        }
     }
 
     #[test]
