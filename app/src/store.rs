@@ -293,20 +293,6 @@ pub trait Store: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    /// Shared, because implementations answer repeated lookups from memory.
-    async fn find_bearer(
-        &self,
-        secret_hash: &SecretHash,
-    ) -> StoreResult<Option<std::sync::Arc<BearerToken>>>;
-    /// What `find_bearer` would answer, when memory can say it straight away: `Some(None)`
-    /// for a token known not to exist, `None` when only the database knows. A token seen
-    /// before is then checked with no future to await at all.
-    fn remembered_bearer(
-        &self,
-        _secret_hash: &SecretHash,
-    ) -> Option<Option<std::sync::Arc<BearerToken>>> {
-        None
-    }
     /// Writes the last use of each token, all in one transaction.
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()>;
 

@@ -2,7 +2,7 @@
 
 use crate::bootstrap::ensure_admin;
 use crate::client_ip::ClientIpHeader;
-use crate::db;
+use crate::db::{self, Database};
 use crate::mail::SmtpMailer;
 use crate::{build_router, AppState};
 use app::clock::SystemClock;
@@ -228,7 +228,7 @@ pub async fn run(cli: Cli) -> CliResult {
     }
 }
 
-async fn open_store(url: &str) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+async fn open_store(url: &str) -> Result<Arc<dyn Database>, Box<dyn Error>> {
     Ok(db::open(url).await?)
 }
 

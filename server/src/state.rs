@@ -1,14 +1,11 @@
 use crate::bearer::failures::FailureLimiter;
-use crate::bearer::forward_auth::Identity;
-use crate::bearer::rendered::Rendered;
 use crate::bearer::usage::UsageRecorder;
 use crate::client_ip::ClientIpHeader;
+use crate::db::{BearerLookup, Database};
 use app::clock::Clock;
 use app::security::PolicyCache;
 use app::services::Services;
-use app::store::Store;
 use app::users::invitations::mail::Mailer;
-use axum::body::Bytes;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::ops::Deref;
@@ -24,6 +21,8 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub services: Services,
+    /// The same database as `services.store`, asked by the bearer routes.
+    pub bearers: Arc<dyn BearerLookup>,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
     pub failures: Arc<FailureLimiter>,
@@ -31,9 +30,6 @@ pub struct Shared {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Where they give it (`TESSERA_CLIENT_IP_HEADER`).
     pub client_ip_header: ClientIpHeader,
-    /// `/me` bodies and gateway headers, written once per lookup.
-    pub me_answers: Rendered<Option<Bytes>>,
-    pub gateway_answers: Rendered<Option<Identity>>,
 }
 
 impl Deref for AppState {
@@ -53,15 +49,16 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     pub fn new(
-        store: Arc<dyn Store>,
+        database: Arc<dyn Database>,
         clock: Arc<dyn Clock>,
         leptos_options: LeptosOptions,
         secure_cookies: bool,
     ) -> Self {
-        let usage = Arc::new(UsageRecorder::new(store.clone()));
+        let usage = Arc::new(UsageRecorder::new(database.clone()));
         Self(Arc::new(Shared {
+            bearers: database.clone(),
             services: Services {
-                store,
+                store: database,
                 clock,
                 secure_cookies,
                 policy: Arc::new(PolicyCache::default()),
@@ -73,8 +70,6 @@ impl AppState {
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
             trusted_proxies: Arc::new(Vec::new()),
             client_ip_header: ClientIpHeader::default(),
-            me_answers: Rendered::default(),
-            gateway_answers: Rendered::default(),
         }))
     }
 

@@ -4,7 +4,8 @@ mod common;
 
 use app::error::{AppError, Field};
 use app::rules::expiry::TokenStatus;
-use app::store::{Store, TokenUse};
+use app::rules::token::PlainToken;
+use app::store::{BearerToken, Store, TokenUse};
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
 use chrono::{Duration, TimeZone, Utc};
@@ -12,6 +13,9 @@ use common::{Backend, TestApp};
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tessera::bearer::known::KnownToken;
+use tessera::db::BearerLookup;
 
 async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> CreatedToken {
     let answer = app
@@ -326,20 +330,23 @@ async fn last_use_is_written_off_the_request_path_once_per_flush() {
     assert_eq!(app.usage.flush().await, 0, "nothing new, nothing written");
 }
 
-/// Uses noted at once on several threads, out of order, are one write of the latest.
+/// Uses noted at once on several threads, out of order, are one write of the latest, also
+/// when the token was looked up again meanwhile and its uses went to two cached entries.
 #[tokio::test]
 async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
     let app = TestApp::new().await;
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
-    let token_id = create(&app, &cookie, "busy", "30").await.token.id;
+    let secret = create(&app, &cookie, "busy", "30").await.secret;
+    let hash = PlainToken::parse(&secret).unwrap().hash();
+    let known = app.store.find_bearer(&hash).await.unwrap().unwrap();
+    let renewed = Arc::new(KnownToken::new(BearerToken::clone(&known)));
     let start = app.clock_now();
     let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
     std::thread::scope(|threads| {
-        for (seconds, last) in [(30, 1), (90, 2), (60, 3)] {
+        for (entry, seconds, last) in [(&known, 30, 1), (&renewed, 90, 2), (&known, 60, 3)] {
             let usage = &app.usage;
-            threads
-                .spawn(move || usage.touch(token_id, start + Duration::seconds(seconds), ip(last)));
+            threads.spawn(move || usage.touch(entry, start + Duration::seconds(seconds), ip(last)));
         }
     });
     assert_eq!(app.usage.flush().await, 1);

@@ -1,13 +1,12 @@
 use super::credentials::bearer_token;
+use super::known::KnownToken;
 use super::scopes::Scope;
 use super::ApiError;
 use crate::state::AppState;
 use app::rules::access::{check_use, RequestOrigin};
 use app::rules::expiry::TokenStatus;
-use app::rules::permission::{grants, usable};
 use app::security::Policy;
 use app::services::ClientIp;
-use app::store::BearerToken;
 use axum::extract::FromRequestParts;
 use http::header::ORIGIN;
 use http::request::Parts;
@@ -32,7 +31,7 @@ impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
 
 /// A valid token used from where it may be, before any permission is asked of it.
 pub struct ValidToken {
-    pub found: Arc<BearerToken>,
+    pub found: Arc<KnownToken>,
     /// The policy it was checked against.
     pub policy: Arc<Policy>,
 }
@@ -46,30 +45,23 @@ impl FromRequestParts<AppState> for ValidToken {
 }
 
 impl ValidToken {
-    /// The permissions the token holds and may use: an admin-only one it was given stops
-    /// counting once its owner is no longer an admin.
-    pub fn usable_permissions(&self) -> impl Iterator<Item = &str> {
-        usable(
-            &self.found.token.restrictions.permissions,
-            self.found.owner.role,
-            &self.policy.permissions,
-        )
-    }
-
     /// Refuses unless the token holds every one of `needed`.
     pub fn demand(&self, needed: &[&str]) -> Result<(), ApiError> {
-        let held = &self.found.token.restrictions.permissions;
-        let role = self.found.owner.role;
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|name| !grants(held, name, role, &self.policy.permissions))
-            .collect();
+        if needed.is_empty() {
+            return Ok(());
+        }
+        let missing: Vec<&str> = self.found.with_answers(&self.policy, |answers| {
+            needed
+                .iter()
+                .copied()
+                .filter(|name| !answers.grants(name))
+                .collect()
+        });
         if missing.is_empty() {
             return Ok(());
         }
         tracing::info!(
-            token_id = self.found.token.id,
+            token_id = self.found.id(),
             ?missing,
             "refused: permission missing"
         );
@@ -105,25 +97,24 @@ async fn verify(
     ip: Option<IpAddr>,
 ) -> Result<ValidToken, ApiError> {
     let hash = bearer_token(&parts.headers, parts.uri.query())?.hash();
-    let store = state.services.store.as_ref();
     let internal = |error| {
         tracing::error!(%error, "bearer lookup failed");
         ApiError::Internal
     };
     // Tokens seen before, and the policy once loaded, come from memory without an await.
-    let found = match store.remembered_bearer(&hash) {
+    let found = match state.bearers.remembered_bearer(&hash) {
         Some(found) => found,
-        None => store.find_bearer(&hash).await.map_err(internal)?,
+        None => state.bearers.find_bearer(&hash).await.map_err(internal)?,
     };
     let Some(found) = found else {
         tracing::debug!("unknown bearer token");
         return Err(ApiError::InvalidToken);
     };
     let now = state.services.clock.now();
-    let status = found.token.status_at(now);
+    let status = found.status_at(now);
     if status != TokenStatus::Active {
         tracing::info!(
-            token_id = found.token.id,
+            token_id = found.id(),
             ?status,
             "refused a token that is not active"
         );
@@ -132,28 +123,31 @@ async fn verify(
 
     let policy = match state.services.policy.current() {
         Some(policy) => policy,
-        None => state.services.policy.get(store).await.map_err(internal)?,
+        None => state
+            .services
+            .policy
+            .get(state.services.store.as_ref())
+            .await
+            .map_err(internal)?,
     };
-    let restrictions = &found.token.restrictions;
-    let from = RequestOrigin {
-        ip,
-        // Only a token held to some domains asks which page a call comes from.
-        origin: if restrictions.domain_whitelist.is_empty() {
-            None
-        } else {
-            parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok())
-        },
+    // Only a token held to some addresses or pages reads its lists, or asks which page a
+    // call comes from.
+    let (ip_whitelist, domain_whitelist, origin) = if found.is_whitelisted() {
+        let restrictions = &found.token.restrictions;
+        (
+            &restrictions.ip_whitelist[..],
+            &restrictions.domain_whitelist[..],
+            parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
+        )
+    } else {
+        (&[][..], &[][..], None)
     };
-    if let Err(reason) = check_use(
-        &policy.allowlist,
-        &restrictions.ip_whitelist,
-        &restrictions.domain_whitelist,
-        from,
-    ) {
-        tracing::warn!(token_id = found.token.id, ?reason, ?ip, origin = ?from.origin, "refused a token used from where it may not be");
+    let from = RequestOrigin { ip, origin };
+    if let Err(reason) = check_use(&policy.allowlist, ip_whitelist, domain_whitelist, from) {
+        tracing::warn!(token_id = found.id(), ?reason, ?ip, origin = ?from.origin, "refused a token used from where it may not be");
         return Err(ApiError::InvalidToken);
     }
 
-    state.usage.touch(found.token.id, now, ip);
+    state.usage.touch(&found, now, ip);
     Ok(ValidToken { found, policy })
 }

@@ -4,12 +4,12 @@
 //! goes back to the client as it is.
 
 use super::extract::ValidToken;
+use super::known::Answers;
 use super::openapi::AuthErrors;
 use super::ApiError;
-use crate::state::AppState;
 use app::rules::permission::validate_name;
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -33,19 +33,18 @@ pub const SCOPES_HEADER: HeaderName = HeaderName::from_static("x-tessera-scopes"
     )
 )]
 pub async fn forward_auth(
-    State(state): State<AppState>,
     caller: ValidToken,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let needed = required_scopes(query.as_deref())?;
     caller.demand(&needed.iter().map(String::as_str).collect::<Vec<_>>())?;
 
-    let identity = state
-        .gateway_answers
-        .get_or_render(&caller, || Identity::of(&caller))
+    let headers = caller
+        .found
+        .with_answers(&caller.policy, identity_headers)
         .ok_or(ApiError::Internal)?;
     let mut response = Response::new(Body::empty());
-    *response.headers_mut() = identity.into_headers();
+    *response.headers_mut() = headers;
     Ok(response)
 }
 
@@ -53,41 +52,21 @@ pub async fn forward_auth(
 /// below, the four of `security_headers` and Content-Length.
 const ANSWER_HEADERS: usize = 8;
 
-/// The caller, as the gateway is told: the answer's header values, ready made.
-#[derive(Clone)]
-pub struct Identity {
-    user: HeaderValue,
-    token_id: HeaderValue,
-    scopes: HeaderValue,
-}
-
-impl Identity {
-    /// None for a username or permission no header can carry, which validation prevents.
-    fn of(caller: &ValidToken) -> Option<Self> {
-        let mut scopes = String::with_capacity(64);
-        for name in caller.usable_permissions() {
-            if !scopes.is_empty() {
-                scopes.push(' ');
-            }
-            scopes.push_str(name);
-        }
-        Some(Self {
-            user: HeaderValue::from_str(&caller.found.owner.username).ok()?,
-            token_id: HeaderValue::from(caller.found.token.id),
-            scopes: HeaderValue::try_from(scopes).ok()?,
-        })
-    }
-
-    /// A map made at its final size: one that has to grow on the way out (a copy of a
-    /// ready map, say, which is only as large as its three headers) is rehashed and moved,
-    /// and that cost more than writing these three afresh (callgrind, bench/validation.sh).
-    fn into_headers(self) -> HeaderMap {
-        let mut headers = HeaderMap::with_capacity(ANSWER_HEADERS);
-        headers.insert(USER_HEADER, self.user);
-        headers.insert(TOKEN_ID_HEADER, self.token_id);
-        headers.insert(SCOPES_HEADER, self.scopes);
-        headers
-    }
+/// The caller, as the gateway is told. The values are copied from the rendered answers,
+/// not shared with them: a shared value's reference count would be written by every check
+/// on either core. The map is made at its final size: one that has to grow on the way out
+/// is rehashed and moved, which cost more than these three inserts (callgrind,
+/// bench/validation.sh). None for a username no header can carry, which validation
+/// prevents.
+fn identity_headers(answers: &Answers) -> Option<HeaderMap> {
+    let mut headers = HeaderMap::with_capacity(ANSWER_HEADERS);
+    headers.insert(USER_HEADER, HeaderValue::from_str(answers.user()?).ok()?);
+    headers.insert(
+        TOKEN_ID_HEADER,
+        HeaderValue::from_str(answers.token_id()).ok()?,
+    );
+    headers.insert(SCOPES_HEADER, HeaderValue::from_str(answers.scopes()).ok()?);
+    Some(headers)
 }
 
 /// `?scope=a&scope=b` and `?scope=a%20b` both ask for `a` and `b`. A name no permission
@@ -117,25 +96,24 @@ fn required_scopes(query: Option<&str>) -> Result<Vec<String>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bearer::known::KnownToken;
     use crate::fixtures::bearer;
     use app::security::Policy;
     use http::header::{
         CACHE_CONTROL, CONTENT_LENGTH, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
     };
-    use std::sync::Arc;
 
     #[test]
     fn the_answer_has_room_for_every_header_it_leaves_with() {
         let mut found = bearer(7, 1);
         found.owner.username = "alice".into();
-        found.token.restrictions.permissions = vec!["profile:read".into()];
-        let caller = ValidToken {
-            found: Arc::new(found),
-            policy: Arc::new(Policy::default()),
-        };
-        let mut headers = Identity::of(&caller).unwrap().into_headers();
+        let known = KnownToken::new(found);
+        let mut headers = known
+            .with_answers(&Policy::default(), identity_headers)
+            .unwrap();
         assert_eq!(headers[USER_HEADER], "alice");
         assert_eq!(headers[TOKEN_ID_HEADER], "7");
+        assert_eq!(headers[SCOPES_HEADER], "");
         let room = headers.capacity();
         // What `security_headers` and axum add on the way out.
         headers.reserve(4);

@@ -6,7 +6,6 @@ use super::scopes::TokensIntrospect;
 use super::{ApiError, Scoped};
 use crate::state::AppState;
 use app::rules::expiry::TokenStatus;
-use app::rules::permission::usable;
 use app::rules::token::PlainToken;
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
@@ -86,20 +85,17 @@ pub async fn introspect(
         tracing::error!(%error, "introspection lookup failed");
         ApiError::Internal
     };
-    let found = store.find_bearer(&plain.hash()).await.map_err(internal)?;
+    let found = state
+        .bearers
+        .find_bearer(&plain.hash())
+        .await
+        .map_err(internal)?;
     let now = state.services.clock.now();
-    let Some(found) = found.filter(|found| found.token.status_at(now) == TokenStatus::Active)
-    else {
+    let Some(found) = found.filter(|found| found.status_at(now) == TokenStatus::Active) else {
         return Ok(Json(Introspection::INACTIVE));
     };
     let policy = state.services.policy.get(store).await.map_err(internal)?;
-    let scope = usable(
-        &found.token.restrictions.permissions,
-        found.owner.role,
-        &policy.permissions,
-    )
-    .collect::<Vec<_>>()
-    .join(" ");
+    let scope = found.with_answers(&policy, |answers| answers.scopes().to_owned());
     Ok(Json(Introspection {
         active: true,
         scope: Some(scope),

@@ -1,10 +1,8 @@
 use super::openapi::AuthErrors;
 use super::scopes::ProfileRead;
 use super::{ApiError, Scoped};
-use crate::state::AppState;
 use app::store::BearerToken;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::header::CONTENT_TYPE;
@@ -41,14 +39,14 @@ struct MeToken<'a> {
     security(("bearer" = ["profile:read"])),
     responses((status = 200, description = "The token's owner and the token", body = MeResponse), AuthErrors)
 )]
-pub async fn me(
-    State(state): State<AppState>,
-    Scoped(caller, ..): Scoped<ProfileRead>,
-) -> Response {
-    match state
-        .me_answers
-        .get_or_render(&caller, || write_answer(&caller.found))
-    {
+pub async fn me(Scoped(caller, ..): Scoped<ProfileRead>) -> Response {
+    // A copy of the rendered body rather than a shared one: sharing would have every check,
+    // on either core, write the same reference count.
+    match caller.found.with_answers(&caller.policy, |answers| {
+        answers
+            .me()
+            .map(|body| Bytes::copy_from_slice(body.as_bytes()))
+    }) {
         Some(body) => (
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             body,
@@ -58,7 +56,8 @@ pub async fn me(
     }
 }
 
-fn write_answer(found: &BearerToken) -> Option<Bytes> {
+/// The body of `/me`, written once per lookup (see `KnownToken`).
+pub fn body(found: &BearerToken) -> Option<String> {
     let answer = MeResponse {
         user: MeUser {
             username: &found.owner.username,
@@ -72,8 +71,8 @@ fn write_answer(found: &BearerToken) -> Option<Bytes> {
             permissions: &found.token.restrictions.permissions,
         },
     };
-    match serde_json::to_vec(&answer) {
-        Ok(body) => Some(body.into()),
+    match serde_json::to_string(&answer) {
+        Ok(body) => Some(body),
         Err(error) => {
             tracing::error!(%error, "could not write /me");
             None

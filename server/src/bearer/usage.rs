@@ -1,6 +1,7 @@
 //! Last-used time and address, collected in memory and written in one batch a minute, so
 //! that validating a token never waits for (or contends on) a database write.
 
+use super::known::KnownToken;
 use app::store::{Store, TokenId, TokenUse};
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
@@ -12,19 +13,22 @@ use thread_local::ThreadLocal;
 /// Each token is written at most once per flush.
 const FLUSH_EVERY: Duration = Duration::from_secs(60);
 
-/// The latest use of each token since the last flush: when, and from where. Token ids are
-/// the database's own numbers, never a client's choice, so a fast hash is safe here.
-type Pending = FxHashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
+/// The latest use of each token: when, and from where. Token ids are the database's own
+/// numbers, never a client's choice, so a fast hash is safe here.
+type Uses = FxHashMap<TokenId, (DateTime<Utc>, Option<IpAddr>)>;
 
 /// How often the last flush, at shutdown, tries before it gives up.
 const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 pub struct UsageRecorder {
     store: Arc<dyn Store>,
-    /// Each thread notes uses in a map of its own, so that checks on different cores never
-    /// write the same memory: a shared map's lock and entries would move between the cores'
-    /// caches on every check. A flush merges them.
-    pending: ThreadLocal<Mutex<Pending>>,
+    /// Tokens used since the last flush, each listed once. A check writes its use into the
+    /// token's own cached entry, which it has just read anyway; only the first use after a
+    /// flush lists the token, in a list of the thread's own so that checks on different
+    /// cores never write the same memory.
+    pending: ThreadLocal<Mutex<Vec<Arc<KnownToken>>>>,
+    /// Uses a failed write left behind, for the next flush.
+    unwritten: Mutex<Uses>,
     /// Held for the whole of a flush. A batch leaves `pending` before it is written, so a
     /// flush that did not wait for one in flight could find nothing, let the server stop,
     /// and have that write cancelled with the runtime.
@@ -36,13 +40,16 @@ impl UsageRecorder {
         Self {
             store,
             pending: ThreadLocal::new(),
+            unwritten: Mutex::default(),
             flushing: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Notes a use; cheap enough for every request.
-    pub fn touch(&self, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
-        note(&mut lock(self.pending.get_or_default()), token_id, at, ip);
+    pub fn touch(&self, token: &Arc<KnownToken>, at: DateTime<Utc>, ip: Option<IpAddr>) {
+        if token.note_use(at, ip) {
+            lock(self.pending.get_or_default()).push(token.clone());
+        }
     }
 
     /// Writes everything noted so far; what cannot be written is kept for the next try.
@@ -86,8 +93,9 @@ impl UsageRecorder {
             Ok(()) => Some(uses.len()),
             Err(error) => {
                 tracing::warn!(%error, tokens = uses.len(), "could not record token use; will retry");
+                let mut unwritten = lock(&self.unwritten);
                 for (token_id, (at, ip)) in batch {
-                    self.touch(token_id, at, ip);
+                    note(&mut unwritten, token_id, at, ip);
                 }
                 None
             }
@@ -111,27 +119,30 @@ impl UsageRecorder {
         });
     }
 
-    /// Every thread's uses, the latest of each token.
-    fn take_all(&self) -> Pending {
-        let mut all = Pending::default();
+    /// Every use noted since the last flush, the latest of each token. A token looked up
+    /// again meanwhile can be listed twice, once per lookup.
+    fn take_all(&self) -> Uses {
+        let mut all = std::mem::take(&mut *lock(&self.unwritten));
         for pending in self.pending.iter() {
-            for (token_id, (at, ip)) in std::mem::take(&mut *lock(pending)) {
-                note(&mut all, token_id, at, ip);
+            for token in std::mem::take(&mut *lock(pending)) {
+                if let Some((at, ip)) = token.take_use() {
+                    note(&mut all, token.id(), at, ip);
+                }
             }
         }
         all
     }
 }
 
-fn note(pending: &mut Pending, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
+fn note(pending: &mut Uses, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpAddr>) {
     let latest = pending.entry(token_id).or_insert((at, ip));
     if at >= latest.0 {
         *latest = (at, ip);
     }
 }
 
-fn lock(pending: &Mutex<Pending>) -> std::sync::MutexGuard<'_, Pending> {
-    pending
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

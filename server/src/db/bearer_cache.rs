@@ -12,6 +12,7 @@
 //! remembered as unknown) before it exists, and this process forgets a miss when it stores
 //! the token itself.
 
+use crate::bearer::known::KnownToken;
 use app::rules::secret::SecretHash;
 use app::store::{BearerToken, StoreResult, TokenId, UserId};
 use quick_cache::sync::Cache;
@@ -48,7 +49,7 @@ pub struct BearerCache {
 /// time it was stored, so that each check compares the clock once instead of subtracting.
 #[derive(Clone)]
 struct Known {
-    found: Arc<BearerToken>,
+    found: Arc<KnownToken>,
     /// From here on, the next check asks the database again in the background.
     renew_from: Instant,
     /// From here on, the entry is not trusted at all.
@@ -58,9 +59,9 @@ struct Known {
 /// What memory holds for a hash.
 enum Recall {
     /// A known token, trusted as it is.
-    Fresh(Arc<BearerToken>),
+    Fresh(Arc<KnownToken>),
     /// A known token, still trusted, whose entry should be renewed.
-    Due(Arc<BearerToken>),
+    Due(Arc<KnownToken>),
     /// A well-formed token known to match nothing.
     Unknown,
     /// Nothing, or an entry past its age limit: only the database can say.
@@ -91,7 +92,7 @@ impl BearerCache {
         self: &Arc<Self>,
         hash: &SecretHash,
         query: Q,
-    ) -> StoreResult<Option<Arc<BearerToken>>>
+    ) -> StoreResult<Option<Arc<KnownToken>>>
     where
         Q: FnOnce(SecretHash) -> F,
         F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
@@ -110,7 +111,7 @@ impl BearerCache {
         self: &Arc<Self>,
         hash: &SecretHash,
         query: Q,
-    ) -> Option<Option<Arc<BearerToken>>>
+    ) -> Option<Option<Arc<KnownToken>>>
     where
         Q: FnOnce(SecretHash) -> F,
         F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
@@ -144,7 +145,7 @@ impl BearerCache {
         hash: &SecretHash,
         recalled: Recall,
         query: Q,
-    ) -> Option<Arc<BearerToken>>
+    ) -> Option<Arc<KnownToken>>
     where
         Q: FnOnce(SecretHash) -> F,
         F: Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static,
@@ -178,17 +179,13 @@ impl BearerCache {
     }
 
     /// Asks the database, and remembers the answer unless something changed meanwhile.
-    async fn look_up<F>(
-        &self,
-        hash: &SecretHash,
-        lookup: F,
-    ) -> StoreResult<Option<Arc<BearerToken>>>
+    async fn look_up<F>(&self, hash: &SecretHash, lookup: F) -> StoreResult<Option<Arc<KnownToken>>>
     where
         F: Future<Output = StoreResult<Option<BearerToken>>>,
     {
         let generation = self.generation.load(Ordering::Acquire);
         self.database_lookups.fetch_add(1, Ordering::Relaxed);
-        let found = lookup.await?.map(Arc::new);
+        let found = lookup.await?.map(|found| Arc::new(KnownToken::new(found)));
 
         let _guard = self.lock();
         if self.generation.load(Ordering::Acquire) == generation {
@@ -221,11 +218,7 @@ impl BearerCache {
     }
 
     pub fn forget_token(&self, token_id: TokenId) {
-        self.invalidate(|cache| {
-            cache
-                .known
-                .retain(|_, known| known.found.token.id != token_id)
-        });
+        self.invalidate(|cache| cache.known.retain(|_, known| known.found.id() != token_id));
     }
 
     /// The user's role, name or tokens changed.

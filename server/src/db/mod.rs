@@ -1,4 +1,5 @@
-//! Persistence: the sqlx implementations of `app::store::Store`, one SQL text for all.
+//! Persistence: the sqlx implementations of `app::store::Store` and of the bearer lookups
+//! below, one SQL text for all.
 
 pub mod bearer_cache;
 mod invitation_sql;
@@ -8,7 +9,9 @@ pub(crate) mod rows;
 mod sql_store;
 pub mod sqlite;
 
-use app::store::Store;
+use crate::bearer::known::KnownToken;
+use app::rules::secret::SecretHash;
+use app::store::{Store, StoreResult};
 use bearer_cache::BearerCache;
 use chrono::{DateTime, Utc};
 use std::str::FromStr;
@@ -22,8 +25,28 @@ pub enum OpenError {
     Database(#[from] sqlx::Error),
 }
 
+/// Finding the token a bearer secret belongs to. Only the bearer routes ask this, not the
+/// app's server functions, so it sits beside `Store` rather than in it; what it hands out
+/// carries the server's own per-token notes (`KnownToken`).
+#[async_trait::async_trait]
+pub trait BearerLookup: Send + Sync {
+    /// Shared, because implementations answer repeated lookups from memory.
+    async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<Arc<KnownToken>>>;
+    /// What `find_bearer` would answer, when memory can say it straight away: `Some(None)`
+    /// for a token known not to exist, `None` when only the database knows. A token seen
+    /// before is then checked with no future to await at all.
+    fn remembered_bearer(&self, _secret_hash: &SecretHash) -> Option<Option<Arc<KnownToken>>> {
+        None
+    }
+}
+
+/// A whole backend: the app's store and the bearer lookups, on one database.
+pub trait Database: Store + BearerLookup {}
+
+impl<T: Store + BearerLookup> Database for T {}
+
 /// Opens the database `url` names (SQLite or PostgreSQL) and brings its schema up to date.
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+pub async fn open(url: &str) -> Result<Arc<dyn Database>, OpenError> {
     open_with_cache(url, Arc::default()).await
 }
 
@@ -31,7 +54,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
 pub async fn open_with_cache(
     url: &str,
     bearers: Arc<BearerCache>,
-) -> Result<Arc<dyn Store>, OpenError> {
+) -> Result<Arc<dyn Database>, OpenError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::with_cache(
             sqlite::connect(url).await?,

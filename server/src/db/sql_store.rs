@@ -72,6 +72,26 @@ macro_rules! sql_store {
         $crate::db::invitation_sql::invitation_sql!($store, $db);
 
         #[async_trait::async_trait]
+        impl $crate::db::BearerLookup for $store {
+            async fn find_bearer(
+                &self,
+                secret_hash: &SecretHash,
+            ) -> StoreResult<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
+                self.bearers
+                    .find(secret_hash, |hash| self.clone().bearer_query(hash))
+                    .await
+            }
+
+            fn remembered_bearer(
+                &self,
+                secret_hash: &SecretHash,
+            ) -> Option<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
+                self.bearers
+                    .remembered(secret_hash, |hash| self.clone().bearer_query(hash))
+            }
+        }
+
+        #[async_trait::async_trait]
         impl Store for $store {
             async fn count_users(&self) -> StoreResult<u64> {
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
@@ -269,23 +289,6 @@ macro_rules! sql_store {
                 .map_err(backend)?;
                 self.bearers.forget_token(token_id);
                 Ok(done.rows_affected() == 1)
-            }
-
-            async fn find_bearer(
-                &self,
-                secret_hash: &SecretHash,
-            ) -> StoreResult<Option<std::sync::Arc<BearerToken>>> {
-                self.bearers
-                    .find(secret_hash, |hash| self.clone().bearer_query(hash))
-                    .await
-            }
-
-            fn remembered_bearer(
-                &self,
-                secret_hash: &SecretHash,
-            ) -> Option<Option<std::sync::Arc<BearerToken>>> {
-                self.bearers
-                    .remembered(secret_hash, |hash| self.clone().bearer_query(hash))
             }
 
             async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
