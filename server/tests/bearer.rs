@@ -119,3 +119,23 @@ async fn health_check_needs_nothing() {
         (StatusCode::OK, "ok")
     );
 }
+
+/// The first checks after start-up all find no policy in memory: one of them loads it, and
+/// the rest use what it loaded. Each load publishes a new version, and every cached token's
+/// answers are rendered again for a new version.
+#[tokio::test]
+async fn checks_at_start_up_load_the_policy_once() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", app::users::Role::User).await;
+    let token = app.token_with(alice, "profile:read").await;
+    let checks = (0..8).map(|_| app.bearer("/api/v1/me", &token));
+    for answer in futures::future::join_all(checks).await {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+    assert_eq!(
+        app.store
+            .policy_loads
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}

@@ -48,7 +48,13 @@ impl PolicyCache {
         if let Some(policy) = self.current() {
             return Ok(policy);
         }
-        self.reload(store).await
+        let _one_at_a_time = self.reloading.lock().await;
+        // The first requests after start-up all find nothing: one loads, and the others
+        // take what it loaded rather than each publishing a version of their own.
+        if let Some(policy) = self.current() {
+            return Ok(policy);
+        }
+        self.load(store).await
     }
 
     /// The policy in memory; None before it was first loaded.
@@ -67,6 +73,11 @@ impl PolicyCache {
     /// Reads the policy from the store; call after every change to it.
     pub async fn reload(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
         let _one_at_a_time = self.reloading.lock().await;
+        self.load(store).await
+    }
+
+    /// Under `reloading`.
+    async fn load(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
         let settings = store.security_settings().await?;
         let permissions = store.permissions().await?;
         Ok(self.publish(Policy {

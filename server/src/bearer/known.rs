@@ -18,30 +18,40 @@ use chrono::{DateTime, Utc};
 use http::HeaderValue;
 use std::net::IpAddr;
 use std::ops::Deref;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// When a token was last used, and from where.
 pub type LastUse = (DateTime<Utc>, Option<IpAddr>);
 
-// `repr(C)` keeps the declared order: what every check reads first, the cold lookup last.
+// `repr(C)` keeps the declared order. The first cache line holds the `Arc`'s counts and all
+// that every check reads; nothing else in it is written on a check, and the rest of the
+// block is written at most once a second (the last use) or once per lookup (the answers), so
+// that a token checked on both cores is not moved between their caches on every check.
 #[repr(C)]
 pub struct KnownToken {
     id: TokenId,
+    /// The second of the latest use noted, read before anything is written.
+    noted_second: AtomicI64,
     expires_at: Option<DateTime<Utc>>,
     expired_at: Option<DateTime<Utc>>,
     /// An IP or domain whitelist: only then does a check read the lookup's lists.
     whitelisted: bool,
+    /// Rendered by the first check that needs them, then only read.
+    answers: OnceLock<Answers>,
+    /// Those for a later policy, once an admin changed the settings: replaced as needed,
+    /// until the token is next looked up (at most `MAX_AGE` later).
+    later_answers: Mutex<Option<Answers>>,
     notes: Mutex<Notes>,
     found: BearerToken,
 }
 
-/// What checks write, and what the first check under a policy renders for the rest.
+/// The latest use, for the usage recorder's next flush.
 #[derive(Default)]
 struct Notes {
     last_use: Option<LastUse>,
     /// In the usage recorder's list, waiting for its next flush.
     queued: bool,
-    answers: Option<Answers>,
 }
 
 impl KnownToken {
@@ -51,8 +61,11 @@ impl KnownToken {
             id: found.token.id,
             expires_at: found.token.expires_at,
             expired_at: found.token.expired_at,
+            noted_second: AtomicI64::new(i64::MIN),
             whitelisted: !restrictions.ip_whitelist.is_empty()
                 || !restrictions.domain_whitelist.is_empty(),
+            answers: OnceLock::new(),
+            later_answers: Mutex::default(),
             notes: Mutex::default(),
             found,
         }
@@ -72,7 +85,16 @@ impl KnownToken {
     }
 
     /// Notes a use; true when the token was not yet waiting for a flush, and now is.
+    ///
+    /// The last use is stored to the second, so the checks after the first within a second
+    /// note nothing (one from another address within that same second is not told apart
+    /// from the first), and neither does a use older than one noted before.
     pub fn note_use(&self, at: DateTime<Utc>, ip: Option<IpAddr>) -> bool {
+        let second = at.timestamp();
+        if self.noted_second.load(Ordering::Relaxed) >= second {
+            return false;
+        }
+        self.noted_second.fetch_max(second, Ordering::Relaxed);
         let mut notes = self.notes();
         if notes.last_use.is_none_or(|(latest, _)| at >= latest) {
             notes.last_use = Some((at, ip));
@@ -89,8 +111,14 @@ impl KnownToken {
 
     /// Reads the answers for `policy`, rendered by the first check that needs them.
     pub fn with_answers<R>(&self, policy: &Policy, read: impl FnOnce(&Answers) -> R) -> R {
-        let mut notes = self.notes();
-        let answers = match &mut notes.answers {
+        let first = self
+            .answers
+            .get_or_init(|| Answers::render(&self.found, policy));
+        if first.policy_version == policy.version {
+            return read(first);
+        }
+        let mut later = lock(&self.later_answers);
+        let answers = match &mut *later {
             Some(answers) if answers.policy_version == policy.version => answers,
             slot => slot.insert(Answers::render(&self.found, policy)),
         };
@@ -98,11 +126,16 @@ impl KnownToken {
     }
 
     fn notes(&self) -> MutexGuard<'_, Notes> {
-        // A panic mid-note leaves nothing half-written that matters: at worst a lost use.
-        self.notes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.notes)
     }
+}
+
+/// A panic under these locks leaves nothing half-written that matters: at worst a lost use
+/// or answers rendered again.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The rest of the lookup: label, owner, permissions and whitelists.
@@ -273,7 +306,8 @@ mod tests {
     #[test]
     fn uses_are_queued_once_until_taken_and_keep_the_latest() {
         let token = known(&[], Role::User);
-        let (early, late) = (Utc::now(), Utc::now() + chrono::Duration::seconds(5));
+        let early = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let late = early + chrono::Duration::seconds(5);
         let ip = Some("192.0.2.1".parse().unwrap());
         assert!(token.note_use(late, ip), "first use queues the token");
         assert!(!token.note_use(early, None), "already queued");
@@ -283,7 +317,14 @@ mod tests {
             "an earlier use arriving late loses"
         );
         assert_eq!(token.take_use(), None);
-        assert!(token.note_use(early, None), "queued again after a flush");
+        assert!(!token.note_use(early, None), "older than the use written");
+        let later = late + chrono::Duration::seconds(2);
+        assert!(token.note_use(later, None), "queued again after a flush");
+        assert!(
+            !token.note_use(later + chrono::Duration::milliseconds(1), ip),
+            "the same second again notes nothing"
+        );
+        assert_eq!(token.take_use(), Some((later, None)));
     }
 
     #[test]

@@ -58,6 +58,8 @@ impl Clock for TestClock {
 pub struct CountingStore {
     inner: Arc<dyn Database>,
     pub bearer_lookups: AtomicUsize,
+    /// Readings of the security settings, which the policy cache loads.
+    pub policy_loads: AtomicUsize,
     pub usage_writes: UsageWrites,
 }
 
@@ -189,6 +191,7 @@ impl Store for CountingStore {
         self.inner.count_active_tokens_with(name, now).await
     }
     async fn security_settings(&self) -> StoreResult<SecuritySettings> {
+        self.policy_loads.fetch_add(1, Ordering::SeqCst);
         self.inner.security_settings().await
     }
     async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()> {
@@ -345,6 +348,7 @@ impl TestApp {
                 .await
                 .unwrap(),
             bearer_lookups: AtomicUsize::new(0),
+            policy_loads: AtomicUsize::new(0),
             usage_writes: UsageWrites::default(),
         });
         sqlx::any::install_default_drivers();
