@@ -93,8 +93,7 @@ test("deactivating a user offers to expire their active tokens", async ({ browse
   await owner.context.close();
 
   await ProfilePage.signedInAs(page, users.admin);
-  await page.goto("/admin/users?q=bruno");
-  const report = new ReportPage(page);
+  const report = await ReportPage.open(page, "?q=bruno");
   const group = report.userGroup("bruno");
   await group.getByRole("button", { name: "Edit" }).click();
   const dialog = report.dialog(/Edit Bruno Example/);

@@ -8,6 +8,15 @@ export class ReportPage {
     this.heading = page.getByRole("heading", { name: "System Users", level: 1 });
   }
 
+  /** Opens the report at `query` directly; a click before hydration would fall on a button with no handler yet. */
+  static async open(page: Page, query: string) {
+    await page.goto(`/admin/users${query}`);
+    const report = new ReportPage(page);
+    await expect(report.heading).toBeVisible();
+    await waitForHydration(page);
+    return report;
+  }
+
   async openFromNavigation() {
     await this.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System Users" }).click();
     await expect(this.heading).toBeVisible();
