@@ -60,7 +60,7 @@ const ANSWER_HEADERS: usize = 8;
 /// prevents.
 fn identity_headers(answers: &Answers) -> Option<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(ANSWER_HEADERS);
-    headers.insert(USER_HEADER, HeaderValue::from_str(answers.user()?).ok()?);
+    headers.insert(USER_HEADER, HeaderValue::from_str(answers.user()).ok()?);
     headers.insert(
         TOKEN_ID_HEADER,
         HeaderValue::from_str(answers.token_id()).ok()?,
@@ -128,6 +128,19 @@ mod tests {
         }
         assert_eq!(headers.len(), ANSWER_HEADERS);
         assert_eq!(headers.capacity(), room, "the map grew");
+    }
+
+    #[test]
+    fn a_username_no_header_can_carry_gets_no_answer() {
+        let mut found = bearer(1, 1);
+        found.owner.username = "bad\nname".into();
+        let known = KnownToken::new(found);
+        assert_eq!(
+            known.with_answers(&Policy::default(), identity_headers),
+            None
+        );
+        let token_id = known.with_answers(&Policy::default(), |a| a.token_id().to_owned());
+        assert_eq!(token_id, "1");
     }
 
     #[test]

@@ -10,13 +10,12 @@
 //! and the full lookup, which only slow paths and the first rendering read, comes after:
 //! 4.2 misses.
 
-use super::me;
+use super::{lock, me};
 use app::rules::expiry::TokenStatus;
 use app::rules::permission::usable;
 use app::security::Policy;
 use app::store::{BearerToken, TokenId};
 use chrono::{DateTime, Utc};
-use http::HeaderValue;
 use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -131,14 +130,6 @@ impl KnownToken {
     }
 }
 
-/// A panic under these locks leaves nothing half-written that matters: at worst a lost use
-/// or answers rendered again.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The rest of the lookup: label, owner, permissions and whitelists.
 impl Deref for KnownToken {
     type Target = BearerToken;
@@ -156,8 +147,6 @@ pub struct Answers {
     scopes_end: usize,
     user_end: usize,
     token_id_end: usize,
-    /// Whether the username can be a header value, which validation ensures.
-    user_fits_header: bool,
     /// `/me`'s body could be written.
     has_me: bool,
 }
@@ -192,7 +181,6 @@ impl Answers {
             scopes_end,
             user_end,
             token_id_end,
-            user_fits_header: HeaderValue::from_str(user).is_ok(),
             has_me: me.is_some(),
         }
     }
@@ -207,10 +195,9 @@ impl Answers {
         !permission.is_empty() && self.scopes().split(' ').any(|held| held == permission)
     }
 
-    /// The owner's username, when a header can carry it.
-    pub fn user(&self) -> Option<&str> {
-        self.user_fits_header
-            .then(|| &self.text[self.scopes_end..self.user_end])
+    /// The owner's username.
+    pub fn user(&self) -> &str {
+        &self.text[self.scopes_end..self.user_end]
     }
 
     pub fn token_id(&self) -> &str {
@@ -260,7 +247,7 @@ mod tests {
         let token = known(&["profile:read", "users:manage", "gone:away"], Role::Admin);
         token.with_answers(&policy(1, &["users:manage"]), |answers| {
             assert_eq!(answers.scopes(), "profile:read users:manage");
-            assert_eq!(answers.user(), Some("alice"));
+            assert_eq!(answers.user(), "alice");
             assert_eq!(answers.token_id(), "42");
             let me: serde_json::Value = serde_json::from_str(answers.me().unwrap()).unwrap();
             assert_eq!(me["user"]["username"], "alice");
@@ -292,16 +279,6 @@ mod tests {
             after, "",
             "an admin-only permission a user holds stops counting"
         );
-    }
-
-    #[test]
-    fn a_username_no_header_can_carry_is_not_offered_as_one() {
-        let mut found = bearer(1, 1);
-        found.owner.username = "bad\nname".into();
-        KnownToken::new(found).with_answers(&policy(1, &[]), |answers| {
-            assert_eq!(answers.user(), None);
-            assert_eq!(answers.token_id(), "1");
-        });
     }
 
     #[test]

@@ -27,6 +27,7 @@ use axum::{Json, Router};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::Method;
 use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard};
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::OpenApi;
@@ -106,4 +107,12 @@ pub async fn with_cors(request: Request, next: Next) -> Response {
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// The bearer path's locks guard notes and caches, never a half-made change that matters:
+/// after a panic under one, at worst a use is lost or an answer is rendered again.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -2,6 +2,7 @@
 //! that validating a token never waits for (or contends on) a database write.
 
 use super::known::KnownToken;
+use super::lock;
 use app::store::{Store, TokenId, TokenUse};
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
@@ -139,10 +140,4 @@ fn note(pending: &mut Uses, token_id: TokenId, at: DateTime<Utc>, ip: Option<IpA
     if at >= latest.0 {
         *latest = (at, ip);
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

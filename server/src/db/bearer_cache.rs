@@ -256,15 +256,11 @@ impl BearerCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.invalidating
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::bearer::lock(&self.invalidating)
     }
 
     fn lock_renewing(&self) -> std::sync::MutexGuard<'_, HashSet<SecretHash>> {
-        self.renewing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::bearer::lock(&self.renewing)
     }
 }
 
