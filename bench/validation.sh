@@ -73,10 +73,14 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# Token lookups are the queries on secret_hash; renewals are the ones a cached token's age
-# started in the background, which no request waits for.
-lookups() { grep 'sqlx::query' "$work/server.log" | grep -c 'secret_hash = \$1' || true; }
-renewals() { grep -c 'renewing a cached token' "$work/server.log" || true; }
+# Token lookups are the queries on secret_hash; renewals are those that cached tokens' age
+# started in the background, which no request waits for, each for a batch of tokens.
+lookups() { grep 'sqlx::query' "$work/server.log" | grep -c 'secret_hash IN' || true; }
+renewals() { grep -c 'renewing cached tokens' "$work/server.log" || true; }
+renewed() {
+  { grep 'renewing cached tokens' "$work/server.log" || true; } |
+    sed -n 's/.*tokens=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
+}
 queries() { grep -c 'sqlx::query' "$work/server.log" || true; }
 
 # name, path, token file (empty for none)
@@ -106,13 +110,15 @@ warmup=$(( $(lookups) - before ))
 
 echo "Measuring: $rounds rounds of $seconds s per run at each of $connections connections…"
 measure() { # results file, connections, round, scenario: appends one run's row
-  local name path tokens before before_lookups before_renewals rps p50 p99 total refused
+  local name path tokens before before_lookups before_renewals before_renewed
+  local rps p50 p99 total refused
   IFS='|' read -r name path tokens <<<"$4"
-  before=$(queries) before_lookups=$(lookups) before_renewals=$(renewals)
+  before=$(queries) before_lookups=$(lookups) before_renewals=$(renewals) before_renewed=$(renewed)
   read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$2" "$seconds")
-  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$2" "$3" "$name" "$rps" "$p50" "$p99" \
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$2" "$3" "$name" "$rps" "$p50" "$p99" \
     "$total" "$refused" "$(( $(lookups) - before_lookups ))" \
-    "$(( $(renewals) - before_renewals ))" "$(( $(queries) - before ))" >>"$1"
+    "$(( $(renewals) - before_renewals ))" "$(( $(renewed) - before_renewed ))" \
+    "$(( $(queries) - before ))" >>"$1"
 }
 measure_rounds() { # results file, then the scenarios with healthz first
   local out=$1 healthz=$2 c round scenario
@@ -137,10 +143,10 @@ cat <<EOF
 
 Each row is the median of $rounds rounds (healthz: of all its runs); ratio: the median of
 req/s over the mean of the healthz runs just before and just after.
-lookups: token lookups that reached the database, all rounds together; renewed: those that
-a cached token's age started in the background (a token in use is asked again after 45 s),
-which no request waited for. queries: every query sqlx sent, the minute's last-use batch
-included (one transaction, a statement per 500 tokens used).
+waited: token lookups a request waited for, all rounds together; renewed: tokens asked
+again in the background (a token in use is, after 45 s), and in how many queries, which no
+request waited for. queries: every query sqlx sent, the minute's last-use batch included (one
+transaction, a statement per 500 tokens used).
 Warm-up before the table (each token's first lookup): $warmup lookups.
 EOF
 

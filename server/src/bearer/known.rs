@@ -14,7 +14,7 @@ use super::{lock, me};
 use app::rules::expiry::TokenStatus;
 use app::rules::permission::usable;
 use app::security::Policy;
-use app::store::{BearerToken, TokenId};
+use app::store::{BearerToken, TokenId, TokenRecord};
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 use std::ops::Deref;
@@ -107,6 +107,23 @@ impl KnownToken {
         let mut notes = self.notes();
         notes.queued = false;
         notes.last_use.take()
+    }
+
+    /// Whether `row`, a newer lookup of this token, answers every check as this one does, so
+    /// that this entry, with its rendered answers and its noted use, can stand for it. The
+    /// last use may differ: the usage flushes keep moving it, and no check reads it. An entry
+    /// holding answers for a later policy does not stand: its replacement renders that
+    /// policy's answers once, where checks read them without a lock.
+    pub fn answers_as(&self, row: &BearerToken) -> bool {
+        let ours = &self.found;
+        let row_but_last_use = TokenRecord {
+            last_used_at: ours.token.last_used_at,
+            last_used_ip: ours.token.last_used_ip.clone(),
+            ..row.token.clone()
+        };
+        ours.owner == row.owner
+            && ours.token == row_but_last_use
+            && lock(&self.later_answers).is_none()
     }
 
     /// Reads the answers for `policy`, rendered by the first check that needs them.
@@ -278,6 +295,28 @@ mod tests {
         assert_eq!(
             after, "",
             "an admin-only permission a user holds stops counting"
+        );
+    }
+
+    #[test]
+    fn a_lookup_answers_as_before_unless_more_than_its_last_use_changed() {
+        let token = known(&["profile:read"], Role::User);
+        let mut row = BearerToken::clone(&token);
+        row.token.last_used_at = Some(Utc::now());
+        row.token.last_used_ip = Some("192.0.2.1".into());
+        assert!(token.answers_as(&row));
+        row.token.restrictions.permissions.clear();
+        assert!(!token.answers_as(&row), "a permission less");
+        let mut row = BearerToken::clone(&token);
+        row.owner.role = Role::Admin;
+        assert!(!token.answers_as(&row), "the owner changed");
+
+        token.with_answers(&policy(1, &[]), |_| ());
+        assert!(token.answers_as(&BearerToken::clone(&token)));
+        token.with_answers(&policy(2, &[]), |_| ());
+        assert!(
+            !token.answers_as(&BearerToken::clone(&token)),
+            "holds answers for a later policy, read under a lock"
         );
     }
 

@@ -28,42 +28,6 @@ macro_rules! sql_store {
                 Self { pool, bearers }
             }
 
-            async fn query_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
-                let row: Option<BearerRow> = sqlx::query_as(&format!(
-                    "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
-                            u.display_name AS owner_display_name, u.role AS owner_role
-                     FROM access_tokens t
-                     JOIN users u ON u.id = t.user_id
-                     LEFT JOIN users eb ON eb.id = t.expired_by
-                     WHERE t.secret_hash = $1"
-                ))
-                .bind(secret_hash.as_bytes().as_slice())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
-                Ok(row.map(|row| {
-                    let owner = UserSummary {
-                        id: row.token.user_id,
-                        username: row.owner_username,
-                        display_name: row.owner_display_name,
-                        role: Role::parse(&row.owner_role).unwrap_or(Role::User),
-                    };
-                    BearerToken {
-                        token: row.token.into(),
-                        owner,
-                    }
-                }))
-            }
-
-            /// The query behind the token cache, which may run in the background.
-            fn bearer_query(
-                self,
-                secret_hash: SecretHash,
-            ) -> impl std::future::Future<Output = StoreResult<Option<BearerToken>>> + Send + 'static
-            {
-                async move { self.query_bearer(&secret_hash).await }
-            }
-
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
@@ -71,23 +35,66 @@ macro_rules! sql_store {
 
         $crate::db::invitation_sql::invitation_sql!($store, $db);
 
+        impl $crate::db::bearer_cache::BearerSource for $store {
+            /// The tokens among `hashes` that exist. The statement has a power of two of
+            /// placeholders, the last hash repeated to fill them, so that batches of every
+            /// size share a few prepared statements.
+            async fn bearers(
+                &self,
+                hashes: Vec<SecretHash>,
+            ) -> StoreResult<Vec<(SecretHash, BearerToken)>> {
+                let Some(last) = hashes.last() else {
+                    return Ok(Vec::new());
+                };
+                let placeholders = hashes.len().next_power_of_two();
+                let list = (1..=placeholders)
+                    .map(|n| format!("${n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "SELECT {TOKEN_COLUMNS}, t.secret_hash, u.username AS owner_username,
+                            u.display_name AS owner_display_name, u.role AS owner_role
+                     FROM access_tokens t
+                     JOIN users u ON u.id = t.user_id
+                     LEFT JOIN users eb ON eb.id = t.expired_by
+                     WHERE t.secret_hash IN ({list})"
+                );
+                let mut query = sqlx::query_as::<_, BearerRow>(&sql);
+                for hash in hashes.iter().chain(std::iter::repeat(last)).take(placeholders) {
+                    query = query.bind(hash.as_bytes().as_slice());
+                }
+                let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|row| {
+                        let hash = SecretHash::from_bytes(&row.secret_hash)?;
+                        let owner = UserSummary {
+                            id: row.token.user_id,
+                            username: row.owner_username,
+                            display_name: row.owner_display_name,
+                            role: Role::parse(&row.owner_role).unwrap_or(Role::User),
+                        };
+                        let token = row.token.into();
+                        Some((hash, BearerToken { token, owner }))
+                    })
+                    .collect())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::db::BearerLookup for $store {
             async fn find_bearer(
                 &self,
                 secret_hash: &SecretHash,
             ) -> StoreResult<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
-                self.bearers
-                    .find(secret_hash, |hash| self.clone().bearer_query(hash))
-                    .await
+                self.bearers.find(secret_hash, self).await
             }
 
             fn remembered_bearer(
                 &self,
                 secret_hash: &SecretHash,
             ) -> Option<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
-                self.bearers
-                    .remembered(secret_hash, |hash| self.clone().bearer_query(hash))
+                self.bearers.remembered(secret_hash, self)
             }
         }
 

@@ -292,6 +292,8 @@ struct Settings {
     trusted_proxies: &'static str,
     client_ip_header: ClientIpHeader,
     mailer: Option<Arc<dyn Mailer>>,
+    /// The bearer cache's age limit, when not the production one.
+    token_max_age: Option<std::time::Duration>,
 }
 
 impl TestApp {
@@ -333,6 +335,15 @@ impl TestApp {
         .await
     }
 
+    /// With cached tokens trusted for `max_age` only, so a test can watch them renewed.
+    pub async fn with_token_max_age(max_age: std::time::Duration) -> Self {
+        Self::build(Settings {
+            token_max_age: Some(max_age),
+            ..Settings::default()
+        })
+        .await
+    }
+
     async fn build(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
@@ -342,7 +353,10 @@ impl TestApp {
                 (format!("sqlite://{}", path.display()), Backend::Sqlite)
             }
         };
-        let bearers = Arc::new(BearerCache::default());
+        let bearers = Arc::new(match settings.token_max_age {
+            Some(max_age) => BearerCache::new(1_000, 1_000, max_age),
+            None => BearerCache::default(),
+        });
         let store = Arc::new(CountingStore {
             inner: tessera::db::open_with_cache(&url, bearers.clone())
                 .await

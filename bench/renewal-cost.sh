@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# What renewing a cached token costs the server, in CPU time per token. A cached token in use
+# is asked again in the background from 45 s after its lookup on; with thousands of tokens in
+# use that is a steady load beside the checks, which wrk's ratios show only as noise.
+#
+# One client sends each of 3,000 valid tokens once, in turn, on one connection: a first pass
+# (every token looked up), a second (every token cached), and, 47 s after the first, a third,
+# in which every token is due for renewal; then it waits for the renewals to finish. The
+# server's CPU time (user + system, from /proc) of the third pass less that of the second is
+# the renewals' cost.
+#
+#   bench/renewal-cost.sh                              # the release build at target/release
+#   BENCH_BINARY=/tmp/tessera-old bench/renewal-cost.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+bin=${BENCH_BINARY:-$root/target/release/tessera}
+tokens=3000
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export DATABASE_URL="sqlite://$work/bench.db"
+"$bin" demo seed --users 300 --tokens 15000 --write-tokens "$work/seeded.txt" >/dev/null
+head -"$tokens" "$work/seeded.txt" >"$work/valid.txt"
+[ "$(wc -l <"$work/valid.txt")" = "$tokens" ] || { echo "the seed gave too few valid tokens" >&2; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
+  RUST_LOG="warn,tessera::db::bearer_cache=debug" "$bin" serve >/dev/null 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+pass() {
+  python3 - "$port" "$work/valid.txt" <<'PY'
+import http.client, sys
+connection = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for token in open(sys.argv[2]).read().split():
+    connection.request("GET", "/api/v1/auth", headers={"Authorization": "Bearer " + token})
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200, response.status
+PY
+}
+
+start=$(date +%s.%N)
+a=$(ticks); pass; b=$(ticks); pass; c=$(ticks)
+sleep "$(python3 -c "print(max(0, 47 - ($(date +%s.%N) - $start)))")"
+d=$(ticks); pass
+# The background renewals of the last tokens may still be running.
+sleep 2
+e=$(ticks)
+renewed=$({ grep 'renewing cached tokens' "$work/server.log" || true; } |
+  sed -n 's/.*tokens=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+queries=$(grep -c 'renewing cached tokens' "$work/server.log" || true)
+hz=$(getconf CLK_TCK)
+micros() { awk -v t="$1" -v hz="$hz" -v n="$tokens" 'BEGIN { printf "%.0f", t * 1e6 / hz / n }'; }
+echo "server CPU per token, $tokens tokens, one pass each (ticks of 1/$hz s):"
+echo "  first sight (a lookup each):  $(micros $(( b - a ))) µs   ($(( b - a )) ticks)"
+echo "  cached:                       $(micros $(( c - b ))) µs   ($(( c - b )) ticks)"
+echo "  due for renewal:              $(micros $(( e - d ))) µs   ($(( e - d )) ticks)"
+echo "  a renewal, beyond a cached check: $(micros $(( e - d - (c - b) ))) µs"
+echo "renewed: $renewed tokens in $queries background queries"
