@@ -12,14 +12,20 @@
 # over the mean of those two. Each connection count is measured in several rounds and each
 # row shows the median round. The same method is then applied to bench/calibration, a bare
 # axum app whose /check does a SHA-256 and a HashMap lookup (the least a token check can cost
-# on the machine at hand) and whose /spin/N keeps the server's core busy for N ns: with wrk
-# on the same two cores, each nanosecond of server work costs the ratio several times its
-# share of the request, and these rows show how many on the machine at hand.
+# on the machine at hand) and whose /spin/N keeps the server's core busy for N ns, which
+# prices extra work on the machine at hand.
 #
 #   bench/validation.sh                     # 5 rounds of 2 s per run
 #   BENCH_ROUNDS=9 BENCH_SECONDS=4 bench/validation.sh    # longer, steadier numbers
 #   BENCH_SKIP_BUILD=1 bench/validation.sh  # again, without rebuilding
 #   BENCH_BINARY=/tmp/tessera-old BENCH_SKIP_BUILD=1 bench/validation.sh  # another build
+#   BENCH_SHARED=1 bench/validation.sh      # wrk and the server share every core
+#
+# wrk and the server each get half of the cores (taskset), as if they ran on two machines:
+# the server is measured, not the scheduler. Sharing them on two cores, four busy threads
+# (two of wrk's, two of the server's) take turns, and a thread woken while the others run
+# waits for the next scheduler tick (this kernel: HZ=250, no preemption), 4 ms, which is then
+# the p99 of every row, /healthz included.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -32,6 +38,18 @@ command -v wrk >/dev/null || { $sudo apt-get update && $sudo apt-get install -y 
 # BENCH_SKIP_BUILD=1 measures the binary already built, for repeated runs.
 [ -n "${BENCH_SKIP_BUILD:-}" ] || make -C "$root" build >/dev/null
 bin=${BENCH_BINARY:-$root/target/release/tessera}
+
+# The server's cores and wrk's: the first half and the second (tokio then runs a worker per
+# core it may use).
+cores=$(nproc)
+if [ -n "${BENCH_SHARED:-}" ] || [ "$cores" -lt 2 ]; then
+  on_server_cores=() on_client_cores=() client_threads=$cores
+else
+  half=$(( cores / 2 ))
+  on_server_cores=(taskset -c "0-$(( half - 1 ))")
+  on_client_cores=(taskset -c "$half-$(( cores - 1 ))")
+  client_threads=$(( cores - half ))
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -65,7 +83,8 @@ base="http://127.0.0.1:$port"
 # The failure limit is off so the refusal paths are measured, not the 429 that would soon
 # replace them; sqlx logs each query it sends at debug level, which is what is counted.
 TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
-  RUST_LOG="warn,sqlx::query=debug,tessera::db::bearer_cache=debug" "$bin" serve \
+  RUST_LOG="warn,sqlx::query=debug,tessera::db::bearer_cache=debug" \
+  "${on_server_cores[@]}" "$bin" serve \
   >/dev/null 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -93,8 +112,9 @@ scenarios=(
 )
 
 run() { # path, token file, connections, seconds
-  local threads=$(( $3 < 2 ? 1 : 2 ))
-  BENCH_TOKENS="$2" wrk -t"$threads" -c"$3" -d"$4"s --latency -s "$here/requests.lua" "$base$1" \
+  local threads=$(( $3 < client_threads ? $3 : client_threads ))
+  BENCH_TOKENS="$2" "${on_client_cores[@]}" wrk -t"$threads" -c"$3" -d"$4"s --latency \
+    -s "$here/requests.lua" "$base$1" \
     | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
 }
 
@@ -108,7 +128,12 @@ for scenario in "${scenarios[@]}"; do
 done
 warmup=$(( $(lookups) - before ))
 
-echo "Measuring: $rounds rounds of $seconds s per run at each of $connections connections…"
+if [ ${#on_server_cores[@]} -gt 0 ]; then
+  arrangement="the server on cores ${on_server_cores[2]}, wrk on cores ${on_client_cores[2]} ($client_threads threads)"
+else
+  arrangement="the server and wrk ($client_threads threads) sharing all $cores cores"
+fi
+echo "Measuring: $rounds rounds of $seconds s per run at each of $connections connections, $arrangement…"
 measure() { # results file, connections, round, scenario: appends one run's row
   local name path tokens before before_lookups before_renewals before_renewed
   local rps p50 p99 total refused
@@ -156,7 +181,8 @@ if [ "${BENCH_CALIBRATION:-1}" != 0 ]; then
   cargo build --release --quiet --manifest-path "$here/calibration/Cargo.toml" \
     --target-dir "$root/target/calibration"
   calibration_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$root/target/calibration/release/calibration" "127.0.0.1:$calibration_port" "$work/valid.txt" &
+  "${on_server_cores[@]}" "$root/target/calibration/release/calibration" \
+    "127.0.0.1:$calibration_port" "$work/valid.txt" &
   calibration_pid=$!
   tessera_base=$base base="http://127.0.0.1:$calibration_port"
   for _ in $(seq 1 100); do

@@ -36,9 +36,9 @@ const KNOWN_CAPACITY: usize = 100_000;
 const UNKNOWN_CAPACITY: usize = 10_000;
 /// How long a known token's entry is trusted without asking the database again.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
-/// The most tokens one renewal query asks for (well under either backend's limit on bound
-/// parameters).
-pub const RENEWAL_BATCH: usize = 256;
+/// The most tokens one renewal query asks for: its rows are read on the cores that answer
+/// checks, a millisecond or so of work for this many.
+pub const RENEWAL_BATCH: usize = 64;
 
 /// Where the cache's answers come from: the database, or a test's table.
 pub trait BearerSource: Clone + Send + Sync + 'static {
@@ -481,7 +481,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn entries_falling_due_together_are_renewed_in_one_query() {
+    async fn entries_falling_due_together_are_renewed_in_full_batches() {
         let (cache, table) = (cache(1_000, 10, Duration::from_secs(4)), Table::default());
         let keys: Vec<String> = (0..300).map(|i| format!("token {i}")).collect();
         for (i, key) in keys.iter().enumerate() {
@@ -503,8 +503,12 @@ mod tests {
             300,
             "each token asked once"
         );
-        // Two, unless this machine took longer than the gathering wait to make the checks.
-        assert!(background.len() <= 3, "in batches: {background:?}");
+        // Five, unless this machine took longer than the gathering wait to make the checks.
+        let full_batches = 300_usize.div_ceil(RENEWAL_BATCH);
+        assert!(
+            background.len() <= full_batches + 1,
+            "in batches: {background:?}"
+        );
         assert!(background.iter().all(|&size| size <= RENEWAL_BATCH));
     }
 
