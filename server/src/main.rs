@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     // so a burst of allocation after a quiet spell (a batch of token renewals) faulted in
     // whole 2 MiB pages, each zeroed: a fifth of the server's CPU while renewing, 28 µs per
     // renewed token against 11 µs without (perf samples over a pass of 3,338 tokens due for
-    // renewal). The heap is a few tens of MiB; huge pages save it little.
+    // renewal). The benchmark's request rates did not drop without them (bench/validation.sh).
     #[cfg(target_os = "linux")]
     if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
         eprintln!("could not turn transparent huge pages off: {error}");
