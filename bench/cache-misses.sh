@@ -19,19 +19,11 @@ tokens=2000
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/one-server.sh
+source "$here/one-server.sh"
+seed_valid_tokens 300 9000 "$tokens"
 
-export DATABASE_URL="sqlite://$work/bench.db"
-"$bin" demo seed --users 300 --tokens 4000 --write-tokens "$work/seeded.txt" >/dev/null
-head -"$tokens" "$work/seeded.txt" >"$work/valid.txt"
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 run() { # path, token file, seconds: prints the requests sent
   BENCH_TOKENS="$2" wrk -t1 -c4 -d"$3"s -s "$here/requests.lua" "$base$1" | awk '/^RESULT/ {print $5}'

@@ -17,20 +17,11 @@ root=$(dirname "$here")
 bin=${BENCH_BINARY:-$root/target/release/tessera}
 tokens=3000
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/one-server.sh
+source "$here/one-server.sh"
+seed_valid_tokens 300 15000 "$tokens"
 
-export DATABASE_URL="sqlite://$work/bench.db"
-"$bin" demo seed --users 300 --tokens 15000 --write-tokens "$work/seeded.txt" >/dev/null
-head -"$tokens" "$work/seeded.txt" >"$work/valid.txt"
-[ "$(wc -l <"$work/valid.txt")" = "$tokens" ] || { echo "the seed gave too few valid tokens" >&2; exit 1; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
   RUST_LOG="warn,tessera::db::bearer_cache=debug" "$bin" serve >/dev/null 2>"$work/server.log" &
 server_pid=$!
