@@ -11,6 +11,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
 use tower::ServiceBuilder;
+use tower_http::services::ServeDir;
 
 /// The whole of Tessera as one router: pages, server functions, the bearer API, static files.
 pub fn build_router(state: AppState) -> Router {
@@ -18,6 +19,10 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            bundle_files(&options),
+        )
         .route("/admin/users.csv", get(report_csv::export_csv))
         .merge(bearer::routes())
         .leptos_routes_with_context(
@@ -40,6 +45,19 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state, session_layer))
         .service(app);
     Router::new().fallback_service(every_request)
+}
+
+/// The wasm bundle, its chunks, script and styles, served as they are.
+///
+/// Not through leptos_axum's `file_and_error_handler`: it answers a file under a new
+/// reactive owner, which takes as its parent whatever owner the worker thread last had, and
+/// then applies that owner's response options. A page rendered on the same thread just before
+/// (a 403 for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into
+/// a 403, and the page never hydrated.
+fn bundle_files(options: &leptos::config::LeptosOptions) -> ServeDir {
+    ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
+        .precompressed_gzip()
+        .precompressed_br()
 }
 
 /// The app's pages, found by rendering the app once per process.

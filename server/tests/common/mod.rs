@@ -294,6 +294,8 @@ struct Settings {
     mailer: Option<Arc<dyn Mailer>>,
     /// The bearer cache's age limit, when not the production one.
     token_max_age: Option<std::time::Duration>,
+    /// Where the web bundle is (`tessera serve --site-root`), when a test serves one.
+    site_root: Option<String>,
 }
 
 impl TestApp {
@@ -344,6 +346,15 @@ impl TestApp {
         .await
     }
 
+    /// Serving the web bundle from `site_root` (its files under `pkg/`).
+    pub async fn serving_bundle_from(site_root: &std::path::Path) -> Self {
+        Self::build(Settings {
+            site_root: Some(site_root.display().to_string()),
+            ..Settings::default()
+        })
+        .await
+    }
+
     async fn build(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
@@ -370,7 +381,11 @@ impl TestApp {
         let clock = Arc::new(TestClock(Mutex::new(
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         )));
-        let options = LeptosOptions::builder().output_name("tessera").build();
+        let options = LeptosOptions::builder()
+            .output_name("tessera")
+            .site_root(settings.site_root.unwrap_or_else(|| "target/site".into()))
+            .site_pkg_dir("pkg")
+            .build();
         let trusted_proxies = app::rules::network::parse_ip_list(settings.trusted_proxies).unwrap();
         let mut state = AppState::new(
             store.clone(),
