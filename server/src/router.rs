@@ -5,6 +5,7 @@ use crate::report_csv;
 use crate::session_layer::session_layer;
 use crate::state::AppState;
 use app::{shell, App};
+use axum::handler::Handler;
 use axum::routing::get;
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
@@ -17,12 +18,21 @@ use tower_http::services::ServeDir;
 pub fn build_router(state: AppState) -> Router {
     let services = state.services.clone();
     let options = state.leptos_options.clone();
+    // The site's files (the wasm bundle, its chunks, script and styles) as they are, and for
+    // any other path leptos's page saying it does not exist. Files are not left to
+    // leptos_axum's `file_and_error_handler`: it answers a file under a new reactive owner,
+    // which takes as its parent whatever owner the worker thread last had, and then applies
+    // that owner's response options. A page rendered on the same thread just before (a 403
+    // for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into a
+    // 403, and the page never hydrated. It now only gets the paths no file matches.
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    let site_files = ServeDir::new(&*options.site_root)
+        .append_index_html_on_directories(false)
+        .precompressed_gzip()
+        .precompressed_br()
+        .fallback(not_found.with_state(state.clone()));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .nest_service(
-            &format!("/{}", options.site_pkg_dir),
-            bundle_files(&options),
-        )
         .route("/admin/users.csv", get(report_csv::export_csv))
         .merge(bearer::routes())
         .leptos_routes_with_context(
@@ -31,7 +41,7 @@ pub fn build_router(state: AppState) -> Router {
             move || provide_context(services.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(site_files)
         .with_state(state.clone());
     // Wrapped once around the whole app, not with `Router::layer`: that wraps every route
     // in a boxed copy of the stack, and each request would clone the boxes layer by layer.
@@ -45,19 +55,6 @@ pub fn build_router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state, session_layer))
         .service(app);
     Router::new().fallback_service(every_request)
-}
-
-/// The wasm bundle, its chunks, script and styles, served as they are.
-///
-/// Not through leptos_axum's `file_and_error_handler`: it answers a file under a new
-/// reactive owner, which takes as its parent whatever owner the worker thread last had, and
-/// then applies that owner's response options. A page rendered on the same thread just before
-/// (a 403 for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into
-/// a 403, and the page never hydrated.
-fn bundle_files(options: &leptos::config::LeptosOptions) -> ServeDir {
-    ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
-        .precompressed_gzip()
-        .precompressed_br()
 }
 
 /// The app's pages, found by rendering the app once per process.

@@ -1,4 +1,4 @@
-//! The web bundle under /pkg is served as plain files (see `bundle_files` in router.rs).
+//! The web bundle under /pkg is served as plain files (see `site_files` in router.rs).
 
 mod common;
 

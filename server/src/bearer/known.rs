@@ -5,10 +5,10 @@
 //! reads miss the core's caches, and each separate block of memory costs a miss: spread
 //! over the lookup's fields, a second cache of answers and a map of last uses, a check of
 //! `/api/v1/auth` missed a 1 MiB cache 10.9 times where `/healthz` missed it 3.6 times
-//! (bench/cache-misses.sh), and wrk's ratio to `/healthz` fell from about 0.92 with 8
-//! tokens to 0.75–0.85 with thousands. So all of it sits at the front of one allocation,
-//! and the full lookup, which only slow paths and the first rendering read, comes after:
-//! 4.2 misses.
+//! (bench/cache-misses.sh, about 1,070 tokens), and wrk's ratio to `/healthz` fell from
+//! about 0.92 with 8 tokens to 0.75–0.85 with thousands. So all of it sits at the front of
+//! one allocation, and the full lookup, which only slow paths and the first rendering read,
+//! comes after: 4.2 misses with those tokens, 5.9 with 2,000.
 
 use super::{lock, me};
 use app::rules::expiry::TokenStatus;
@@ -18,7 +18,7 @@ use app::store::{BearerToken, TokenId, TokenRecord};
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// When a token was last used, and from where.
@@ -37,10 +37,12 @@ pub struct KnownToken {
     expired_at: Option<DateTime<Utc>>,
     /// An IP or domain whitelist: only then does a check read the lookup's lists.
     whitelisted: bool,
+    /// Queued for the bearer cache's next renewal query, or in it.
+    renewal_claimed: AtomicBool,
     /// Rendered by the first check that needs them, then only read.
     answers: OnceLock<Answers>,
     /// Those for a later policy, once an admin changed the settings: replaced as needed,
-    /// until the token is next looked up (at most `MAX_AGE` later).
+    /// until the entry is next renewed (at most `MAX_AGE` later), which replaces it.
     later_answers: Mutex<Option<Answers>>,
     notes: Mutex<Notes>,
     found: BearerToken,
@@ -64,6 +66,7 @@ impl KnownToken {
             noted_second: AtomicI64::new(i64::MIN),
             whitelisted: !restrictions.ip_whitelist.is_empty()
                 || !restrictions.domain_whitelist.is_empty(),
+            renewal_claimed: AtomicBool::new(false),
             answers: OnceLock::new(),
             later_answers: Mutex::default(),
             notes: Mutex::default(),
@@ -107,6 +110,18 @@ impl KnownToken {
         let mut notes = self.notes();
         notes.queued = false;
         notes.last_use.take()
+    }
+
+    /// True for the one check, of all those that find the entry due for renewal, that is
+    /// to queue it; the others read the flag and write nothing.
+    pub fn claim_renewal(&self) -> bool {
+        !self.renewal_claimed.load(Ordering::Relaxed)
+            && !self.renewal_claimed.swap(true, Ordering::Relaxed)
+    }
+
+    /// The renewal query ran (or failed): the next time the entry is due, a check claims it.
+    pub fn renewal_done(&self) {
+        self.renewal_claimed.store(false, Ordering::Relaxed);
     }
 
     /// Whether `row`, a newer lookup of this token, answers every check as this one does, so

@@ -12,8 +12,8 @@
 //! remembered as unknown) before it exists, and this process forgets a miss when it stores
 //! the token itself.
 //!
-//! Renewals are asked in batches: a query per token cost the server about 90–190 µs of CPU
-//! each (a spawned task, a round trip to SQLite's worker thread, the answers rendered again),
+//! Renewals are asked in batches: a query per token cost the server about 150 µs of CPU
+//! each (bench/renewal-cost.sh) (a spawned task, a round trip to SQLite's worker thread, the answers rendered again),
 //! with thousands of tokens in use a steady tax on the checks sharing its cores. Entries fall
 //! due together when their tokens were first used together, and even when they do not, a
 //! wait of a sixtieth of the age limit gathers them into one query.
@@ -22,7 +22,7 @@ use crate::bearer::known::KnownToken;
 use app::rules::secret::SecretHash;
 use app::store::{BearerToken, StoreResult, TokenId, UserId};
 use quick_cache::sync::Cache;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -72,13 +72,12 @@ struct Known {
     stale_from: Instant,
 }
 
-/// Entries due for renewal. Touched only once an entry is due, not on every check.
+/// Entries due for renewal. Locked once per entry that falls due, by the check that claims
+/// its renewal (`KnownToken::claim_renewal`), not by the checks after it.
 #[derive(Default)]
 struct Renewals {
     /// Waiting for the next query, oldest first.
-    waiting: Vec<SecretHash>,
-    /// Those waiting and those being asked, so that each is asked once.
-    asked: HashSet<SecretHash>,
+    waiting: Vec<(SecretHash, Arc<KnownToken>)>,
     /// A task is gathering and asking batches.
     running: bool,
 }
@@ -171,19 +170,23 @@ impl BearerCache {
         match recalled {
             Recall::Fresh(found) => Some(found),
             Recall::Due(found) => {
-                self.queue_renewal(hash, source);
+                if found.claim_renewal() {
+                    self.queue_renewal(hash, &found, source);
+                }
                 Some(found)
             }
             Recall::Unknown | Recall::Absent => None,
         }
     }
 
-    fn queue_renewal(self: &Arc<Self>, hash: &SecretHash, source: &impl BearerSource) {
+    fn queue_renewal(
+        self: &Arc<Self>,
+        hash: &SecretHash,
+        found: &Arc<KnownToken>,
+        source: &impl BearerSource,
+    ) {
         let mut renewals = self.lock_renewals();
-        if !renewals.asked.insert(hash.clone()) {
-            return;
-        }
-        renewals.waiting.push(hash.clone());
+        renewals.waiting.push((hash.clone(), found.clone()));
         if !std::mem::replace(&mut renewals.running, true) {
             drop(renewals);
             let cache = self.clone();
@@ -207,18 +210,19 @@ impl BearerCache {
                 let size = renewals.waiting.len().min(RENEWAL_BATCH);
                 renewals.waiting.drain(..size).collect::<Vec<_>>()
             };
+            let (hashes, tokens): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             tracing::debug!(
-                tokens = batch.len(),
+                tokens = hashes.len(),
                 "renewing cached tokens in the background"
             );
-            if let Err(error) = self.look_up(batch.clone(), &source).await {
+            if let Err(error) = self.look_up(hashes, &source).await {
                 // The entries stay as they were; the next check of each queues it again, and
                 // once one reaches its age limit, its check asks in the foreground.
-                tracing::warn!(%error, tokens = batch.len(), "could not renew cached tokens");
+                tracing::warn!(%error, tokens = tokens.len(), "could not renew cached tokens");
             }
-            let mut renewals = self.lock_renewals();
-            for hash in &batch {
-                renewals.asked.remove(hash);
+            // A kept entry is due again only at its new deadline; a replaced one is dropped.
+            for token in tokens {
+                token.renewal_done();
             }
         }
     }
