@@ -190,12 +190,13 @@ if [ "${BENCH_CALIBRATION:-1}" != 0 ]; then
     sleep 0.1
   done
   measure_rounds "$work/calibration.txt" "healthz|/healthz|" "check (bare)|/check|$work/valid.txt" \
-    "spin 500 ns|/spin/500|" "spin 1000 ns|/spin/1000|"
+    "check + body|/check/json|$work/valid.txt" "spin 500 ns|/spin/500|" "spin 1000 ns|/spin/1000|"
   kill "$calibration_pid"; wait "$calibration_pid" 2>/dev/null || true
   calibration_pid="" base=$tessera_base
   echo
-  echo "Calibration: bench/calibration, a bare axum app, measured the same way; the spin rows"
-  echo "answer like its /healthz after that much busy CPU time, the price of extra work here"
+  echo "Calibration: bench/calibration, a bare axum app, measured the same way; check + body"
+  echo "answers a check with a JSON body the size of /me's (230 B); the spin rows answer like"
+  echo "its /healthz after that much busy CPU time, the price of extra work here"
   python3 "$here/summarize.py" "$work/calibration.txt" /dev/null --calibration
 fi
 

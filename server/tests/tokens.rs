@@ -340,7 +340,7 @@ async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
     let secret = create(&app, &cookie, "busy", "30").await.secret;
     let hash = PlainToken::parse(&secret).unwrap().hash();
     let known = app.store.find_bearer(&hash).await.unwrap().unwrap();
-    let renewed = Arc::new(KnownToken::new(BearerToken::clone(&known)));
+    let renewed = Arc::new(KnownToken::new(hash.clone(), BearerToken::clone(&known)));
     let start = app.clock_now();
     let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
     std::thread::scope(|threads| {

@@ -49,8 +49,8 @@ pub async fn forward_auth(
 }
 
 /// Every header an answer of this route carries once it leaves the server: the three
-/// below, the four of `security_headers` and Content-Length.
-const ANSWER_HEADERS: usize = 8;
+/// below, the four of `security_headers` and Content-Length. `/me`'s answers carry fewer.
+pub(super) const ANSWER_HEADERS: usize = 8;
 
 /// The caller, as the gateway is told. The values are copied from the rendered answers,
 /// not shared with them: a shared value's reference count would be written by every check
@@ -98,6 +98,7 @@ mod tests {
     use super::*;
     use crate::bearer::known::KnownToken;
     use crate::fixtures::bearer;
+    use app::rules::secret::SecretHash;
     use app::security::Policy;
     use http::header::{
         CACHE_CONTROL, CONTENT_LENGTH, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -107,7 +108,7 @@ mod tests {
     fn the_answer_has_room_for_every_header_it_leaves_with() {
         let mut found = bearer(7, 1);
         found.owner.username = "alice".into();
-        let known = KnownToken::new(found);
+        let known = KnownToken::new(SecretHash::of("secret"), found);
         let mut headers = known
             .with_answers(&Policy::default(), identity_headers)
             .unwrap();
@@ -134,7 +135,7 @@ mod tests {
     fn a_username_no_header_can_carry_gets_no_answer() {
         let mut found = bearer(1, 1);
         found.owner.username = "bad\nname".into();
-        let known = KnownToken::new(found);
+        let known = KnownToken::new(SecretHash::of("secret"), found);
         assert_eq!(
             known.with_answers(&Policy::default(), identity_headers),
             None

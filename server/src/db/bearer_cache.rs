@@ -1,5 +1,5 @@
 //! The store's read-through cache of bearer lookups, so that validating a token costs a
-//! SHA-256 and a hash-map probe instead of a query.
+//! SHA-256 and a hash-table probe instead of a query.
 //!
 //! Correctness rests on one rule: every store method that changes what a lookup would answer
 //! (expiring tokens, changing a user, rewriting scopes, adding a token) calls `forget_*` after
@@ -18,6 +18,7 @@
 //! due together when their tokens were first used together, and even when they do not, a
 //! wait of a sixtieth of the age limit gathers them into one query.
 
+use super::known_tokens::KnownTokens;
 use crate::bearer::known::KnownToken;
 use app::rules::secret::SecretHash;
 use app::store::{BearerToken, StoreResult, TokenId, UserId};
@@ -50,26 +51,17 @@ pub trait BearerSource: Clone + Send + Sync + 'static {
 }
 
 pub struct BearerCache {
-    known: Cache<SecretHash, Known>,
+    known: KnownTokens,
     unknown: Cache<SecretHash, ()>,
     renewals: Mutex<Renewals>,
     max_age: Duration,
+    /// The origin of the tokens' deadlines (`KnownToken::set_deadlines`).
+    started: Instant,
     /// Bumped by every invalidation, under `invalidating`. A lookup that read the database
     /// before an invalidation must not store what it read after it.
     generation: AtomicU64,
     invalidating: Mutex<()>,
     database_lookups: AtomicU64,
-}
-
-/// A token the database gave, with the moments its entry ages: deadlines rather than the
-/// time it was stored, so that each check compares the clock once instead of subtracting.
-#[derive(Clone)]
-struct Known {
-    found: Arc<KnownToken>,
-    /// From here on, the next check asks the database again in the background.
-    renew_from: Instant,
-    /// From here on, the entry is not trusted at all.
-    stale_from: Instant,
 }
 
 /// Entries due for renewal. Locked once per entry that falls due, by the check that claims
@@ -103,10 +95,11 @@ impl Default for BearerCache {
 impl BearerCache {
     pub fn new(known: usize, unknown: usize, max_age: Duration) -> Self {
         Self {
-            known: Cache::new(known),
+            known: KnownTokens::new(known),
             unknown: Cache::new(unknown),
             renewals: Mutex::default(),
             max_age,
+            started: Instant::now(),
             generation: AtomicU64::new(0),
             invalidating: Mutex::new(()),
             database_lookups: AtomicU64::new(0),
@@ -144,17 +137,17 @@ impl BearerCache {
     }
 
     fn recall(&self, hash: &SecretHash) -> Recall {
-        let Some(known) = self.known.get(hash) else {
+        let Some(found) = self.known.get(hash) else {
             return match self.unknown.get(hash) {
                 Some(()) => Recall::Unknown,
                 None => Recall::Absent,
             };
         };
-        let now = Instant::now();
-        if now < known.renew_from {
-            Recall::Fresh(known.found)
-        } else if now < known.stale_from {
-            Recall::Due(known.found)
+        let now = self.now();
+        if now < found.renew_from() {
+            Recall::Fresh(found)
+        } else if now < found.stale_from() {
+            Recall::Due(found)
         } else {
             Recall::Absent
         }
@@ -241,7 +234,9 @@ impl BearerCache {
 
         let _guard = self.lock();
         let current = self.generation.load(Ordering::Acquire) == generation;
-        let now = Instant::now();
+        let now = self.now();
+        let (renew_from, stale_from) =
+            (now + nanos(self.max_age * 3 / 4), now + nanos(self.max_age));
         let mut found = Vec::with_capacity(rows.len());
         for hash in hashes {
             let Some(row) = rows.remove(&hash) else {
@@ -252,17 +247,13 @@ impl BearerCache {
                 continue;
             };
             let token = match self.known.get(&hash) {
-                Some(kept) if kept.found.answers_as(&row) => kept.found,
-                _ => Arc::new(KnownToken::new(row)),
+                Some(kept) if kept.answers_as(&row) => kept,
+                _ => Arc::new(KnownToken::new(hash.clone(), row)),
             };
             if current {
                 self.unknown.remove(&hash);
-                let known = Known {
-                    found: token.clone(),
-                    renew_from: now + self.max_age * 3 / 4,
-                    stale_from: now + self.max_age,
-                };
-                self.known.insert(hash.clone(), known);
+                token.set_deadlines(renew_from, stale_from);
+                self.known.insert(token.clone(), now);
             }
             found.push((hash, token));
         }
@@ -278,16 +269,12 @@ impl BearerCache {
     }
 
     pub fn forget_token(&self, token_id: TokenId) {
-        self.invalidate(|cache| cache.known.retain(|_, known| known.found.id() != token_id));
+        self.invalidate(|cache| cache.known.retain(|token| token.id() != token_id));
     }
 
     /// The user's role, name or tokens changed.
     pub fn forget_user(&self, user_id: UserId) {
-        self.invalidate(|cache| {
-            cache
-                .known
-                .retain(|_, known| known.found.owner.id != user_id)
-        });
+        self.invalidate(|cache| cache.known.retain(|token| token.owner.id != user_id));
     }
 
     /// Changes that touch many tokens at once (a permission removed from all of them, a
@@ -309,6 +296,11 @@ impl BearerCache {
         (self.known.len(), self.unknown.len())
     }
 
+    /// The cache's clock: nanoseconds since it started.
+    fn now(&self) -> u64 {
+        nanos(self.started.elapsed())
+    }
+
     fn invalidate(&self, change: impl FnOnce(&Self)) {
         let _guard = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -322,6 +314,10 @@ impl BearerCache {
     fn lock_renewals(&self) -> std::sync::MutexGuard<'_, Renewals> {
         crate::bearer::lock(&self.renewals)
     }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod bearer_cache;
 mod invitation_sql;
+mod known_tokens;
 pub mod postgres;
 pub(crate) mod report_sql;
 pub(crate) mod rows;
