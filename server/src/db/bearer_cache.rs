@@ -13,8 +13,9 @@
 //! the token itself.
 //!
 //! Renewals are asked in batches: a query per token cost the server about 150 µs of CPU
-//! each (bench/renewal-cost.sh) (a spawned task, a round trip to SQLite's worker thread, the answers rendered again),
-//! with thousands of tokens in use a steady tax on the checks sharing its cores. Entries fall
+//! each (bench/renewal-cost.sh: a spawned task, a round trip to SQLite's worker thread, the
+//! answers rendered again), with thousands of tokens in use a steady tax on the checks
+//! sharing its cores. Entries fall
 //! due together when their tokens were first used together, and even when they do not, a
 //! wait of a sixtieth of the age limit gathers them into one query.
 
@@ -69,7 +70,7 @@ pub struct BearerCache {
 #[derive(Default)]
 struct Renewals {
     /// Waiting for the next query, oldest first.
-    waiting: Vec<(SecretHash, Arc<KnownToken>)>,
+    waiting: Vec<Arc<KnownToken>>,
     /// A task is gathering and asking batches.
     running: bool,
 }
@@ -117,7 +118,7 @@ impl BearerCache {
                 let found = self.look_up(vec![hash.clone()], source).await?;
                 Ok(found.into_iter().next().map(|(_, token)| token))
             }
-            recalled => Ok(self.answer(hash, recalled, source)),
+            recalled => Ok(self.answer(recalled, source)),
         }
     }
 
@@ -132,7 +133,7 @@ impl BearerCache {
     ) -> Option<Option<Arc<KnownToken>>> {
         match self.recall(hash) {
             Recall::Absent => None,
-            recalled => Some(self.answer(hash, recalled, source)),
+            recalled => Some(self.answer(recalled, source)),
         }
     }
 
@@ -156,7 +157,6 @@ impl BearerCache {
     /// The answer for what memory recalled, queueing the renewal of an entry that is due.
     fn answer(
         self: &Arc<Self>,
-        hash: &SecretHash,
         recalled: Recall,
         source: &impl BearerSource,
     ) -> Option<Arc<KnownToken>> {
@@ -164,7 +164,7 @@ impl BearerCache {
             Recall::Fresh(found) => Some(found),
             Recall::Due(found) => {
                 if found.claim_renewal() {
-                    self.queue_renewal(hash, &found, source);
+                    self.queue_renewal(&found, source);
                 }
                 Some(found)
             }
@@ -172,14 +172,9 @@ impl BearerCache {
         }
     }
 
-    fn queue_renewal(
-        self: &Arc<Self>,
-        hash: &SecretHash,
-        found: &Arc<KnownToken>,
-        source: &impl BearerSource,
-    ) {
+    fn queue_renewal(self: &Arc<Self>, found: &Arc<KnownToken>, source: &impl BearerSource) {
         let mut renewals = self.lock_renewals();
-        renewals.waiting.push((hash.clone(), found.clone()));
+        renewals.waiting.push(found.clone());
         if !std::mem::replace(&mut renewals.running, true) {
             drop(renewals);
             let cache = self.clone();
@@ -203,18 +198,21 @@ impl BearerCache {
                 let size = renewals.waiting.len().min(RENEWAL_BATCH);
                 renewals.waiting.drain(..size).collect::<Vec<_>>()
             };
-            let (hashes, tokens): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+            let hashes: Vec<SecretHash> = batch
+                .iter()
+                .map(|token| token.secret_hash().clone())
+                .collect();
             tracing::debug!(
-                tokens = hashes.len(),
+                tokens = batch.len(),
                 "renewing cached tokens in the background"
             );
             if let Err(error) = self.look_up(hashes, &source).await {
                 // The entries stay as they were; the next check of each queues it again, and
                 // once one reaches its age limit, its check asks in the foreground.
-                tracing::warn!(%error, tokens = tokens.len(), "could not renew cached tokens");
+                tracing::warn!(%error, tokens = batch.len(), "could not renew cached tokens");
             }
             // A kept entry is due again only at its new deadline; a replaced one is dropped.
-            for token in tokens {
+            for token in batch {
                 token.renewal_done();
             }
         }
