@@ -42,7 +42,7 @@ for route in /healthz /api/v1/auth /api/v1/me; do
     sleep 0.2
   done
   # Every token's first lookup (a query each, slow under valgrind) before counting; the
-  # count itself must end before the first entries are renewed, 45 s after they were made.
+  # count itself must end before the first entries are renewed, 37.5 s after they were made.
   run "$route" "$token_file" "$warm" >/dev/null
   before=$(grep -c 'sqlx::query' "$work/server.log" || true)
   callgrind_control -z "$server_pid" >/dev/null 2>&1

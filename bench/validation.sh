@@ -169,9 +169,9 @@ cat <<EOF
 Each row is the median of $rounds rounds (healthz: of all its runs); ratio: the median of
 req/s over the mean of the healthz runs just before and just after.
 waited: token lookups a request waited for, all rounds together; renewed: tokens asked
-again in the background (a token in use is, after 45 s), and in how many queries, which no
-request waited for. queries: every query sqlx sent, the minute's last-use batch included (one
-transaction, a statement per 500 tokens used).
+again in the background (a token in use is, 37.5–52.5 s after its lookup), and in how many
+queries, which no request waited for. queries: every query sqlx sent, the minute's
+last-use batch included (one transaction, a statement per 500 tokens used).
 Warm-up before the table (each token's first lookup): $warmup lookups.
 EOF
 

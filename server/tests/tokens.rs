@@ -4,8 +4,9 @@ mod common;
 
 use app::error::{AppError, Field};
 use app::rules::expiry::TokenStatus;
+use app::rules::secret::SecretHash;
 use app::rules::token::PlainToken;
-use app::store::{BearerToken, Store, TokenUse};
+use app::store::{BearerToken, Store, TokenUse, UserSummary};
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
 use chrono::{Duration, TimeZone, Utc};
@@ -398,6 +399,61 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
         "written at the third try"
     );
     assert_eq!(last_used(&app).await.0, Some(app.clock_now().timestamp()));
+}
+
+/// A minute's uses go out a hundred tokens at a time, each part its own transaction, so that
+/// a busy minute never holds SQLite's thread for long; a part that fails keeps its tokens
+/// and those after it for the next flush, and nothing is lost.
+#[tokio::test]
+async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_left() {
+    let app = TestApp::new().await;
+    let now = app.now();
+    tessera::demo::seed(app.store.as_ref(), 3, 250, 1, now)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 250);
+    let at = app.clock_now();
+    for &id in &ids {
+        let token = app.store.find_token(id).await.unwrap().unwrap();
+        let owner = UserSummary {
+            id: token.user_id,
+            username: "seeded".into(),
+            display_name: "Seeded".into(),
+            role: Role::User,
+        };
+        let hash = SecretHash::of(id.to_string());
+        let known = Arc::new(KnownToken::new(hash, BearerToken { token, owner }));
+        app.usage.touch(&known, at, None);
+    }
+    // The seeded tokens come with uses of their own, all before the test clock's now.
+    let used = || async {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM access_tokens WHERE last_used_at = {}",
+            at.timestamp()
+        ))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        n
+    };
+    let writes = &app.store.usage_writes;
+    writes.failing_write.store(2, Ordering::SeqCst);
+
+    assert_eq!(app.usage.flush().await, 100, "the part before the failure");
+    assert_eq!(writes.started.load(Ordering::SeqCst), 2);
+    assert_eq!(used().await, 100);
+    assert_eq!(
+        app.usage.flush().await,
+        150,
+        "the failed part and the one after it"
+    );
+    assert_eq!(writes.started.load(Ordering::SeqCst), 4);
+    assert_eq!(used().await, 250);
+    assert_eq!(app.usage.flush().await, 0);
 }
 
 /// A busy minute's batch spans several statements; an older use never overwrites a newer.

@@ -15,9 +15,9 @@
 //! Renewals are asked in batches: a query per token cost the server about 150 µs of CPU
 //! each (bench/renewal-cost.sh: a spawned task, a round trip to SQLite's worker thread, the
 //! answers rendered again), with thousands of tokens in use a steady tax on the checks
-//! sharing its cores. Entries fall
-//! due together when their tokens were first used together, and even when they do not, a
-//! wait of a sixtieth of the age limit gathers them into one query.
+//! sharing its cores. A wait of a sixtieth of the age limit gathers the entries falling due
+//! into one query. When they fall due is spread over the age limit's third quarter
+//! (`renewal_delay`), so that tokens first used together are not all asked again at once.
 
 use super::known_tokens::KnownTokens;
 use crate::bearer::known::KnownToken;
@@ -41,6 +41,13 @@ pub const MAX_AGE: Duration = Duration::from_secs(60);
 /// The most tokens one renewal query asks for: its rows are read on the cores that answer
 /// checks, a millisecond or so of work for this many.
 pub const RENEWAL_BATCH: usize = 64;
+/// The pause between two renewal queries when more tokens wait than one query takes. Asked
+/// back to back, the second's worth of due tokens that a wait gathers (hundreds with
+/// thousands of tokens in use) kept SQLite's thread busy for several milliseconds at once,
+/// which the checks on its core saw as a p99 of 2–3 ms at 64 connections instead of about
+/// 1 ms. Paced, over 5,000 tokens a second are renewed, more than twice what the cache's
+/// 100,000 tokens need (2,200 a second).
+const RENEWAL_PACE: Duration = Duration::from_millis(10);
 
 /// Where the cache's answers come from: the database, or a test's table.
 pub trait BearerSource: Clone + Send + Sync + 'static {
@@ -123,9 +130,9 @@ impl BearerCache {
     }
 
     /// What memory says of this hash, without waiting: `Some(None)` for a token known not to
-    /// exist, `None` when the database must be asked. An entry due for renewal (in the last
-    /// quarter of its age limit) is answered at once, and queued for the next background
-    /// query to `source` (on the Tokio runtime).
+    /// exist, `None` when the database must be asked. An entry due for renewal (from a point in
+    /// the third quarter of its age limit on) is answered at once, and queued for the next
+    /// background query to `source` (on the Tokio runtime).
     pub fn remembered(
         self: &Arc<Self>,
         hash: &SecretHash,
@@ -186,9 +193,12 @@ impl BearerCache {
     async fn renew(self: Arc<Self>, source: impl BearerSource) {
         let gathering = self.max_age / 60;
         loop {
-            if self.lock_renewals().waiting.len() < RENEWAL_BATCH {
-                tokio::time::sleep(gathering).await;
-            }
+            let pause = if self.lock_renewals().waiting.len() < RENEWAL_BATCH {
+                gathering
+            } else {
+                RENEWAL_PACE
+            };
+            tokio::time::sleep(pause).await;
             let batch = {
                 let mut renewals = self.lock_renewals();
                 if renewals.waiting.is_empty() {
@@ -233,8 +243,7 @@ impl BearerCache {
         let _guard = self.lock();
         let current = self.generation.load(Ordering::Acquire) == generation;
         let now = self.now();
-        let (renew_from, stale_from) =
-            (now + nanos(self.max_age * 3 / 4), now + nanos(self.max_age));
+        let stale_from = now + nanos(self.max_age);
         let mut found = Vec::with_capacity(rows.len());
         for hash in hashes {
             let Some(row) = rows.remove(&hash) else {
@@ -244,18 +253,36 @@ impl BearerCache {
                 }
                 continue;
             };
-            let token = match self.known.get(&hash) {
-                Some(kept) if kept.answers_as(&row) => kept,
-                _ => Arc::new(KnownToken::new(hash.clone(), row)),
+            let (token, kept) = match self.known.get(&hash) {
+                Some(kept) if kept.answers_as(&row) => (kept, true),
+                _ => (Arc::new(KnownToken::new(hash.clone(), row)), false),
             };
             if current {
-                self.unknown.remove(&hash);
-                token.set_deadlines(renew_from, stale_from);
-                self.known.insert(token.clone(), now);
+                token.set_deadlines(now + self.renewal_delay(&hash), stale_from);
+                // A kept entry is in the table already (only this method, under this lock,
+                // adds or evicts), and so not among the unknown: only a new one costs the
+                // table's write lock.
+                if !kept {
+                    self.unknown.remove(&hash);
+                    self.known.insert(token.clone(), now);
+                }
             }
             found.push((hash, token));
         }
         Ok(found)
+    }
+
+    /// How long after a lookup its renewal falls due: somewhere in the third quarter of the
+    /// age limit, by the token's hash. Tokens first used together (a client starting, a
+    /// benchmark) would otherwise fall due together, and thousands of renewals at once held
+    /// up the checks sharing their core: in bench/validation.sh, 10,000 of them in one
+    /// burst put `/me`'s p99 at 64 connections at 3.8 ms. Spread, their queries still fill
+    /// batches: thousands of tokens in use fall due by hundreds a second.
+    fn renewal_delay(&self, hash: &SecretHash) -> u64 {
+        let window = nanos(self.max_age / 4).max(1);
+        // Not the bytes the table hashes by, though any bytes of a SHA-256 would do.
+        let bytes = hash.as_bytes()[8..].first_chunk::<8>().expect("32 bytes");
+        nanos(self.max_age * 5 / 8) + u64::from_le_bytes(*bytes) % window
     }
 
     /// A token was just stored under `hash`: a miss remembered for it is now wrong.
@@ -375,6 +402,12 @@ mod tests {
         find_token(cache, table, key).await.map(|found| found.id())
     }
 
+    /// The renewal tests' age limit: entries fall due between 5 and 7 s after their lookup,
+    /// and checks from `ALL_DUE` on find every one of them due; the margins are for a loaded
+    /// CI machine.
+    const AGE_LIMIT: Duration = Duration::from_secs(8);
+    const ALL_DUE: Duration = Duration::from_millis(7_300);
+
     fn cache(known: usize, unknown: usize, max_age: Duration) -> Arc<BearerCache> {
         Arc::new(BearerCache::new(known, unknown, max_age))
     }
@@ -459,11 +492,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_in_use_is_renewed_in_the_background_before_its_age_limit() {
-        // Renewal starts at 3 s; the margins are for a loaded CI machine.
-        let (cache, table) = (cache(10, 10, Duration::from_secs(4)), Table::default());
+        let (cache, table) = (cache(10, 10, AGE_LIMIT), Table::default());
         table.set("a", Some(bearer(1, 10)));
         find(&cache, &table, "a").await;
-        tokio::time::sleep(Duration::from_millis(3_200)).await;
+        tokio::time::sleep(ALL_DUE).await;
 
         // The database now has another answer (say, changed by another Tessera).
         table.set("a", Some(bearer(1, 99)));
@@ -478,15 +510,35 @@ mod tests {
         assert_eq!(table.queries(), [1, 1], "one lookup, in the background");
     }
 
+    #[test]
+    fn renewals_fall_due_spread_over_the_third_quarter_of_the_age_limit() {
+        let cache = BearerCache::new(10, 10, Duration::from_secs(60));
+        let (from, window) = (
+            nanos(Duration::from_millis(37_500)),
+            nanos(Duration::from_secs(15)),
+        );
+        let mut per_second = [0_usize; 15];
+        for i in 0..15_000 {
+            let delay = cache.renewal_delay(&SecretHash::of(format!("token {i}")));
+            assert!((from..from + window).contains(&delay), "{delay} ns");
+            per_second[usize::try_from((delay - from) / 1_000_000_000).unwrap()] += 1;
+        }
+        // A thousand a second on average; a burst would pile them into a few seconds.
+        assert!(
+            per_second.iter().all(|&n| (850..1_150).contains(&n)),
+            "{per_second:?}"
+        );
+    }
+
     #[tokio::test]
     async fn entries_falling_due_together_are_renewed_in_full_batches() {
-        let (cache, table) = (cache(1_000, 10, Duration::from_secs(4)), Table::default());
+        let (cache, table) = (cache(1_000, 10, AGE_LIMIT), Table::default());
         let keys: Vec<String> = (0..300).map(|i| format!("token {i}")).collect();
         for (i, key) in keys.iter().enumerate() {
             table.set(key, Some(bearer(i as TokenId, 10)));
             find(&cache, &table, key).await;
         }
-        tokio::time::sleep(Duration::from_millis(3_200)).await;
+        tokio::time::sleep(ALL_DUE).await;
         for (i, key) in keys.iter().enumerate() {
             table.set(key, Some(bearer(i as TokenId, 11)));
             assert_eq!(find_token(&cache, &table, key).await.unwrap().owner.id, 10);
@@ -512,7 +564,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_renewal_that_answers_as_before_keeps_the_entry_and_a_deleted_token_is_unknown() {
-        let (cache, table) = (cache(10, 10, Duration::from_secs(4)), Table::default());
+        let (cache, table) = (cache(10, 10, AGE_LIMIT), Table::default());
         for (key, id) in [("same", 1), ("used", 2), ("changed", 3), ("deleted", 4)] {
             table.set(key, Some(bearer(id, 10)));
         }
@@ -520,7 +572,7 @@ mod tests {
         for key in ["same", "used", "changed", "deleted"] {
             before.insert(key, find_token(&cache, &table, key).await.unwrap());
         }
-        tokio::time::sleep(Duration::from_millis(3_200)).await;
+        tokio::time::sleep(ALL_DUE).await;
 
         let mut used = BearerToken::clone(&before["used"]);
         used.token.last_used_at = Some(chrono::Utc::now());

@@ -72,6 +72,8 @@ pub struct UsageWrites {
     pub started: AtomicUsize,
     /// How many of the next writes fail, as a database that went away would.
     pub failures_to_come: AtomicUsize,
+    /// The write with this number (counting from 1, as `started` does) fails; 0 for none.
+    pub failing_write: AtomicUsize,
 }
 
 /// Not `remembered_bearer`: every check that gets past the format check comes here, where
@@ -138,12 +140,13 @@ impl Store for CountingStore {
     }
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
         let writes = &self.usage_writes;
-        writes.started.fetch_add(1, Ordering::SeqCst);
+        let number = writes.started.fetch_add(1, Ordering::SeqCst) + 1;
         let _gate = writes.gate.lock().await;
         let failing = writes
             .failures_to_come
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+            .is_ok()
+            || writes.failing_write.load(Ordering::SeqCst) == number;
         if failing {
             return Err(StoreError::Backend("the test's database went away".into()));
         }
