@@ -31,7 +31,7 @@ run() { # path, token file, seconds: prints the requests sent
 
 printf '%-8s %14s %12s %12s   (callgrind --cache-sim, %s tokens)\n' route instr/request 'D1 misses' 'LL misses' "$tokens"
 for route in /healthz /api/v1/auth /api/v1/me; do
-  token_file=$work/valid.txt warm=25
+  token_file=$work/valid.txt warm=20
   [ "$route" = /healthz ] && token_file="" warm=3
   TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 RUST_LOG="warn,sqlx::query=debug" \
     valgrind --tool=callgrind --cache-sim=yes --LL=1048576,16,64 \
@@ -42,7 +42,7 @@ for route in /healthz /api/v1/auth /api/v1/me; do
     sleep 0.2
   done
   # Every token's first lookup (a query each, slow under valgrind) before counting; the
-  # count itself must end before the first entries are renewed, 37.5 s after they were made.
+  # count itself must end before the first entries are renewed, 30 s after they were made.
   run "$route" "$token_file" "$warm" >/dev/null
   before=$(grep -c 'sqlx::query' "$work/server.log" || true)
   callgrind_control -z "$server_pid" >/dev/null 2>&1

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What renewing a cached token costs the server, in CPU time per token. A cached token in use
-# is asked again in the background from 37.5–52.5 s after its lookup on; with thousands of
+# is asked again in the background from 30–45 s after its lookup on; with thousands of
 # tokens in use that is a steady load beside the checks, which wrk's ratios show only as noise.
 #
 # One client sends each of 3,000 valid tokens once, in turn, on one connection: a first pass
-# (every token looked up), a second (every token cached), and, about 53 s after the first, a
+# (every token looked up), a second (every token cached), and, about 46 s after the first, a
 # third, in which every token is due for renewal; then it waits for the renewals to finish. The
 # server's CPU time (its threads' run time, from /proc) of the third pass less that of the
 # second is the renewals' cost.
@@ -55,13 +55,13 @@ for token in open(sys.argv[2]).read().split():
 PY
 }
 
-# A token falls due between 37.5 and 52.5 s after its lookup (by its hash) and is stale at
+# A token falls due between 30 and 45 s after its lookup (by its hash) and is stale at
 # 60 s: the third pass starts when the first pass's last token is due, and so every token,
 # and ends well before the first one is stale, as long as the first pass is quick.
 start=$(date +%s.%N)
 a=$(ticks); pass; first_done=$(date +%s.%N); b=$(ticks); pass; c=$(ticks)
 python3 -c "import sys; sys.exit(f'first pass too slow: {$first_done - $start:.1f} s' if $first_done - $start > 5 else 0)"
-sleep "$(python3 -c "print(max(0, 52.6 - ($(date +%s.%N) - $first_done)))")"
+sleep "$(python3 -c "print(max(0, 45.6 - ($(date +%s.%N) - $first_done)))")"
 d=$(ticks) database_before=$(database_ticks); pass
 # The background renewals of the last tokens may still be running.
 sleep 2

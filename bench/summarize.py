@@ -1,9 +1,9 @@
 """The benchmark's table from bench/validation.sh's results, and the issue's targets judged
 on it: summarize.py RESULTS MISSES [--calibration]. Each line of RESULTS is one wrk run:
-connections|round|scenario|req/s|p50|p99|requests|refused|lookups|renewals|renewed|queries
-(lookups: every token query; renewals: those made in the background; renewed: the tokens they
-asked for), in the order run, each scenario's run between two of healthz. Each missed target becomes a line of
-MISSES. --calibration prints the rates alone and judges nothing.
+connections|round|scenario|req/s|p50|p99|requests|refused|waited|renewals|renewed|queries
+(waited: token lookups a check waited for; renewals: those made in the background; renewed:
+the tokens they asked for), in the order run, each scenario's run between two of healthz.
+Each missed target becomes a line of MISSES. --calibration prints the rates alone and judges nothing.
 """
 import statistics, sys
 from collections import defaultdict
@@ -13,12 +13,12 @@ ratios_of = defaultdict(list)
 previous = None  # req/s of the latest healthz run
 waiting = None  # the scenario run that awaits the healthz run after it
 for line in open(sys.argv[1]):
-    (c, rnd, name, rps, p50, p99, total, refused, looked, renewals, renewed,
+    (c, rnd, name, rps, p50, p99, total, refused, waited, renewals, renewed,
      used) = line.strip().split("|")
     c, rps = int(c), float(rps)
     runs_of[(c, name)].append(dict(
         rps=rps, p50=float(p50), p99=float(p99), total=int(total), refused=int(refused),
-        waited=int(looked) - int(renewals), renewals=int(renewals), renewed=int(renewed),
+        waited=int(waited), renewals=int(renewals), renewed=int(renewed),
         used=int(used)))
     if name == "healthz":
         # The ceilings on either side of the scenario before this one.

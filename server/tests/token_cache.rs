@@ -118,9 +118,9 @@ async fn a_token_remembered_as_unknown_works_once_it_exists() {
 /// in use, with no check waiting.
 #[tokio::test]
 async fn tokens_in_use_are_renewed_together_and_see_changes_made_elsewhere() {
-    // Each token falls due somewhere between 5 and 7 s, and is stale at 8 s; the margins
+    // Each token falls due somewhere between 2 and 3 s, and is stale at 4 s; the margins
     // are for a loaded CI machine.
-    let app = TestApp::with_token_max_age(std::time::Duration::from_secs(8)).await;
+    let app = TestApp::with_token_max_age(std::time::Duration::from_secs(4)).await;
     let alice = app.add_user("alice", Role::User).await;
     let mut tokens = Vec::new();
     for label in ["one", "two", "three", "four", "five"] {
@@ -141,7 +141,7 @@ async fn tokens_in_use_are_renewed_together_and_see_changes_made_elsewhere() {
         );
     }
     let lookups = app.bearers.database_lookups();
-    tokio::time::sleep(std::time::Duration::from_millis(7_300)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
 
     let expired_at = app.now().timestamp() - 60;
     app.exec(&format!(
