@@ -401,20 +401,24 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
     assert_eq!(last_used(&app).await.0, Some(app.clock_now().timestamp()));
 }
 
+/// The ids of `tokens` demo tokens, seeded among three users.
+async fn seeded_token_ids(app: &TestApp, tokens: usize) -> Vec<i64> {
+    tessera::demo::seed(app.store.as_ref(), 3, tokens, 1, app.now())
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+}
+
 /// A minute's uses go out a hundred tokens at a time, each part its own transaction, so that
 /// a busy minute never holds SQLite's thread for long; a part that fails keeps its tokens
 /// and those after it for the next flush, and nothing is lost.
 #[tokio::test]
 async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_left() {
     let app = TestApp::new().await;
-    let now = app.now();
-    tessera::demo::seed(app.store.as_ref(), 3, 250, 1, now)
-        .await
-        .unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let ids = seeded_token_ids(&app, 250).await;
     assert_eq!(ids.len(), 250);
     let at = app.clock_now();
     for &id in &ids {
@@ -461,13 +465,7 @@ async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_
 async fn a_large_batch_of_uses_is_written_whole() {
     let app = TestApp::new().await;
     let now = app.now();
-    tessera::demo::seed(app.store.as_ref(), 3, 1_234, 1, now)
-        .await
-        .unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
-        .fetch_all(&app.db)
-        .await
-        .unwrap();
+    let ids = seeded_token_ids(&app, 1_234).await;
     let at = now + Duration::minutes(5);
     let uses: Vec<TokenUse> = ids
         .iter()
