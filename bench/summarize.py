@@ -3,7 +3,8 @@ on it: summarize.py RESULTS MISSES [--calibration]. Each line of RESULTS is one 
 connections|round|scenario|req/s|p50|p99|requests|refused|waited|renewals|renewed|queries
 (waited: token lookups a check waited for; renewals: those made in the background; renewed:
 the tokens they asked for), in the order run, each scenario's run between two of healthz.
-Each missed target becomes a line of MISSES. --calibration prints the rates alone and judges nothing.
+Each missed target becomes a line of MISSES. --calibration prints the rates alone and judges
+nothing.
 """
 import statistics, sys
 from collections import defaultdict

@@ -1,5 +1,5 @@
-//! Last-used time and address, collected in memory and written in one batch a minute, so
-//! that validating a token never waits for (or contends on) a database write.
+//! Last-used time and address, collected in memory and written once a minute, so that
+//! validating a token never waits for (or contends on) a database write.
 
 use super::known::{KnownToken, LastUse};
 use super::lock;
@@ -24,9 +24,9 @@ const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 /// A flush writes the tokens a hundred at a time, each write its own transaction, and the
 /// minute's flush pauses between writes. Written in one go, 10,000 tokens' uses kept SQLite's
-/// thread busy for 32 ms, and on a core it shares with the checks that came out as a p99 of
-/// 3 ms and more at 64 connections (bench/validation.sh). A hundred take about a third of a
-/// millisecond; at this pace 100,000 tokens, all the bearer cache holds, take 5 s a minute.
+/// thread busy for 32 ms (its threads' schedstat around the flush), all that time taken from
+/// the checks on a core it shares with them; a hundred take a hundredth of that. At this
+/// pace 100,000 tokens, all the bearer cache holds, take over 5 s a minute.
 const USES_PER_WRITE: usize = 100;
 const PAUSE_BETWEEN_WRITES: Duration = Duration::from_millis(5);
 

@@ -299,8 +299,8 @@ macro_rules! sql_store {
             }
 
             async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
-                // A minute's uses can be thousands of tokens: one statement per few hundred
-                // of them, not one each, keeps the write short for whoever waits on it.
+                // One statement per few hundred tokens, not one each; and never more, so
+                // that any caller's list stays within the backends' limits on bound values.
                 const USES_PER_STATEMENT: usize = 500;
                 let mut tx = self.pool.begin().await.map_err(backend)?;
                 for chunk in uses.chunks(USES_PER_STATEMENT) {
