@@ -239,7 +239,10 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         Some(url) => Some(Arc::new(SmtpMailer::new(url, &args.mail_from)?)),
         None => None,
     };
-    let store = open_store(database_url).await?;
+    let db::Opened {
+        database: store,
+        changes,
+    } = db::open_listening(database_url).await?;
     let public_url = args
         .public_url
         .unwrap_or_else(|| format!("http://{}", args.addr));
@@ -266,7 +269,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
     crate::housekeeping::spawn(store.clone(), clock.clone());
-    let mut state = AppState::new(store, clock, options, secure_cookies)
+    let mut state = AppState::new(store, changes, clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)
         .with_public_url(public_url.clone())

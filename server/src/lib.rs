@@ -2,6 +2,7 @@
 
 pub mod bearer;
 pub mod bootstrap;
+pub mod changes;
 pub mod cli;
 pub mod client_ip;
 pub mod db;

@@ -4,20 +4,11 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 // glibc's malloc was a third of the instructions of a token check; mimalloc's small-object
-// paths are several times shorter (README: "How a token is checked, and what it costs").
+// paths are several times shorter (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // mimalloc asks for transparent huge pages and returns memory it has not used for 10 ms,
-    // so a burst of allocation after a quiet spell (a batch of token renewals) faulted in
-    // whole 2 MiB pages, each zeroed: a fifth of the server's CPU while renewing, 28 µs per
-    // renewed token against 11 µs without (perf samples over a pass of 3,338 tokens due for
-    // renewal). The benchmark's request rates did not drop without them (bench/validation.sh).
-    #[cfg(target_os = "linux")]
-    if let Err(error) = rustix::thread::disable_transparent_huge_pages(true) {
-        eprintln!("could not turn transparent huge pages off: {error}");
-    }
     // Rendering a large page recurses deeply; unoptimised builds need more than the 2 MiB
     // default stack of tokio's workers.
     tokio::runtime::Builder::new_multi_thread()

@@ -1,9 +1,10 @@
 use crate::bearer::failures::FailureLimiter;
 use crate::bearer::usage::UsageRecorder;
 use crate::client_ip::ClientIpHeader;
-use crate::db::{BearerLookup, Database};
+use crate::bearer::cache::{TokenCache, TokenSource};
+use crate::changes::ChangeFeed;
+use crate::db::Database;
 use app::clock::Clock;
-use app::security::PolicyCache;
 use app::services::Services;
 use app::users::invitations::mail::Mailer;
 use axum::extract::FromRef;
@@ -21,8 +22,12 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub services: Services,
-    /// The same database as `services.store`, asked by the bearer routes.
-    pub bearers: Arc<dyn BearerLookup>,
+    /// The tokens this instance knows, kept true by `changes`.
+    pub tokens: Arc<TokenCache>,
+    /// The same database as `services.store`, where `tokens` looks up what it does not know.
+    pub token_source: Arc<dyn TokenSource>,
+    /// How this instance hears what every instance changes.
+    pub changes: Arc<ChangeFeed>,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
     pub failures: Arc<FailureLimiter>,
@@ -50,21 +55,24 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     pub fn new(
         database: Arc<dyn Database>,
+        changes: Arc<ChangeFeed>,
         clock: Arc<dyn Clock>,
         leptos_options: LeptosOptions,
         secure_cookies: bool,
     ) -> Self {
         let usage = Arc::new(UsageRecorder::new(database.clone()));
         Self(Arc::new(Shared {
-            bearers: database.clone(),
+            tokens: changes.tokens().clone(),
+            token_source: database.clone(),
             services: Services {
                 store: database,
                 clock,
                 secure_cookies,
-                policy: Arc::new(PolicyCache::default()),
+                policy: changes.policy().clone(),
                 public_url: format!("http://{}", leptos_options.site_addr),
                 mailer: None,
             },
+            changes,
             leptos_options,
             usage,
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),

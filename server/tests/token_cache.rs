@@ -33,7 +33,7 @@ async fn repeated_checks_of_a_valid_token_query_the_database_once() {
             StatusCode::OK
         );
     }
-    assert_eq!(app.bearers.database_lookups(), 1);
+    assert_eq!(app.tokens.database_lookups(), 1);
 }
 
 #[tokio::test]
@@ -83,8 +83,8 @@ async fn malformed_tokens_never_reach_the_store_and_unknown_ones_once() {
     for _ in 0..20 {
         assert_eq!(auth(&app, &plain, "").await, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(store_calls(&app), 20);
-    assert_eq!(app.bearers.database_lookups(), 1, "the miss is remembered");
+    assert_eq!(store_calls(&app), 1, "the miss is remembered");
+    assert_eq!(app.tokens.database_lookups(), 1);
 }
 
 #[tokio::test]
@@ -111,77 +111,6 @@ async fn a_token_remembered_as_unknown_works_once_it_exists() {
         .await
         .unwrap();
     assert_eq!(auth(&app, &secret, "").await, StatusCode::OK);
-}
-
-/// Changes made behind this Tessera's back (another instance, an operator's SQL) reach the
-/// checks when the entries are renewed: in the background, in one query for all the tokens
-/// in use, with no check waiting.
-#[tokio::test]
-async fn tokens_in_use_are_renewed_together_and_see_changes_made_elsewhere() {
-    // Each token falls due somewhere between 2 and 3 s, and is stale at 4 s; the margins
-    // are for a loaded CI machine.
-    let app = TestApp::with_token_max_age(std::time::Duration::from_secs(4)).await;
-    let alice = app.add_user("alice", Role::User).await;
-    let mut tokens = Vec::new();
-    for label in ["one", "two", "three", "four", "five"] {
-        let restrictions = TokenRestrictions {
-            permissions: vec!["profile:read".into()],
-            ..Default::default()
-        };
-        tokens.push(
-            app.insert_restricted_token(alice, label, app.now(), None, restrictions)
-                .await,
-        );
-    }
-    let user = |answer: common::Answer| answer.header("x-tessera-user").map(str::to_owned);
-    for (_, secret) in &tokens {
-        assert_eq!(
-            user(app.bearer("/api/v1/auth", secret).await).as_deref(),
-            Some("alice")
-        );
-    }
-    let lookups = app.bearers.database_lookups();
-    tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
-
-    let expired_at = app.now().timestamp() - 60;
-    app.exec(&format!(
-        "UPDATE access_tokens SET expired_at = {expired_at} WHERE id = {}",
-        tokens[0].0.id
-    ))
-    .await;
-    app.exec(&format!(
-        "UPDATE users SET username = 'alicia' WHERE id = {alice}"
-    ))
-    .await;
-    for (_, secret) in &tokens {
-        let answer = app.bearer("/api/v1/auth", secret).await;
-        assert_eq!(
-            user(answer).as_deref(),
-            Some("alice"),
-            "answered from memory"
-        );
-    }
-    let last = &tokens[4].1;
-    for _ in 0..200 {
-        if user(app.bearer("/api/v1/auth", last).await).as_deref() == Some("alicia") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    // One, unless the five checks took this machine longer than the gathering wait.
-    let renewals = app.bearers.database_lookups() - lookups;
-    assert!(
-        (1..=2).contains(&renewals),
-        "{renewals} queries for five renewals"
-    );
-    let expired = app.bearer("/api/v1/auth", &tokens[0].1).await;
-    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
-    for (_, secret) in &tokens[1..] {
-        assert_eq!(
-            user(app.bearer("/api/v1/auth", secret).await).as_deref(),
-            Some("alicia")
-        );
-    }
 }
 
 #[tokio::test]

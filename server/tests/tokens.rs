@@ -4,7 +4,6 @@ mod common;
 
 use app::error::{AppError, Field};
 use app::rules::expiry::TokenStatus;
-use app::rules::secret::SecretHash;
 use app::rules::token::PlainToken;
 use app::store::{BearerToken, Store, TokenUse, UserSummary};
 use app::tokens::{CreatedToken, TokenView};
@@ -14,9 +13,8 @@ use common::{Backend, TestApp};
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use tessera::bearer::known::KnownToken;
-use tessera::db::BearerLookup;
+use tessera::bearer::cache::TokenSource;
+use tessera::bearer::token::CachedToken;
 
 async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> CreatedToken {
     let answer = app
@@ -340,8 +338,8 @@ async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
     let cookie = app.sign_in("alice").await;
     let secret = create(&app, &cookie, "busy", "30").await.secret;
     let hash = PlainToken::parse(&secret).unwrap().hash();
-    let known = app.store.find_bearer(&hash).await.unwrap().unwrap();
-    let renewed = Arc::new(KnownToken::new(hash.clone(), BearerToken::clone(&known)));
+    let row = app.store.token_by_hash(&hash).await.unwrap().unwrap();
+    let (known, renewed) = (CachedToken::new(row.clone()), CachedToken::new(row));
     let start = app.clock_now();
     let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
     std::thread::scope(|threads| {
@@ -412,11 +410,9 @@ async fn seeded_token_ids(app: &TestApp, tokens: usize) -> Vec<i64> {
         .unwrap()
 }
 
-/// A minute's uses go out a hundred tokens at a time, each part its own transaction, so that
-/// a busy minute never holds SQLite's thread for long; a part that fails keeps its tokens
-/// and those after it for the next flush, and nothing is lost.
+/// A flush that fails keeps every use it held for the next one, and nothing is lost.
 #[tokio::test]
-async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_left() {
+async fn a_failed_flush_keeps_its_uses_for_the_next() {
     let app = TestApp::new().await;
     let ids = seeded_token_ids(&app, 250).await;
     assert_eq!(ids.len(), 250);
@@ -429,8 +425,7 @@ async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_
             display_name: "Seeded".into(),
             role: Role::User,
         };
-        let hash = SecretHash::of(id.to_string());
-        let known = Arc::new(KnownToken::new(hash, BearerToken { token, owner }));
+        let known = CachedToken::new(BearerToken { token, owner });
         app.usage.touch(&known, at, None);
     }
     // The seeded tokens come with uses of their own, all before the test clock's now.
@@ -445,17 +440,13 @@ async fn a_flush_writes_a_hundred_tokens_at_a_time_and_keeps_what_a_failed_part_
         n
     };
     let writes = &app.store.usage_writes;
-    writes.failing_write.store(2, Ordering::SeqCst);
+    writes.failing_write.store(1, Ordering::SeqCst);
 
-    assert_eq!(app.usage.flush().await, 100, "the part before the failure");
+    assert_eq!(app.usage.flush().await, 0, "the write failed");
+    assert_eq!(writes.started.load(Ordering::SeqCst), 1);
+    assert_eq!(used().await, 0);
+    assert_eq!(app.usage.flush().await, 250, "all of it, at the next flush");
     assert_eq!(writes.started.load(Ordering::SeqCst), 2);
-    assert_eq!(used().await, 100);
-    assert_eq!(
-        app.usage.flush().await,
-        150,
-        "the failed part and the one after it"
-    );
-    assert_eq!(writes.started.load(Ordering::SeqCst), 4);
     assert_eq!(used().await, 250);
     assert_eq!(app.usage.flush().await, 0);
 }

@@ -1,20 +1,21 @@
-//! The company policy every sign-in and every token use consults, kept in memory: it
-//! changes only when an admin saves it, and validating a token must not cost a query for it.
+//! The company policy every sign-in and every token use consults, kept in memory so that
+//! validating a token costs no query for it. Any instance may change it: the server's change
+//! feed calls `forget` when one does, and the next reader loads it again.
 
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::Permission;
-use crate::store::{Store, StoreResult};
-use std::cell::RefCell;
+use crate::store::{SecuritySettings, Store, StoreResult};
+use arc_swap::ArcSwapOption;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use thread_local::ThreadLocal;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
-    /// Which reading of the settings this is: every reload counts up, and every copy of a
-    /// reading keeps its number.
+    /// Which reading of the settings this is: every load counts up, so that answers worked
+    /// out under one reading are not taken for another's.
     pub version: u64,
     pub lifetime: LifetimePolicy,
     pub allowlist: Vec<AllowlistEntry>,
@@ -27,148 +28,167 @@ impl Policy {
     }
 }
 
-/// Loaded on first use, replaced whole after every save. One Tessera process owns its
-/// database, so nothing else changes the policy behind its back.
-#[derive(Default)]
+/// Whether memory may still be believed. The server answers from its change feed: only while
+/// it has recent proof that it hears every change.
+pub trait Freshness: Send + Sync {
+    fn is_fresh(&self) -> bool;
+}
+
+/// For a process that is the only one to write its database.
+pub struct AlwaysFresh;
+
+impl Freshness for AlwaysFresh {
+    fn is_fresh(&self) -> bool {
+        true
+    }
+}
+
 pub struct PolicyCache {
-    current: RwLock<Option<Arc<Policy>>>,
-    /// The version in `current`, readable without the lock.
-    latest: AtomicU64,
-    /// Each thread's own copy of `current`. Every token check holds the policy; a lock and
-    /// a reference count that every check on every core writes would move between the
-    /// cores' caches each time.
-    per_thread: ThreadLocal<RefCell<Option<Arc<Policy>>>>,
-    /// One reload at a time: two admins saving at once must not leave the first save's
-    /// reading, finished last, in place of the second's.
-    reloading: tokio::sync::Mutex<()>,
+    current: ArcSwapOption<Policy>,
+    /// Bumped by every `forget`: a load that began before one must not keep what it read.
+    generation: AtomicU64,
+    versions: AtomicU64,
+    freshness: Arc<dyn Freshness>,
+    /// One load at a time while memory is trusted: the readers that found it empty together
+    /// (at start-up, after a change) take what the first one loaded.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl Default for PolicyCache {
+    fn default() -> Self {
+        Self::new(Arc::new(AlwaysFresh))
+    }
 }
 
 impl PolicyCache {
+    pub fn new(freshness: Arc<dyn Freshness>) -> Self {
+        Self {
+            current: ArcSwapOption::empty(),
+            generation: AtomicU64::new(0),
+            versions: AtomicU64::new(0),
+            freshness,
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The policy, from memory while it is trusted, else from the store.
     pub async fn get(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
-        if let Some(policy) = self.current() {
+        self.get_or_load(|| async {
+            let settings = store.security_settings().await?;
+            Ok((settings, store.permissions().await?))
+        })
+        .await
+    }
+
+    async fn get_or_load<F>(&self, load: impl FnOnce() -> F) -> StoreResult<Arc<Policy>>
+    where
+        F: Future<Output = StoreResult<(SecuritySettings, Vec<Permission>)>>,
+    {
+        let fresh = self.freshness.is_fresh();
+        if fresh {
+            if let Some(policy) = self.current.load_full() {
+                return Ok(policy);
+            }
+        }
+        let _one_at_a_time = match fresh {
+            true => Some(self.loading.lock().await),
+            false => None,
+        };
+        if let Some(policy) = self.current.load_full().filter(|_| fresh) {
             return Ok(policy);
         }
-        let _one_at_a_time = self.reloading.lock().await;
-        // The first requests after start-up all find nothing: one loads, and the others
-        // take what it loaded rather than each publishing a version of their own.
-        if let Some(policy) = self.current() {
-            return Ok(policy);
-        }
-        self.load(store).await
-    }
-
-    /// The policy in memory; None before it was first loaded.
-    pub fn current(&self) -> Option<Arc<Policy>> {
-        let latest = self.latest.load(Ordering::Acquire);
-        let mut copy = self.per_thread.get_or_default().borrow_mut();
-        if let Some(policy) = copy.as_ref().filter(|policy| policy.version >= latest) {
-            return Some(policy.clone());
-        }
-        let shared = self.read().clone()?;
-        let own = Arc::new(Policy::clone(&shared));
-        *copy = Some(own.clone());
-        Some(own)
-    }
-
-    /// Reads the policy from the store; call after every change to it.
-    pub async fn reload(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
-        let _one_at_a_time = self.reloading.lock().await;
-        self.load(store).await
-    }
-
-    /// Under `reloading`.
-    async fn load(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
-        let settings = store.security_settings().await?;
-        let permissions = store.permissions().await?;
-        Ok(self.publish(Policy {
-            version: 0,
+        let generation = self.generation.load(Ordering::Acquire);
+        let (settings, permissions) = load().await?;
+        let policy = Arc::new(Policy {
+            version: self.versions.fetch_add(1, Ordering::Relaxed) + 1,
             lifetime: settings.lifetime,
             allowlist: settings.allowlist,
             permissions,
-        }))
+        });
+        if fresh {
+            // Kept only if nothing was forgotten meanwhile: what was read may predate a change.
+            let before = self.current.load();
+            if self.generation.load(Ordering::Acquire) == generation {
+                self.current.compare_and_swap(&before, Some(policy.clone()));
+            }
+        }
+        Ok(policy)
     }
 
-    /// Makes `policy` the current one, under the next version number.
-    fn publish(&self, mut policy: Policy) -> Arc<Policy> {
-        let mut current = self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        policy.version = self.latest.load(Ordering::Acquire) + 1;
-        let policy = Arc::new(policy);
-        *current = Some(policy.clone());
-        self.latest.store(policy.version, Ordering::Release);
-        policy
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Arc<Policy>>> {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The settings or the permission catalogue changed: the next reader loads them again.
+    pub fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.current.store(None);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::network::AllowlistEntry;
+    use crate::store::SecuritySettings;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
 
-    fn allowing(address: &str, bits: u8) -> Policy {
-        Policy {
-            allowlist: vec![AllowlistEntry::parse(address, bits).unwrap()],
-            ..Policy::default()
+    struct Switch(AtomicBool);
+
+    impl Freshness for Switch {
+        fn is_fresh(&self) -> bool {
+            self.0.load(Ordering::Relaxed)
         }
     }
 
-    #[test]
-    fn nothing_is_current_before_the_first_load() {
-        assert_eq!(PolicyCache::default().current(), None);
+    /// Loads a policy whose maximum lifetime is the number of loads so far.
+    struct Loads(AtomicUsize);
+
+    impl Loads {
+        async fn get(&self, cache: &PolicyCache) -> Option<u32> {
+            cache
+                .get_or_load(|| async {
+                    let n = self.0.fetch_add(1, Ordering::Relaxed) as u32 + 1;
+                    let mut settings = SecuritySettings::default();
+                    settings.lifetime.max_days = Some(n);
+                    Ok((settings, Vec::new()))
+                })
+                .await
+                .unwrap()
+                .lifetime
+                .max_days
+        }
     }
 
-    #[test]
-    fn every_thread_sees_each_new_policy_in_a_copy_of_its_own() {
+    #[tokio::test]
+    async fn the_policy_is_loaded_once_until_forgotten() {
+        let (cache, loads) = (PolicyCache::default(), Loads(AtomicUsize::new(0)));
+        assert_eq!(loads.get(&cache).await, Some(1));
+        assert_eq!(loads.get(&cache).await, Some(1), "from memory");
+        cache.forget();
+        assert_eq!(loads.get(&cache).await, Some(2));
+        assert_eq!(loads.get(&cache).await, Some(2));
+    }
+
+    #[tokio::test]
+    async fn without_freshness_every_reader_loads_and_nothing_is_kept() {
+        let switch = Arc::new(Switch(AtomicBool::new(false)));
+        let (cache, loads) = (PolicyCache::new(switch.clone()), Loads(AtomicUsize::new(0)));
+        assert_eq!(loads.get(&cache).await, Some(1));
+        assert_eq!(loads.get(&cache).await, Some(2));
+        switch.0.store(true, Ordering::Relaxed);
+        assert_eq!(loads.get(&cache).await, Some(3));
+        assert_eq!(loads.get(&cache).await, Some(3));
+    }
+
+    #[tokio::test]
+    async fn a_load_overtaken_by_a_change_is_not_kept() {
         let cache = PolicyCache::default();
-        cache.publish(allowing("10.0.0.0", 8));
-        // Two threads alive at once: one that ended could hand its slot to the next.
-        let readers = |cache: &PolicyCache| {
-            let both_read = std::sync::Barrier::new(2);
-            std::thread::scope(|scope| {
-                let read = || {
-                    scope.spawn(|| {
-                        let policy = cache.current().unwrap();
-                        both_read.wait();
-                        policy
-                    })
-                };
-                let (a, b) = (read(), read());
-                (a.join().unwrap(), b.join().unwrap())
+        let overtaken = cache
+            .get_or_load(|| async {
+                cache.forget();
+                Ok((SecuritySettings::default(), Vec::new()))
             })
-        };
-
-        let (a, b) = readers(&cache);
-        assert_eq!((a.version, b.version), (1, 1));
-        assert_eq!(a.allowlist, allowing("10.0.0.0", 8).allowlist);
-        assert!(!Arc::ptr_eq(&a, &b), "each thread holds its own copy");
-
-        cache.publish(allowing("192.168.0.0", 16));
-        let (a, b) = readers(&cache);
-        assert_eq!((a.version, b.version), (2, 2));
-        assert_eq!(b.allowlist, allowing("192.168.0.0", 16).allowlist);
-    }
-
-    #[test]
-    fn a_thread_that_read_the_old_policy_reads_the_new_one_next() {
-        let cache = PolicyCache::default();
-        cache.publish(allowing("10.0.0.0", 8));
-        let before = cache.current().unwrap();
-        assert!(
-            Arc::ptr_eq(&before, &cache.current().unwrap()),
-            "its copy is kept"
-        );
-
-        cache.publish(allowing("192.168.0.0", 16));
-        let after = cache.current().unwrap();
-        assert_eq!(after.version, 2);
-        assert_eq!(after.allowlist, allowing("192.168.0.0", 16).allowlist);
+            .await
+            .unwrap();
+        assert!(cache.current.load().is_none());
+        let next = Loads(AtomicUsize::new(0)).get(&cache).await;
+        assert_eq!(next, Some(1));
+        assert!(cache.current.load_full().unwrap().version > overtaken.version);
     }
 }

@@ -23,7 +23,6 @@ pub async fn save_max_lifetime(days: String) -> Result<SecurityView, AppError> {
     let lifetime =
         LifetimePolicy::from_form(&days).map_err(|e| AppError::invalid(Field::MaxLifetime, e))?;
     services.store.save_max_lifetime(lifetime).await?;
-    services.policy.reload(services.store.as_ref()).await?;
     tracing::info!(admin = %me.user.username, max_days = ?lifetime.max_days, "maximum token lifetime saved");
     settings().await
 }
@@ -49,7 +48,6 @@ pub async fn save_allowlist(
         return Err(AppError::LockoutRisk(address));
     }
     services.store.save_allowlist(&entries).await?;
-    services.policy.reload(services.store.as_ref()).await?;
     tracing::info!(admin = %me.user.username, entries = entries.len(), "company IP allowlist saved");
     settings().await
 }
@@ -98,7 +96,6 @@ pub async fn add_permission(
         }
         Err(other) => return Err(other.into()),
     }
-    services.policy.reload(services.store.as_ref()).await?;
     tracing::info!(admin = %me.user.username, permission = %permission.name, "permission added");
     Ok(permission)
 }
@@ -120,7 +117,6 @@ pub async fn remove_permission(name: String) -> Result<(), AppError> {
     if !services.store.delete_permission(&name).await? {
         return Err(AppError::NotFound);
     }
-    services.policy.reload(services.store.as_ref()).await?;
     tracing::info!(admin = %me.user.username, permission = %name, "permission removed");
     Ok(())
 }

@@ -1,5 +1,5 @@
 use super::credentials::bearer_token;
-use super::known::KnownToken;
+use super::token::CachedToken;
 use super::scopes::Scope;
 use super::ApiError;
 use crate::state::AppState;
@@ -31,7 +31,7 @@ impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
 
 /// A valid token used from where it may be, before any permission is asked of it.
 pub struct ValidToken {
-    pub found: Arc<KnownToken>,
+    pub found: Arc<CachedToken>,
     /// The policy it was checked against.
     pub policy: Arc<Policy>,
 }
@@ -50,13 +50,12 @@ impl ValidToken {
         if needed.is_empty() {
             return Ok(());
         }
-        let missing: Vec<&str> = self.found.with_answers(&self.policy, |answers| {
-            needed
-                .iter()
-                .copied()
-                .filter(|name| !answers.grants(name))
-                .collect()
-        });
+        let answers = self.found.answers(&self.policy);
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|name| !answers.grants(name))
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
@@ -101,11 +100,11 @@ async fn verify(
         tracing::error!(%error, "bearer lookup failed");
         ApiError::Internal
     };
-    // Tokens seen before, and the policy once loaded, come from memory without an await.
-    let found = match state.bearers.remembered_bearer(&hash) {
-        Some(found) => found,
-        None => state.bearers.find_bearer(&hash).await.map_err(internal)?,
-    };
+    let found = state
+        .tokens
+        .find(&hash, state.token_source.as_ref())
+        .await
+        .map_err(internal)?;
     let Some(found) = found else {
         tracing::debug!("unknown bearer token");
         return Err(ApiError::InvalidToken);
@@ -121,29 +120,21 @@ async fn verify(
         return Err(ApiError::InvalidToken);
     }
 
-    let policy = match state.services.policy.current() {
-        Some(policy) => policy,
-        None => state
-            .services
-            .policy
-            .get(state.services.store.as_ref())
-            .await
-            .map_err(internal)?,
-    };
-    // Only a token held to some addresses or pages reads its lists, or asks which page a
-    // call comes from.
-    let (ip_whitelist, domain_whitelist, origin) = if found.is_whitelisted() {
-        let restrictions = &found.token.restrictions;
-        (
-            &restrictions.ip_whitelist[..],
-            &restrictions.domain_whitelist[..],
-            parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
-        )
-    } else {
-        (&[][..], &[][..], None)
-    };
+    let policy = state
+        .services
+        .policy
+        .get(state.services.store.as_ref())
+        .await
+        .map_err(internal)?;
+    let restrictions = &found.token.restrictions;
+    let origin = parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok());
     let from = RequestOrigin { ip, origin };
-    if let Err(reason) = check_use(&policy.allowlist, ip_whitelist, domain_whitelist, from) {
+    if let Err(reason) = check_use(
+        &policy.allowlist,
+        &restrictions.ip_whitelist,
+        &restrictions.domain_whitelist,
+        from,
+    ) {
         tracing::warn!(token_id = found.id(), ?reason, ?ip, origin = ?from.origin, "refused a token used from where it may not be");
         return Err(ApiError::InvalidToken);
     }

@@ -86,8 +86,8 @@ pub async fn introspect(
         ApiError::Internal
     };
     let found = state
-        .bearers
-        .find_bearer(&plain.hash())
+        .tokens
+        .find(&plain.hash(), state.token_source.as_ref())
         .await
         .map_err(internal)?;
     let now = state.services.clock.now();
@@ -95,7 +95,7 @@ pub async fn introspect(
         return Ok(Json(Introspection::INACTIVE));
     };
     let policy = state.services.policy.get(store).await.map_err(internal)?;
-    let scope = found.with_answers(&policy, |answers| answers.scopes().to_owned());
+    let scope = found.answers(&policy).scopes.clone();
     Ok(Json(Introspection {
         active: true,
         scope: Some(scope),

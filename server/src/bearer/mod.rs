@@ -1,17 +1,18 @@
 //! Bearer-token validation (RFC 6750) and the API it protects. Plain axum, not server
 //! functions: gateways and scripts call these routes, not the Leptos app.
 
+pub mod cache;
 mod credentials;
 mod error;
 mod extract;
 pub mod failures;
 pub mod forward_auth;
 pub mod introspect;
-pub mod known;
 mod me;
 pub mod openapi;
 mod reports_api;
 pub mod scopes;
+pub mod token;
 pub mod tokens_api;
 pub mod usage;
 

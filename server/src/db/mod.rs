@@ -1,19 +1,21 @@
-//! Persistence: the sqlx implementations of `app::store::Store` and of the bearer lookups
-//! below, one SQL text for all.
+//! Persistence: the sqlx implementations of `app::store::Store` and of the bearer routes'
+//! `TokenSource`, one SQL text for both backends.
+//!
+//! One deployment model: SQLite is the embedded database of a single instance; PostgreSQL
+//! serves any number of instances behind a load balancer. Every write that changes what
+//! another request would be answered sends a change event (`crate::changes`), so no
+//! instance assumes it is the only one writing.
 
-pub mod bearer_cache;
 mod invitation_sql;
-mod known_tokens;
 pub mod postgres;
 pub(crate) mod report_sql;
 pub(crate) mod rows;
 mod sql_store;
 pub mod sqlite;
 
-use crate::bearer::known::KnownToken;
-use app::rules::secret::SecretHash;
-use app::store::{Store, StoreResult};
-use bearer_cache::BearerCache;
+use crate::bearer::cache::TokenSource;
+use crate::changes::ChangeFeed;
+use app::store::Store;
 use chrono::{DateTime, Utc};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -26,47 +28,46 @@ pub enum OpenError {
     Database(#[from] sqlx::Error),
 }
 
-/// Finding the token a bearer secret belongs to. Only the bearer routes ask this, not the
-/// app's server functions, so it sits beside `Store` rather than in it; what it hands out
-/// carries the server's own per-token notes (`KnownToken`).
-#[async_trait::async_trait]
-pub trait BearerLookup: Send + Sync {
-    /// Shared, because implementations answer repeated lookups from memory.
-    async fn find_bearer(&self, secret_hash: &SecretHash) -> StoreResult<Option<Arc<KnownToken>>>;
-    /// What `find_bearer` would answer, when memory can say it straight away: `Some(None)`
-    /// for a token known not to exist, `None` when only the database knows. A token seen
-    /// before is then checked with no future to await at all.
-    fn remembered_bearer(&self, _secret_hash: &SecretHash) -> Option<Option<Arc<KnownToken>>> {
-        None
-    }
+/// A whole backend: the app's store and the bearer routes' token lookups, on one database.
+pub trait Database: Store + TokenSource {}
+
+impl<T: Store + TokenSource> Database for T {}
+
+/// An open database, and the feed its writes send their changes through.
+pub struct Opened {
+    pub database: Arc<dyn Database>,
+    pub changes: Arc<ChangeFeed>,
 }
 
-/// A whole backend: the app's store and the bearer lookups, on one database.
-pub trait Database: Store + BearerLookup {}
+/// Opens the database `url` names (SQLite or PostgreSQL), brings its schema up to date, and
+/// starts hearing the changes every instance makes: what `tessera serve` runs on.
+pub async fn open_listening(url: &str) -> Result<Opened, OpenError> {
+    open_with(url, true).await
+}
 
-impl<T: Store + BearerLookup> Database for T {}
-
-/// Opens the database `url` names (SQLite or PostgreSQL) and brings its schema up to date.
+/// As `open_listening`, for a command that only writes: its changes still reach the
+/// instances that serve, but it keeps nothing in memory to hear about.
 pub async fn open(url: &str) -> Result<Arc<dyn Database>, OpenError> {
-    open_with_cache(url, Arc::default()).await
+    Ok(open_with(url, false).await?.database)
 }
 
-/// As `open`, with a bearer cache the caller keeps a handle on (to count its lookups).
-pub async fn open_with_cache(
-    url: &str,
-    bearers: Arc<BearerCache>,
-) -> Result<Arc<dyn Database>, OpenError> {
+async fn open_with(url: &str, listen: bool) -> Result<Opened, OpenError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::with_cache(
-            sqlite::connect(url).await?,
-            bearers,
-        )))
+        let changes = Arc::new(ChangeFeed::in_process());
+        let pool = sqlite::connect(url).await?;
+        if listen {
+            changes.listen_in_process();
+        }
+        let database = Arc::new(sqlite::SqliteStore::new(pool, changes.clone()));
+        Ok(Opened { database, changes })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
-        Ok(Arc::new(postgres::PgStore::with_cache(
-            postgres::connect(options).await?,
-            bearers,
-        )))
+        let changes = Arc::new(ChangeFeed::notifications());
+        let pool = postgres::connect(sqlx::postgres::PgConnectOptions::from_str(url)?).await?;
+        if listen {
+            crate::changes::postgres::listen(&changes, pool.clone()).await?;
+        }
+        let database = Arc::new(postgres::PgStore::new(pool, changes.clone()));
+        Ok(Opened { database, changes })
     } else {
         Err(OpenError::UnsupportedUrl(url.to_owned()))
     }

@@ -1,4 +1,4 @@
-//! PostgreSQL, for teams that already run one.
+//! PostgreSQL: for any number of instances on one database, or for teams that run one.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -15,4 +15,8 @@ pub async fn connect(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
     Ok(pool)
 }
 
-super::sql_store::sql_store!(PgStore, sqlx::Postgres);
+super::sql_store::sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    Some(crate::changes::postgres::NOTIFY)
+);

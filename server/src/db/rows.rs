@@ -108,7 +108,6 @@ impl From<TokenRow> for TokenRecord {
 pub(crate) struct BearerRow {
     #[sqlx(flatten)]
     pub(crate) token: TokenRow,
-    pub(crate) secret_hash: Vec<u8>,
     pub(crate) owner_username: String,
     pub(crate) owner_display_name: String,
     pub(crate) owner_role: String,

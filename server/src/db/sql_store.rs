@@ -1,8 +1,10 @@
 //! The `Store` implementation, written once for every sqlx backend. The SQL is portable:
 //! `$N` placeholders (SQLite binds them by number too), `RETURNING`, integer times.
+//! `$notify` is the statement that sends a change inside a transaction, where the backend
+//! has one.
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty) => {
+    ($store:ident, $db:ty, $notify:expr) => {
         use $crate::db::rows::*;
         use $crate::db::{backend, to_db};
         use app::rules::secret::SecretHash;
@@ -13,88 +15,67 @@ macro_rules! sql_store {
         #[derive(Clone)]
         pub struct $store {
             pool: sqlx::Pool<$db>,
-            bearers: std::sync::Arc<$crate::db::bearer_cache::BearerCache>,
+            changes: std::sync::Arc<$crate::changes::ChangeFeed>,
         }
 
         impl $store {
-            pub fn new(pool: sqlx::Pool<$db>) -> Self {
-                Self::with_cache(pool, Default::default())
-            }
-
-            pub fn with_cache(
+            pub fn new(
                 pool: sqlx::Pool<$db>,
-                bearers: std::sync::Arc<$crate::db::bearer_cache::BearerCache>,
+                changes: std::sync::Arc<$crate::changes::ChangeFeed>,
             ) -> Self {
-                Self { pool, bearers }
+                Self { pool, changes }
             }
 
             pub fn pool(&self) -> &sqlx::Pool<$db> {
                 &self.pool
             }
+
+            /// Sends `change` with the transaction: the other instances hear it only if the
+            /// transaction commits. Await the answer's `delivered` after the commit.
+            async fn publish(
+                &self,
+                tx: &mut sqlx::Transaction<'_, $db>,
+                change: $crate::changes::Change,
+            ) -> StoreResult<$crate::changes::Outgoing<'_>> {
+                let outgoing = self.changes.prepare(change);
+                let notify: Option<&str> = $notify;
+                if let Some(statement) = notify {
+                    sqlx::query(statement)
+                        .bind(outgoing.text())
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                Ok(outgoing)
+            }
         }
 
         $crate::db::invitation_sql::invitation_sql!($store, $db);
 
-        impl $crate::db::bearer_cache::BearerSource for $store {
-            /// The tokens among `hashes` that exist. The statement has a power of two of
-            /// placeholders, the last hash repeated to fill them, so that batches of every
-            /// size share a few prepared statements.
-            async fn bearers(
-                &self,
-                hashes: Vec<SecretHash>,
-            ) -> StoreResult<Vec<(SecretHash, BearerToken)>> {
-                let Some(last) = hashes.last() else {
-                    return Ok(Vec::new());
-                };
-                let placeholders = hashes.len().next_power_of_two();
-                let list = (1..=placeholders)
-                    .map(|n| format!("${n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "SELECT {TOKEN_COLUMNS}, t.secret_hash, u.username AS owner_username,
+        #[async_trait::async_trait]
+        impl $crate::bearer::cache::TokenSource for $store {
+            async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+                let row: Option<BearerRow> = sqlx::query_as(&format!(
+                    "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
                             u.display_name AS owner_display_name, u.role AS owner_role
                      FROM access_tokens t
                      JOIN users u ON u.id = t.user_id
                      LEFT JOIN users eb ON eb.id = t.expired_by
-                     WHERE t.secret_hash IN ({list})"
-                );
-                let mut query = sqlx::query_as::<_, BearerRow>(&sql);
-                for hash in hashes.iter().chain(std::iter::repeat(last)).take(placeholders) {
-                    query = query.bind(hash.as_bytes().as_slice());
-                }
-                let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|row| {
-                        let hash = SecretHash::from_bytes(&row.secret_hash)?;
-                        let owner = UserSummary {
-                            id: row.token.user_id,
-                            username: row.owner_username,
-                            display_name: row.owner_display_name,
-                            role: Role::parse(&row.owner_role).unwrap_or(Role::User),
-                        };
-                        let token = row.token.into();
-                        Some((hash, BearerToken { token, owner }))
-                    })
-                    .collect())
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::db::BearerLookup for $store {
-            async fn find_bearer(
-                &self,
-                secret_hash: &SecretHash,
-            ) -> StoreResult<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
-                self.bearers.find(secret_hash, self).await
-            }
-
-            fn remembered_bearer(
-                &self,
-                secret_hash: &SecretHash,
-            ) -> Option<Option<std::sync::Arc<$crate::bearer::known::KnownToken>>> {
-                self.bearers.remembered(secret_hash, self)
+                     WHERE t.secret_hash = $1"
+                ))
+                .bind(hash.as_bytes().as_slice())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(row.map(|row| {
+                    let owner = UserSummary {
+                        id: row.token.user_id,
+                        username: row.owner_username,
+                        display_name: row.owner_display_name,
+                        role: Role::parse(&row.owner_role).unwrap_or(Role::User),
+                    };
+                    BearerToken { token: row.token.into(), owner }
+                }))
             }
         }
 
@@ -187,6 +168,7 @@ macro_rules! sql_store {
                 at: DateTime<Utc>,
                 end: app::rules::session::SessionEnd,
             ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 let done = sqlx::query(
                     "UPDATE sessions SET ended_at = $1, end_reason = $2
                      WHERE id = $3 AND user_id = $4 AND ended_at IS NULL AND expires_at > $5",
@@ -196,10 +178,16 @@ macro_rules! sql_store {
                 .bind(session_id)
                 .bind(user_id)
                 .bind(to_db(at))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                let change = self.publish(&mut tx, $crate::changes::Change::Session(session_id)).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
+                Ok(true)
             }
 
             async fn sessions_of(&self, user_id: UserId, since: DateTime<Utc>) -> StoreResult<Vec<SessionRecord>> {
@@ -227,6 +215,7 @@ macro_rules! sql_store {
 
             async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
                 let lists = RestrictionColumns::from(&token.restrictions);
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
                                                 scopes, ip_whitelist, domain_whitelist)
@@ -241,13 +230,15 @@ macro_rules! sql_store {
                 .bind(lists.scopes)
                 .bind(lists.ip_whitelist)
                 .bind(lists.domain_whitelist)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match e {
                     sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("token"),
                     other => backend(other),
                 })?;
-                self.bearers.forget_hash(&token.secret_hash);
+                let change = self.publish(&mut tx, $crate::changes::Change::Token(token.secret_hash.clone())).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
                 self.find_token(id)
                     .await?
                     .ok_or_else(|| StoreError::Backend("token vanished right after it was inserted".into()))
@@ -283,19 +274,26 @@ macro_rules! sql_store {
                 by: UserId,
                 at: DateTime<Utc>,
             ) -> StoreResult<bool> {
-                let done = sqlx::query(
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                let expired: Option<Vec<u8>> = sqlx::query_scalar(
                     "UPDATE access_tokens SET expired_at = $1, expired_by = $2
-                     WHERE id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)",
+                     WHERE id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)
+                     RETURNING secret_hash",
                 )
                 .bind(to_db(at))
                 .bind(by)
                 .bind(token_id)
                 .bind(to_db(at))
-                .execute(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
-                self.bearers.forget_token(token_id);
-                Ok(done.rows_affected() == 1)
+                let Some(hash) = expired.as_deref().and_then(SecretHash::from_bytes) else {
+                    return Ok(false);
+                };
+                let change = self.publish(&mut tx, $crate::changes::Change::Token(hash)).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
+                Ok(true)
             }
 
             async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
@@ -406,20 +404,27 @@ macro_rules! sql_store {
             }
 
             async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 let done = sqlx::query("UPDATE users SET role = $1, login_active = $2, is_current = $3 WHERE id = $4")
                     .bind(change.role.as_str())
                     .bind(change.login_active)
                     .bind(change.current)
                     .bind(user_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
                 // The owner's role decides which admin-only permissions a token may use.
-                self.bearers.forget_user(user_id);
-                Ok(done.rows_affected() == 1)
+                let change = self.publish(&mut tx, $crate::changes::Change::User(user_id)).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
+                Ok(true)
             }
 
             async fn expire_active_tokens_of(&self, user_id: UserId, by: UserId, at: DateTime<Utc>) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 let done = sqlx::query(
                     "UPDATE access_tokens SET expired_at = $1, expired_by = $2
                      WHERE user_id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)",
@@ -428,10 +433,12 @@ macro_rules! sql_store {
                 .bind(by)
                 .bind(user_id)
                 .bind(to_db(at))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                self.bearers.forget_user(user_id);
+                let change = self.publish(&mut tx, $crate::changes::Change::User(user_id)).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
                 Ok(done.rows_affected())
             }
 
@@ -446,17 +453,21 @@ macro_rules! sql_store {
             }
 
             async fn insert_permission(&self, permission: app::rules::permission::Permission) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 sqlx::query("INSERT INTO permissions (name, description, admin_only, builtin) VALUES ($1, $2, $3, $4)")
                     .bind(&permission.name)
                     .bind(&permission.description)
                     .bind(permission.admin_only)
                     .bind(permission.builtin)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(|e| match e {
                         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("permission"),
                         other => backend(other),
                     })?;
+                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
                 Ok(())
             }
 
@@ -481,8 +492,9 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
                 tx.commit().await.map_err(backend)?;
-                self.bearers.forget_all();
+                change.delivered().await;
                 Ok(true)
             }
 
@@ -529,11 +541,15 @@ macro_rules! sql_store {
             }
 
             async fn save_max_lifetime(&self, policy: app::rules::expiry::LifetimePolicy) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(backend)?;
                 sqlx::query("UPDATE security_settings SET max_token_days = $1 WHERE id = 1")
                     .bind(policy.max_days.map(i64::from))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
+                tx.commit().await.map_err(backend)?;
+                change.delivered().await;
                 Ok(())
             }
 
@@ -549,7 +565,9 @@ macro_rules! sql_store {
                         .await
                         .map_err(backend)?;
                 }
+                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
                 tx.commit().await.map_err(backend)?;
+                change.delivered().await;
                 Ok(())
             }
 
@@ -639,8 +657,9 @@ macro_rules! sql_store {
                         b.build().execute(&mut *tx).await.map_err(backend)?;
                     }
                 }
+                let change = self.publish(&mut tx, $crate::changes::Change::AllTokens).await?;
                 tx.commit().await.map_err(backend)?;
-                self.bearers.forget_all();
+                change.delivered().await;
                 // Fresh statistics, so the planner knows the tables just grew.
                 sqlx::query("ANALYZE").execute(&self.pool).await.map_err(backend)?;
                 Ok(())

@@ -28,4 +28,5 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
-super::sql_store::sql_store!(SqliteStore, sqlx::Sqlite);
+// Changes travel in process (`ChangeFeed::in_process`): nothing to send inside a transaction.
+super::sql_store::sql_store!(SqliteStore, sqlx::Sqlite, None);

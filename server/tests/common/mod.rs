@@ -23,11 +23,11 @@ use sqlx::{AnyPool, Connection, Executor};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tessera::bearer::known::KnownToken;
+use tessera::bearer::cache::{TokenCache, TokenSource};
 use tessera::bearer::usage::UsageRecorder;
+use tessera::changes::ChangeFeed;
 use tessera::client_ip::ClientIpHeader;
-use tessera::db::bearer_cache::BearerCache;
-use tessera::db::{BearerLookup, Database};
+use tessera::db::Database;
 use tessera::{build_router, AppState};
 use tower::ServiceExt;
 
@@ -53,8 +53,8 @@ impl Clock for TestClock {
     }
 }
 
-/// Counts bearer lookups, so tests can prove a malformed token never reached the store. The
-/// store's own cache (`TestApp::bearers`) counts the lookups that reached the database.
+/// Counts token lookups, so tests can prove that a malformed token never reached the
+/// database and a known one reached it once.
 pub struct CountingStore {
     inner: Arc<dyn Database>,
     pub bearer_lookups: AtomicUsize,
@@ -76,13 +76,11 @@ pub struct UsageWrites {
     pub failing_write: AtomicUsize,
 }
 
-/// Not `remembered_bearer`: every check that gets past the format check comes here, where
-/// it is counted, and the store's cache answers it.
 #[async_trait::async_trait]
-impl BearerLookup for CountingStore {
-    async fn find_bearer(&self, hash: &SecretHash) -> StoreResult<Option<Arc<KnownToken>>> {
+impl TokenSource for CountingStore {
+    async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
         self.bearer_lookups.fetch_add(1, Ordering::SeqCst);
-        self.inner.find_bearer(hash).await
+        self.inner.token_by_hash(hash).await
     }
 }
 
@@ -266,9 +264,12 @@ pub struct TestApp {
     pub backend: Backend,
     pub clock: Arc<TestClock>,
     pub store: Arc<CountingStore>,
-    pub bearers: Arc<BearerCache>,
+    pub tokens: Arc<TokenCache>,
+    pub changes: Arc<ChangeFeed>,
     pub usage: Arc<UsageRecorder>,
-    _dir: tempfile::TempDir,
+    /// The database's URL, for other instances on it.
+    pub url: String,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 pub struct Answer {
@@ -295,8 +296,6 @@ struct Settings {
     trusted_proxies: &'static str,
     client_ip_header: ClientIpHeader,
     mailer: Option<Arc<dyn Mailer>>,
-    /// The bearer cache's age limit, when not the production one.
-    token_max_age: Option<std::time::Duration>,
     /// Where the web bundle is (`tessera serve --site-root`), when a test serves one.
     site_root: Option<String>,
 }
@@ -340,13 +339,18 @@ impl TestApp {
         .await
     }
 
-    /// With cached tokens trusted for `max_age` only, so a test can watch them renewed.
-    pub async fn with_token_max_age(max_age: std::time::Duration) -> Self {
-        Self::build(Settings {
-            token_max_age: Some(max_age),
-            ..Settings::default()
-        })
-        .await
+    /// `count` instances on one new PostgreSQL database, each with its own memory and change
+    /// listener, as behind a load balancer; `None` on SQLite, which serves one instance.
+    pub async fn instances(count: usize) -> Option<Vec<Self>> {
+        let server = std::env::var("TESSERA_TEST_POSTGRES_URL").ok()?;
+        let url = fresh_postgres_database(&server).await;
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let mut instances = Vec::with_capacity(count);
+        for _ in 0..count {
+            let on_database = (url.clone(), Backend::Postgres, dir.clone());
+            instances.push(Self::build_on(Settings::default(), on_database).await);
+        }
+        Some(instances)
     }
 
     /// Serving the web bundle from `site_root` (its files under `pkg/`).
@@ -359,7 +363,7 @@ impl TestApp {
     }
 
     async fn build(settings: Settings) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
         let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
             Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
             Err(_) => {
@@ -367,14 +371,17 @@ impl TestApp {
                 (format!("sqlite://{}", path.display()), Backend::Sqlite)
             }
         };
-        let bearers = Arc::new(match settings.token_max_age {
-            Some(max_age) => BearerCache::new(1_000, 1_000, max_age),
-            None => BearerCache::default(),
-        });
+        Self::build_on(settings, (url, backend, dir)).await
+    }
+
+    async fn build_on(
+        settings: Settings,
+        (url, backend, dir): (String, Backend, Arc<tempfile::TempDir>),
+    ) -> Self {
+        let opened = tessera::db::open_listening(&url).await.unwrap();
+        let changes = opened.changes;
         let store = Arc::new(CountingStore {
-            inner: tessera::db::open_with_cache(&url, bearers.clone())
-                .await
-                .unwrap(),
+            inner: opened.database,
             bearer_lookups: AtomicUsize::new(0),
             policy_loads: AtomicUsize::new(0),
             usage_writes: UsageWrites::default(),
@@ -392,6 +399,7 @@ impl TestApp {
         let trusted_proxies = app::rules::network::parse_ip_list(settings.trusted_proxies).unwrap();
         let mut state = AppState::new(
             store.clone(),
+            changes.clone(),
             clock.clone(),
             options,
             settings.secure_cookies,
@@ -425,8 +433,10 @@ impl TestApp {
             backend,
             clock,
             store,
-            bearers,
+            tokens: changes.tokens().clone(),
+            changes,
             usage,
+            url,
             _dir: dir,
         }
     }
