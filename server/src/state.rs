@@ -1,8 +1,8 @@
+use crate::bearer::cache::{TokenCache, TokenSource};
 use crate::bearer::failures::FailureLimiter;
 use crate::bearer::usage::UsageRecorder;
-use crate::client_ip::ClientIpHeader;
-use crate::bearer::cache::{TokenCache, TokenSource};
 use crate::changes::ChangeFeed;
+use crate::client_ip::ClientIpHeader;
 use crate::db::Database;
 use app::clock::Clock;
 use app::services::Services;

@@ -9,18 +9,10 @@ use app::rules::token::PlainToken;
 use app::store::{Store, TokenId, TokenRestrictions, UserId};
 use app::users::Role;
 use axum::{Json, Router};
+use common::nginx::{documented_block, serve, substitute, Nginx, Reply};
 use common::TestApp;
 use http::HeaderMap;
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-use tempfile::TempDir;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-const NGINX: &str = "/usr/sbin/nginx";
 
 /// Where the documented block expects Tessera, the application and nginx itself; the test
 /// replaces each with a free port of its own.
@@ -219,7 +211,10 @@ impl Gateway {
         let tessera = TestApp::behind_proxies("127.0.0.1/32").await;
         let tessera_addr = serve(tessera.router.clone()).await;
         let application = serve(Router::new().fallback(echo_identity)).await;
-        let nginx = Nginx::start(&documented_block(), tessera_addr, application).await;
+        let block = documented_block("gateway.md");
+        let block = substitute(&block, DOC_TESSERA, &tessera_addr.to_string());
+        let block = substitute(&block, DOC_APPLICATION, &application.to_string());
+        let nginx = Nginx::start(&block, DOC_LISTEN).await;
         Self { tessera, nginx }
     }
 
@@ -246,8 +241,6 @@ impl Gateway {
     /// A GET through nginx, as a client on this machine sends it: with `Authorization:
     /// Bearer <token>` if given, and `headers`.
     async fn get(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Reply {
-        // HTTP/1.0, so that nginx neither chunks the answer nor keeps the connection: the
-        // reply is everything read until nginx closes it.
         let mut request = format!("GET {path} HTTP/1.0\r\nHost: app.example.com\r\n");
         if let Some(token) = token {
             request.push_str(&format!("Authorization: Bearer {token}\r\n"));
@@ -256,29 +249,8 @@ impl Gateway {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
         request.push_str("\r\n");
-        let exchange = async {
-            let mut stream = TcpStream::connect(("127.0.0.1", self.nginx.port)).await?;
-            stream.write_all(request.as_bytes()).await?;
-            let mut raw = Vec::new();
-            stream.read_to_end(&mut raw).await?;
-            Ok::<_, std::io::Error>(raw)
-        };
-        let raw = tokio::time::timeout(Duration::from_secs(10), exchange)
-            .await
-            .unwrap_or_else(|_| panic!("nginx did not answer GET {path} within 10 s"))
-            .unwrap();
-        Reply::parse(&raw)
+        self.nginx.exchange(&request).await
     }
-}
-
-/// Serves `router` on a free port of 127.0.0.1 for the rest of the test, with the peer's
-/// address available as in production (`ConnectInfo`).
-async fn serve(router: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    addr
 }
 
 /// The protected application: tells what identity it was given, and whether it saw a token.
@@ -290,189 +262,4 @@ async fn echo_identity(headers: HeaderMap) -> Json<Value> {
         "scopes": header("x-tessera-scopes"),
         "authorization": header("authorization"),
     }))
-}
-
-/// The one ```nginx block of docs/gateway.md.
-fn documented_block() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/gateway.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let blocks: Vec<&str> = doc.split("```nginx\n").skip(1).collect();
-    assert_eq!(
-        blocks.len(),
-        1,
-        "docs/gateway.md must have exactly one ```nginx block"
-    );
-    let (block, _) = blocks[0]
-        .split_once("\n```")
-        .expect("the ```nginx block is closed");
-    block.to_owned()
-}
-
-/// Replaces what the docs say with what this test uses, insisting the docs still say it.
-fn substitute(block: &str, documented: &str, actual: &str) -> String {
-    assert!(
-        block.contains(documented),
-        "the ```nginx block of docs/gateway.md no longer contains `{documented}`, which this \
-         test replaces; update DOC_* in server/tests/gateway_nginx.rs"
-    );
-    block.replace(documented, actual)
-}
-
-/// A foreground nginx, killed when the test ends. Everything it writes stays in its
-/// temporary folder, so it needs no root and leaves no trace.
-struct Nginx {
-    child: Child,
-    port: u16,
-    dir: TempDir,
-}
-
-impl Nginx {
-    async fn start(block: &str, tessera: SocketAddr, application: SocketAddr) -> Self {
-        let binary = PathBuf::from(NGINX);
-        assert!(
-            binary.exists(),
-            "{NGINX} is missing: run `make nginx` (or `apt-get install nginx`) to run this test"
-        );
-        // The free port is found by binding and releasing it, so another process may take it
-        // in between; try again with a new one if nginx cannot listen.
-        for _ in 0..3 {
-            let port = free_port();
-            let dir = tempfile::tempdir().unwrap();
-            let block = substitute(block, DOC_TESSERA, &tessera.to_string());
-            let block = substitute(&block, DOC_APPLICATION, &application.to_string());
-            let block = substitute(&block, DOC_LISTEN, &format!("listen 127.0.0.1:{port};"));
-            let conf = dir.path().join("nginx.conf");
-            std::fs::write(&conf, wrap(dir.path(), &block)).unwrap();
-            let child = Command::new(&binary)
-                .arg("-p")
-                .arg(dir.path())
-                .arg("-e")
-                .arg(dir.path().join("error.log"))
-                .arg("-c")
-                .arg(&conf)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {NGINX}: {e}"));
-            let mut nginx = Self { child, port, dir };
-            if nginx.ready().await {
-                return nginx;
-            }
-            let log = nginx.error_log();
-            assert!(
-                log.contains("Address already in use"),
-                "nginx did not start:\n{log}"
-            );
-        }
-        panic!("nginx found no free port in three tries");
-    }
-
-    /// Waits until nginx accepts connections; false if it exited instead.
-    async fn ready(&mut self) -> bool {
-        for _ in 0..250 {
-            if self.child.try_wait().unwrap().is_some() {
-                return false;
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "nginx did not listen on port {} within 5 s:\n{}",
-            self.port,
-            self.error_log()
-        );
-    }
-
-    fn error_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // What nginx thought of a failing test's requests.
-        if std::thread::panicking() {
-            eprintln!("nginx error log:\n{}", self.error_log());
-        }
-    }
-}
-
-/// A complete nginx.conf around the documented `http`-level block. One process without a
-/// master (which as root would hand requests to a `nobody` worker that cannot write here),
-/// in the foreground, with every file in `dir`.
-fn wrap(dir: &Path, block: &str) -> String {
-    let dir = dir.display();
-    format!(
-        "daemon off;
-master_process off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log info;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-
-{block}
-}}
-"
-    )
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// An HTTP answer as nginx sent it.
-struct Reply {
-    status: u16,
-    /// Names in lower case.
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn parse(raw: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(raw);
-        let (head, body) = text
-            .split_once("\r\n\r\n")
-            .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .and_then(|line| line.split(' ').nth(1))
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("no status line: {head:?}"));
-        let headers = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
-        Self {
-            status,
-            headers,
-            body: body.to_owned(),
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// What the echoing application answered.
-    fn json(&self) -> Value {
-        assert_eq!(self.status, 200, "{}", self.body);
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
 }

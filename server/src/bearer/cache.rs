@@ -176,7 +176,11 @@ mod tests {
         assert_eq!(find(&cache, &table, "a").await, Some(1), "from memory");
         assert_eq!(find(&cache, &table, "b").await, None);
         table.set("b", Some(bearer(2, 10)));
-        assert_eq!(find(&cache, &table, "b").await, None, "the miss is remembered");
+        assert_eq!(
+            find(&cache, &table, "b").await,
+            None,
+            "the miss is remembered"
+        );
         assert_eq!((table.queries(), cache.database_lookups()), (2, 2));
     }
 
@@ -204,7 +208,11 @@ mod tests {
         assert_eq!(find(&cache, &table, "b2").await, Some(13));
         assert_eq!(find(&cache, &table, "c").await, Some(4));
         cache.forget_token(&SecretHash::of("unknown"));
-        assert_eq!(find(&cache, &table, "unknown").await, Some(15), "a miss forgotten");
+        assert_eq!(
+            find(&cache, &table, "unknown").await,
+            Some(15),
+            "a miss forgotten"
+        );
         cache.forget_all();
         assert_eq!(find(&cache, &table, "c").await, Some(14));
         assert_eq!(table.queries(), 5 + 5);
@@ -237,7 +245,11 @@ mod tests {
         assert_eq!(table.queries(), 3, "kept once proven");
         proof.lose();
         table.set("a", None);
-        assert_eq!(find(&cache, &table, "a").await, None, "not read from memory");
+        assert_eq!(
+            find(&cache, &table, "a").await,
+            None,
+            "not read from memory"
+        );
     }
 
     #[tokio::test]
@@ -249,7 +261,11 @@ mod tests {
         for i in 0..5_000 {
             find(&cache, &table, &format!("invented {i}")).await;
         }
-        assert!(cache.unknown.len() <= 60, "{} misses kept", cache.unknown.len());
+        assert!(
+            cache.unknown.len() <= 60,
+            "{} misses kept",
+            cache.unknown.len()
+        );
         assert_eq!(cache.known.len(), 1);
         let queries = table.queries();
         assert_eq!(find(&cache, &table, "known").await, Some(1));

@@ -1,6 +1,6 @@
 use super::credentials::bearer_token;
-use super::token::CachedToken;
 use super::scopes::Scope;
+use super::token::CachedToken;
 use super::ApiError;
 use crate::state::AppState;
 use app::rules::access::{check_use, RequestOrigin};

@@ -4,8 +4,8 @@
 //! goes back to the client as it is.
 
 use super::extract::ValidToken;
-use super::token::Answers;
 use super::openapi::AuthErrors;
+use super::token::Answers;
 use super::ApiError;
 use app::rules::permission::validate_name;
 use axum::body::Body;
@@ -60,7 +60,10 @@ pub async fn forward_auth(
 fn identity_headers(username: &str, answers: &Answers) -> Option<HeaderMap> {
     let mut headers = HeaderMap::new();
     headers.insert(USER_HEADER, HeaderValue::from_str(username).ok()?);
-    headers.insert(TOKEN_ID_HEADER, HeaderValue::from_str(&answers.token_id).ok()?);
+    headers.insert(
+        TOKEN_ID_HEADER,
+        HeaderValue::from_str(&answers.token_id).ok()?,
+    );
     headers.insert(SCOPES_HEADER, HeaderValue::from_str(&answers.scopes).ok()?);
     Some(headers)
 }

@@ -149,7 +149,9 @@ mod tests {
 
     #[test]
     fn a_token_without_permissions_grants_nothing() {
-        let answers = cached(&[], Role::User).answers(&policy(1, &[])).into_owned();
+        let answers = cached(&[], Role::User)
+            .answers(&policy(1, &[]))
+            .into_owned();
         assert_eq!(answers.scopes, "");
         assert!(!answers.grants(""));
         assert!(!answers.grants("profile:read"));
@@ -162,7 +164,10 @@ mod tests {
         assert!(matches!(token.answers(&policy(1, &[])), Cow::Borrowed(_)));
         let later = token.answers(&policy(2, &["users:manage"]));
         assert!(matches!(later, Cow::Owned(_)));
-        assert_eq!(later.scopes, "", "an admin-only permission a user holds stops counting");
+        assert_eq!(
+            later.scopes, "",
+            "an admin-only permission a user holds stops counting"
+        );
         assert_eq!(token.answers(&policy(1, &[])).scopes, "users:manage");
     }
 
@@ -180,7 +185,10 @@ mod tests {
     fn status_comes_from_the_lookup() {
         let mut found = bearer(3, 1);
         found.token.expires_at = Some(Utc::now() - chrono::Duration::seconds(1));
-        assert_eq!(CachedToken::new(found).status_at(Utc::now()), TokenStatus::Expired);
+        assert_eq!(
+            CachedToken::new(found).status_at(Utc::now()),
+            TokenStatus::Expired
+        );
         let plain = cached(&[], Role::User);
         assert_eq!(plain.status_at(Utc::now()), TokenStatus::Active);
     }

@@ -17,46 +17,68 @@ pub enum Change {
     AllTokens,
     /// A session was deactivated or signed out.
     Session(SessionId),
-    /// Nothing changed: an instance checking that it hears its own notifications.
-    Heartbeat,
 }
 
-/// A change as one instance sent it: which instance, its own sequence number, and the change.
+/// What instances tell each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Change(Change),
+    /// Nothing changed: an instance checking that it hears its own notifications, and
+    /// telling the others it is there.
+    Heartbeat,
+    /// The sender has applied another instance's change with this sequence number.
+    Applied {
+        instance: u64,
+        sequence: u64,
+    },
+}
+
+/// A message as one instance sent it: which instance, and its own sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
     pub instance: u64,
     pub sequence: u64,
-    pub change: Change,
+    pub message: Message,
 }
 
 impl Envelope {
-    /// `<instance hex> <sequence> <change>`, at most a hundred bytes: far inside the 8,000
+    /// `<instance hex> <sequence> <message>`, at most a hundred bytes: far inside the 8,000
     /// bytes a notification may carry.
     pub fn encode(&self) -> String {
-        let change = match &self.change {
-            Change::Token(hash) => format!("token {}", hex::encode(hash.as_bytes())),
-            Change::User(id) => format!("user {id}"),
-            Change::Policy => "policy".to_owned(),
-            Change::AllTokens => "all-tokens".to_owned(),
-            Change::Session(id) => format!("session {id}"),
-            Change::Heartbeat => "heartbeat".to_owned(),
+        let message = match &self.message {
+            Message::Change(Change::Token(hash)) => {
+                format!("token {}", hex::encode(hash.as_bytes()))
+            }
+            Message::Change(Change::User(id)) => format!("user {id}"),
+            Message::Change(Change::Policy) => "policy".to_owned(),
+            Message::Change(Change::AllTokens) => "all-tokens".to_owned(),
+            Message::Change(Change::Session(id)) => format!("session {id}"),
+            Message::Heartbeat => "heartbeat".to_owned(),
+            Message::Applied { instance, sequence } => format!("applied {instance:x}:{sequence}"),
         };
-        format!("{:x} {} {change}", self.instance, self.sequence)
+        format!("{:x} {} {message}", self.instance, self.sequence)
     }
 
     pub fn decode(text: &str) -> Option<Self> {
         let mut words = text.split(' ');
         let instance = u64::from_str_radix(words.next()?, 16).ok()?;
         let sequence = words.next()?.parse().ok()?;
-        let change = match (words.next()?, words.next()) {
+        let message = match (words.next()?, words.next()) {
             ("token", Some(hash)) => {
-                Change::Token(SecretHash::from_bytes(&hex::decode(hash).ok()?)?)
+                Change::Token(SecretHash::from_bytes(&hex::decode(hash).ok()?)?).into()
             }
-            ("user", Some(id)) => Change::User(id.parse().ok()?),
-            ("session", Some(id)) => Change::Session(id.parse().ok()?),
-            ("policy", None) => Change::Policy,
-            ("all-tokens", None) => Change::AllTokens,
-            ("heartbeat", None) => Change::Heartbeat,
+            ("user", Some(id)) => Change::User(id.parse().ok()?).into(),
+            ("session", Some(id)) => Change::Session(id.parse().ok()?).into(),
+            ("policy", None) => Change::Policy.into(),
+            ("all-tokens", None) => Change::AllTokens.into(),
+            ("heartbeat", None) => Message::Heartbeat,
+            ("applied", Some(of)) => {
+                let (instance, sequence) = of.split_once(':')?;
+                Message::Applied {
+                    instance: u64::from_str_radix(instance, 16).ok()?,
+                    sequence: sequence.parse().ok()?,
+                }
+            }
             _ => return None,
         };
         if words.next().is_some() {
@@ -65,8 +87,14 @@ impl Envelope {
         Some(Self {
             instance,
             sequence,
-            change,
+            message,
         })
+    }
+}
+
+impl From<Change> for Message {
+    fn from(change: Change) -> Self {
+        Self::Change(change)
     }
 }
 
@@ -75,19 +103,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_change_survives_its_text() {
-        for change in [
-            Change::Token(SecretHash::of("a secret")),
-            Change::User(42),
-            Change::Policy,
-            Change::AllTokens,
-            Change::Session(-7),
-            Change::Heartbeat,
+    fn every_message_survives_its_text() {
+        for message in [
+            Change::Token(SecretHash::of("a secret")).into(),
+            Change::User(42).into(),
+            Change::Policy.into(),
+            Change::AllTokens.into(),
+            Change::Session(-7).into(),
+            Message::Heartbeat,
+            Message::Applied {
+                instance: u64::MAX,
+                sequence: u64::MAX,
+            },
         ] {
             let envelope = Envelope {
                 instance: u64::MAX,
                 sequence: 9,
-                change,
+                message,
             };
             let text = envelope.encode();
             assert!(text.len() < 100, "{text}");
@@ -109,6 +141,9 @@ mod tests {
             "ff 1 token 00",
             "ff 1 token nothex",
             "ff 1 unheard-of",
+            "ff 1 applied",
+            "ff 1 applied ff",
+            "ff 1 applied ff:x",
         ] {
             assert_eq!(Envelope::decode(text), None, "{text:?}");
         }

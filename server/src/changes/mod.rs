@@ -2,40 +2,45 @@
 //!
 //! A write that changes what a token check, a sign-in, a session check or a form would
 //! answer sends a [`Change`] inside its own transaction (PostgreSQL's `pg_notify`, delivered
-//! only if the write commits). Every instance listens, and forgets exactly what the change
-//! names. On SQLite, the embedded single-instance database, the same text goes through an
-//! in-process channel, so both take one path from writer to memory.
+//! only if the write commits). Every instance listens, forgets exactly what the change names,
+//! and says it has (`Message::Applied`). On SQLite, the embedded single-instance database,
+//! the same text goes through an in-process channel, so both take one path to memory.
 //!
-//! The writer then waits until its own listener has heard its change: by the time a request
-//! answers, its instance has forgotten what it changed and PostgreSQL has handed the change to
-//! every listener. Each of an instance's own notifications heard back also proves that its
-//! listener works; memory is believed only shortly after such a proof (`ListenerProof`).
+//! The writer waits until it has heard its change back and every other live instance (heard
+//! from within `TRUST_WITHOUT_PROOF`) has said it applied it: when a request answers, the
+//! change holds everywhere. Each of an instance's own notifications heard back also proves
+//! that its listener works; memory is believed only shortly after such a proof.
 
 mod change;
 pub mod postgres;
 mod proof;
 
-pub use change::{Change, Envelope};
+pub use change::{Change, Envelope, Message};
 pub use proof::{ListenerProof, TRUST_WITHOUT_PROOF};
 
 use crate::bearer::cache::TokenCache;
 use crate::bearer::lock;
 use app::security::PolicyCache;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-/// How long a writer waits to hear its change back before it applies the change itself.
-const ECHO_WAIT: Duration = Duration::from_secs(2);
+/// How long a writer waits for its change to be applied everywhere. An instance slower than
+/// this is not waited for; one whose listener is broken stops trusting its memory anyway.
+const APPLIED_WAIT: Duration = Duration::from_secs(2);
 
 pub struct ChangeFeed {
     /// Tells this instance's notifications from the others'.
     instance: u64,
     sequence: AtomicU64,
-    /// This instance's notifications not yet heard back, by sequence number.
+    /// This instance's notifications not yet heard back or applied everywhere, by sequence.
     awaited: Mutex<HashMap<u64, Awaited>>,
+    /// The other instances on the database, and when each was last heard.
+    peers: Mutex<HashMap<u64, Instant>>,
+    /// Where this instance's `Applied` messages go out (PostgreSQL's sender task).
+    outbox: Mutex<Option<mpsc::UnboundedSender<String>>>,
     proof: Arc<ListenerProof>,
     tokens: Arc<TokenCache>,
     policy: Arc<PolicyCache>,
@@ -52,6 +57,11 @@ struct Awaited {
     sent: Instant,
     /// The writer waiting for it; none for a heartbeat.
     writer: Option<oneshot::Sender<()>>,
+    heard_back: bool,
+    /// Live instances yet to apply it, once it is heard back.
+    waiting_for: HashSet<u64>,
+    /// Instances that applied it before this one heard it back.
+    applied_by: HashSet<u64>,
 }
 
 /// A change on its way: `text` goes out inside the writer's transaction, then the writer
@@ -85,6 +95,8 @@ impl ChangeFeed {
             instance: rand::random(),
             sequence: AtomicU64::new(0),
             awaited: Mutex::default(),
+            peers: Mutex::default(),
+            outbox: Mutex::new(None),
             tokens: Arc::new(TokenCache::new(proof.clone())),
             policy: Arc::new(PolicyCache::new(proof.clone())),
             proof,
@@ -141,41 +153,102 @@ impl ChangeFeed {
         // Heartbeats a stuck listener never heard would pile up.
         awaited.retain(|_, waiting| waiting.sent.elapsed() < Duration::from_secs(60));
         drop(awaited);
-        self.register(Change::Heartbeat, None).1
+        self.register(Message::Heartbeat, None).1
     }
 
-    fn register(&self, change: Change, writer: Option<oneshot::Sender<()>>) -> (u64, String) {
+    fn register(
+        &self,
+        message: impl Into<Message>,
+        writer: Option<oneshot::Sender<()>>,
+    ) -> (u64, String) {
+        let (sequence, text) = self.envelope(message.into());
+        let awaited = Awaited {
+            sent: Instant::now(),
+            writer,
+            heard_back: false,
+            waiting_for: HashSet::new(),
+            applied_by: HashSet::new(),
+        };
+        lock(&self.awaited).insert(sequence, awaited);
+        (sequence, text)
+    }
+
+    fn envelope(&self, message: Message) -> (u64, String) {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
         let envelope = Envelope {
             instance: self.instance,
             sequence,
-            change,
+            message,
         };
-        let awaited = Awaited {
-            sent: Instant::now(),
-            writer,
-        };
-        lock(&self.awaited).insert(sequence, awaited);
         (sequence, envelope.encode())
     }
 
     /// A notification heard by the listener.
     pub fn receive(&self, text: &str) {
-        let Some(envelope) = Envelope::decode(text) else {
+        let Some(Envelope {
+            instance,
+            sequence,
+            message,
+        }) = Envelope::decode(text)
+        else {
             tracing::warn!(text, "ignored a notification that is not a change");
             return;
         };
-        self.apply(&envelope.change);
-        if envelope.instance != self.instance {
-            return;
+        let own = instance == self.instance;
+        if !own {
+            lock(&self.peers).insert(instance, Instant::now());
         }
-        if let Some(awaited) = lock(&self.awaited).remove(&envelope.sequence) {
-            self.proof.prove(awaited.sent);
-            self.heard_own.notify_waiters();
-            if let Some(writer) = awaited.writer {
-                let _ = writer.send(());
+        match message {
+            Message::Change(change) => {
+                self.apply(&change);
+                if own {
+                    self.heard_back(sequence);
+                } else {
+                    self.say_applied(instance, sequence);
+                }
             }
+            Message::Heartbeat if own => self.heard_back(sequence),
+            Message::Applied {
+                instance: writer,
+                sequence,
+            } if writer == self.instance && !own => self.applied(instance, sequence),
+            Message::Heartbeat | Message::Applied { .. } => {}
         }
+    }
+
+    fn heard_back(&self, sequence: u64) {
+        let mut awaited = lock(&self.awaited);
+        let Some(entry) = awaited.get_mut(&sequence) else {
+            return;
+        };
+        self.proof.prove(entry.sent);
+        self.heard_own.notify_waiters();
+        entry.heard_back = true;
+        entry.waiting_for = &self.live_peers() - &entry.applied_by;
+        finish_if_done(&mut awaited, sequence);
+    }
+
+    fn applied(&self, peer: u64, sequence: u64) {
+        let mut awaited = lock(&self.awaited);
+        if let Some(entry) = awaited.get_mut(&sequence) {
+            entry.applied_by.insert(peer);
+            entry.waiting_for.remove(&peer);
+            finish_if_done(&mut awaited, sequence);
+        }
+    }
+
+    fn say_applied(&self, instance: u64, sequence: u64) {
+        if let Some(outbox) = &*lock(&self.outbox) {
+            let (_, text) = self.envelope(Message::Applied { instance, sequence });
+            let _ = outbox.send(text);
+        }
+    }
+
+    /// The other instances heard from lately; the rest are forgotten.
+    fn live_peers(&self) -> HashSet<u64> {
+        let mut peers = lock(&self.peers);
+        peers.retain(|_, heard| heard.elapsed() < TRUST_WITHOUT_PROOF);
+        peers.keys().copied().collect()
     }
 
     /// Waits at most `limit` for the listener to be trusted; whether it is.
@@ -213,12 +286,26 @@ impl ChangeFeed {
             }
             Change::AllTokens => self.tokens.forget_all(),
             // Sessions are read from the database on every request: nothing to forget.
-            Change::Session(_) | Change::Heartbeat => {}
+            Change::Session(_) => {}
         }
     }
 
-    fn mark_listening(&self) {
+    /// A listener runs, and this instance's `Applied` messages are to go to `outbox`.
+    fn mark_listening(&self, outbox: mpsc::UnboundedSender<String>) {
+        *lock(&self.outbox) = Some(outbox);
         self.listening.store(true, Ordering::Release);
+    }
+}
+
+/// Tells the writer once its change was heard back and applied by every live instance.
+fn finish_if_done(awaited: &mut HashMap<u64, Awaited>, sequence: u64) {
+    let done = awaited
+        .get(&sequence)
+        .is_some_and(|entry| entry.heard_back && entry.waiting_for.is_empty());
+    if done {
+        if let Some(writer) = awaited.remove(&sequence).and_then(|entry| entry.writer) {
+            let _ = writer.send(());
+        }
     }
 }
 
@@ -228,7 +315,7 @@ impl Outgoing<'_> {
         &self.text
     }
 
-    /// After the write committed: waits until this instance has heard the change. Should the
+    /// After the write committed: waits until the change is applied everywhere. Should the
     /// listener be down or late, the change is applied here, so that this instance never
     /// answers from before its own write.
     pub async fn delivered(mut self) {
@@ -241,10 +328,10 @@ impl Outgoing<'_> {
             let _ = channel.send(std::mem::take(&mut self.text));
         }
         if !matches!(
-            tokio::time::timeout(ECHO_WAIT, &mut self.heard).await,
+            tokio::time::timeout(APPLIED_WAIT, &mut self.heard).await,
             Ok(Ok(()))
         ) {
-            tracing::warn!(change = ?self.change, "did not hear a change back; applied it here");
+            tracing::warn!(change = ?self.change, "a change was not applied everywhere in time");
             feed.apply(&self.change);
         }
     }
@@ -254,5 +341,93 @@ impl Drop for Outgoing<'_> {
     /// A write that failed, or was heard: nothing is awaited any more.
     fn drop(&mut self) {
         lock(&self.feed.awaited).remove(&self.sequence);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::rules::secret::SecretHash;
+
+    fn text(instance: u64, sequence: u64, message: impl Into<Message>) -> String {
+        let message = message.into();
+        Envelope {
+            instance,
+            sequence,
+            message,
+        }
+        .encode()
+    }
+
+    /// A feed that hears notifications by hand, as its listener would; its own instance.
+    fn listening_feed() -> (ChangeFeed, u64, mpsc::UnboundedReceiver<String>) {
+        let feed = ChangeFeed::notifications();
+        let (outbox, sent) = mpsc::unbounded_channel();
+        feed.mark_listening(outbox);
+        let own = feed.instance;
+        (feed, own, sent)
+    }
+
+    #[tokio::test]
+    async fn a_write_waits_until_every_live_instance_applied_its_change() {
+        let (feed, own, _) = listening_feed();
+        feed.receive(&text(7, 0, Message::Heartbeat));
+        feed.proof.prove(Instant::now());
+        let change = Change::Token(SecretHash::of("t"));
+        let outgoing = feed.prepare(change.clone());
+        let sequence = outgoing.sequence;
+        let mut delivered = Box::pin(outgoing.delivered());
+
+        feed.receive(&text(own, sequence, change));
+        let applied = Message::Applied {
+            instance: own,
+            sequence,
+        };
+        tokio::select! {
+            () = &mut delivered => panic!("finished before instance 7 applied the change"),
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        feed.receive(&text(7, 1, applied));
+        tokio::time::timeout(Duration::from_secs(1), delivered)
+            .await
+            .expect("finished once instance 7 applied it");
+        assert!(lock(&feed.awaited).is_empty());
+    }
+
+    #[tokio::test]
+    async fn another_instances_change_is_applied_and_acknowledged() {
+        let (feed, own, mut sent) = listening_feed();
+        feed.receive(&text(9, 4, Change::User(3)));
+        let answer = Envelope::decode(&sent.recv().await.unwrap()).unwrap();
+        assert_eq!(answer.instance, own);
+        assert_eq!(
+            answer.message,
+            Message::Applied {
+                instance: 9,
+                sequence: 4
+            }
+        );
+        feed.receive(&text(9, 5, Message::Heartbeat));
+        assert!(sent.try_recv().is_err(), "heartbeats are not acknowledged");
+    }
+
+    #[tokio::test]
+    async fn hearing_its_own_heartbeat_proves_the_listener_and_losing_it_forgets() {
+        let (feed, own, _) = listening_feed();
+        assert!(!feed.proof.trusted());
+        let heartbeat = Envelope::decode(&feed.heartbeat()).unwrap();
+        feed.receive(&text(own, heartbeat.sequence, Message::Heartbeat));
+        assert!(feed.proof.trusted());
+        assert!(feed.wait_for_proof(Duration::ZERO).await);
+        feed.lost();
+        assert!(!feed.proof.trusted());
+        assert!(!feed.wait_for_proof(Duration::from_millis(10)).await);
+    }
+
+    #[tokio::test]
+    async fn a_write_with_no_listener_applies_its_change_here() {
+        let feed = ChangeFeed::notifications();
+        feed.prepare(Change::Policy).delivered().await;
+        assert!(lock(&feed.awaited).is_empty());
     }
 }

@@ -1,11 +1,12 @@
 //! PostgreSQL's side of the change feed: `pg_notify` inside the writing transaction, a
-//! `PgListener` per instance, and a heartbeat that proves the listener hears.
+//! `PgListener` per instance, and a sender for heartbeats and `Applied` messages.
 
 use super::ChangeFeed;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 pub const CHANNEL: &str = "tessera_changes";
 /// Sends a change with the transaction it is bound to: delivered on commit, never on rollback.
@@ -23,9 +24,14 @@ const FIRST_PROOF_WAIT: Duration = Duration::from_secs(5);
 /// until then every check asks the database).
 pub async fn listen(feed: &Arc<ChangeFeed>, pool: PgPool) -> Result<(), sqlx::Error> {
     let listener = connect(&pool).await?;
-    feed.mark_listening();
-    tokio::spawn(receive_changes(Arc::downgrade(feed), pool.clone(), listener));
-    tokio::spawn(send_heartbeats(Arc::downgrade(feed), pool));
+    let (outbox, sending) = mpsc::unbounded_channel();
+    feed.mark_listening(outbox);
+    tokio::spawn(receive_changes(
+        Arc::downgrade(feed),
+        pool.clone(),
+        listener,
+    ));
+    tokio::spawn(send(Arc::downgrade(feed), pool, sending));
     if !feed.wait_for_proof(FIRST_PROOF_WAIT).await {
         tracing::warn!("the change listener has not heard its first heartbeat yet");
     }
@@ -75,15 +81,22 @@ async fn hear(feed: &Weak<ChangeFeed>, mut listener: PgListener) -> Result<(), s
     }
 }
 
-async fn send_heartbeats(feed: Weak<ChangeFeed>, pool: PgPool) {
+/// Sends a heartbeat every `HEARTBEAT_EVERY`, and the `Applied` messages the feed queues.
+async fn send(feed: Weak<ChangeFeed>, pool: PgPool, mut outbox: mpsc::UnboundedReceiver<String>) {
     let mut ticks = tokio::time::interval(HEARTBEAT_EVERY);
     loop {
-        ticks.tick().await;
-        let Some(text) = feed.upgrade().map(|feed| feed.heartbeat()) else {
-            return;
+        let text = tokio::select! {
+            _ = ticks.tick() => match feed.upgrade() {
+                Some(feed) => feed.heartbeat(),
+                None => return,
+            },
+            queued = outbox.recv() => match queued {
+                Some(text) => text,
+                None => return,
+            },
         };
         if let Err(error) = sqlx::query(NOTIFY).bind(text).execute(&pool).await {
-            tracing::warn!(%error, "could not send a heartbeat");
+            tracing::warn!(%error, "could not send a notification");
         }
     }
 }

@@ -52,7 +52,8 @@ impl ListenerProof {
     /// The listener received a notification sent at `sent`: every change committed before
     /// then has reached it, since PostgreSQL delivers notifications in commit order.
     pub fn prove(&self, sent: Instant) {
-        self.proven.fetch_max(self.nanos(sent) + 1, Ordering::AcqRel);
+        self.proven
+            .fetch_max(self.nanos(sent) + 1, Ordering::AcqRel);
     }
 
     /// The listener's connection was lost: nothing is trusted until a new proof.

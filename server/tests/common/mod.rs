@@ -1,6 +1,8 @@
 //! A real Tessera router over a real SQLite file, driven in-process, one per test.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod nginx;
+
 use app::clock::Clock;
 use app::rules::expiry::LifetimePolicy;
 use app::rules::network::AllowlistEntry;
@@ -342,13 +344,25 @@ impl TestApp {
     /// `count` instances on one new PostgreSQL database, each with its own memory and change
     /// listener, as behind a load balancer; `None` on SQLite, which serves one instance.
     pub async fn instances(count: usize) -> Option<Vec<Self>> {
+        Self::instances_behind_proxies(count, "").await
+    }
+
+    /// As `instances`, behind reverse proxies at `trusted_proxies`.
+    pub async fn instances_behind_proxies(
+        count: usize,
+        trusted_proxies: &'static str,
+    ) -> Option<Vec<Self>> {
         let server = std::env::var("TESSERA_TEST_POSTGRES_URL").ok()?;
         let url = fresh_postgres_database(&server).await;
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let mut instances = Vec::with_capacity(count);
         for _ in 0..count {
+            let settings = Settings {
+                trusted_proxies,
+                ..Settings::default()
+            };
             let on_database = (url.clone(), Backend::Postgres, dir.clone());
-            instances.push(Self::build_on(Settings::default(), on_database).await);
+            instances.push(Self::build_on(settings, on_database).await);
         }
         Some(instances)
     }
