@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Times the System Users report at scale. Seeds USERS users and TOKENS tokens (default 10,000
-# and 100,000) into a fresh SQLite database, starts the release server on a free port, and
-# prints the median and worst of RUNS server answers for every example report and for filtered,
+# and 100,000) into a fresh database, starts the release server on a free port, and prints
+# the median and worst of RUNS server answers for every example report and for filtered,
 # sorted and deep pages, then the full CSV export with the server's memory before and during it.
-# Usage: bench/report.sh   (builds the release server first if it is missing)
+# The database is SQLite, or with BACKEND=postgres a throwaway PostgreSQL cluster.
+# Usage: bench/report.sh
+#        BACKEND=postgres USERS=100000 TOKENS=1000000 bench/report.sh
 set -euo pipefail
 users=${USERS:-10000}
 tokens=${TOKENS:-100000}
 runs=${RUNS:-7}
+backend=${BACKEND:-sqlite}
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$backend" = postgres ] && [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then
+  exec "$root/server/tests/with-postgres.sh" "$0" "$@"
+fi
 bin="$root/target/release/tessera"
 [ -x "$bin" ] || make -C "$root" build
 
@@ -17,7 +23,11 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-export DATABASE_URL="sqlite://$work/bench.db"
+case $backend in
+  sqlite) export DATABASE_URL="sqlite://$work/bench.db" ;;
+  postgres) export DATABASE_URL=$TESSERA_TEST_POSTGRES_URL ;;
+  *) echo "BACKEND is sqlite or postgres, not '$backend'" >&2; exit 1 ;;
+esac
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 password="bench-$RANDOM-$RANDOM"
@@ -38,7 +48,7 @@ measure() { # path → "median worst" in milliseconds over $runs answers (after 
 }
 
 echo
-echo "System Users report, $users users, $tokens tokens, SQLite, release build ($runs runs each)"
+echo "System Users report, $users users, $tokens tokens, $backend, release build ($runs runs each)"
 printf '%-58s %8s %8s\n' "page (GET, server-rendered HTML)" "median" "worst"
 for path in \
   "/admin/users" \

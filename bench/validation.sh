@@ -83,7 +83,7 @@ base="http://127.0.0.1:$port"
 # The failure limit is off so the refusal paths are measured, not the 429 that would soon
 # replace them; sqlx logs each query it sends at debug level, which is what is counted.
 TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
-  RUST_LOG="warn,sqlx::query=debug,tessera::db::bearer_cache=debug" \
+  RUST_LOG="warn,sqlx::query=debug,tessera::bearer::cache=debug" \
   "${on_server_cores[@]}" "$bin" serve \
   >/dev/null 2>"$work/server.log" &
 server_pid=$!
@@ -92,17 +92,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# Token lookups are the queries on secret_hash; renewals are those that cached tokens' age
-# started in the background, which no request waits for, each for a batch of tokens.
-lookups() { grep 'sqlx::query' "$work/server.log" | grep -c 'secret_hash IN' || true; }
-renewals() { grep -c 'renewing cached tokens' "$work/server.log" || true; }
-# Told apart by the cache itself: a lookup and its log line can fall on either side of a
-# row's end, so lookups less renewals may be off by one either way.
+# Checks that waited for a database lookup, as the token cache logs them.
 waited() { grep -c 'a check waits for a database lookup' "$work/server.log" || true; }
-renewed() {
-  { grep 'renewing cached tokens' "$work/server.log" || true; } |
-    sed -n 's/.*tokens=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
-}
 queries() { grep -c 'sqlx::query' "$work/server.log" || true; }
 
 # name, path, token file (empty for none)
@@ -124,12 +115,12 @@ run() { # path, token file, connections, seconds
 # Every token is looked up once before measuring: the first sight of a token is one query,
 # by design, and is counted here rather than in the table. Each wrk thread sends its tokens
 # in turn, so 5 s at 16 connections sends every one of them several times over.
-before=$(lookups)
+before=$(waited)
 for scenario in "${scenarios[@]}"; do
   IFS='|' read -r _ path tokens <<<"$scenario"
   run "$path" "$tokens" 16 5 >/dev/null
 done
-warmup=$(( $(lookups) - before ))
+warmup=$(( $(waited) - before ))
 
 if [ ${#on_server_cores[@]} -gt 0 ]; then
   arrangement="the server on cores ${on_server_cores[2]}, wrk on cores ${on_client_cores[2]} ($client_threads threads)"
@@ -138,15 +129,12 @@ else
 fi
 echo "Measuring: $rounds rounds of $seconds s per run at each of $connections connections, $arrangement…"
 measure() { # results file, connections, round, scenario: appends one run's row
-  local name path tokens before before_waited before_renewals before_renewed
-  local rps p50 p99 total refused
+  local name path tokens before before_waited rps p50 p99 total refused
   IFS='|' read -r name path tokens <<<"$4"
-  before=$(queries) before_waited=$(waited) before_renewals=$(renewals) before_renewed=$(renewed)
+  before=$(queries) before_waited=$(waited)
   read -r rps p50 p99 total refused < <(run "$path" "$tokens" "$2" "$seconds")
-  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$2" "$3" "$name" "$rps" "$p50" "$p99" \
-    "$total" "$refused" "$(( $(waited) - before_waited ))" \
-    "$(( $(renewals) - before_renewals ))" "$(( $(renewed) - before_renewed ))" \
-    "$(( $(queries) - before ))" >>"$1"
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$2" "$3" "$name" "$rps" "$p50" "$p99" \
+    "$total" "$refused" "$(( $(waited) - before_waited ))" "$(( $(queries) - before ))" >>"$1"
 }
 measure_rounds() { # results file, then the scenarios with healthz first
   local out=$1 healthz=$2 c round scenario
@@ -171,10 +159,9 @@ cat <<EOF
 
 Each row is the median of $rounds rounds (healthz: of all its runs); ratio: the median of
 req/s over the mean of the healthz runs just before and just after.
-waited: token lookups a request waited for, all rounds together; renewed: tokens asked
-again in the background (a token in use is, 30–45 s after its lookup), and in how many
-queries, which no request waited for. queries: every query sqlx sent, the minute's
-last-use batch included (one transaction, a statement per 500 tokens used).
+waited: checks that waited for a database lookup, all rounds together (a cached token
+never does). queries: every query sqlx sent, the minute's last-use batch and the change
+listener's heartbeats included.
 Warm-up before the table (each token's first lookup): $warmup lookups.
 EOF
 
@@ -218,8 +205,8 @@ if [ "${BENCH_INSTRUCTIONS:-1}" != 0 ] && command -v valgrind >/dev/null; then
   done
   printf '\n%-15s %14s %6s   (callgrind, server only, %s s of wrk -c4 per row)\n' scenario 'instr/request' ratio 5
   # Under valgrind the server runs some fifty times slower while the clock does not, so the
-  # minute's last-use batch, the renewals of 10,000 tokens and the first sight of each
-  # would land on a few thousand requests: the hot path is counted with 64 of each kind.
+  # minute's last-use batch and the first sight of 10,000 tokens would land on a few
+  # thousand requests: the hot path is counted with 64 of each kind.
   ceiling=""
   for scenario in "${scenarios[@]}"; do
     IFS='|' read -r name path tokens <<<"$scenario"

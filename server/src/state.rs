@@ -22,12 +22,10 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub services: Services,
-    /// The tokens this instance knows, kept true by `changes`.
+    /// The tokens this instance knows, kept true by the change feed.
     pub tokens: Arc<TokenCache>,
     /// The same database as `services.store`, where `tokens` looks up what it does not know.
     pub token_source: Arc<dyn TokenSource>,
-    /// How this instance hears what every instance changes.
-    pub changes: Arc<ChangeFeed>,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
     pub failures: Arc<FailureLimiter>,
@@ -72,7 +70,6 @@ impl AppState {
                 public_url: format!("http://{}", leptos_options.site_addr),
                 mailer: None,
             },
-            changes,
             leptos_options,
             usage,
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
