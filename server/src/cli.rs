@@ -269,7 +269,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
     crate::housekeeping::spawn(store.clone(), clock.clone());
-    let mut state = AppState::new(store, changes, clock, options, secure_cookies)
+    let mut state = AppState::new(store, changes.clone(), clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)
         .with_public_url(public_url.clone())
@@ -293,6 +293,8 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Writes on the other instances stop waiting for this one.
+    changes.leave().await;
     // Requests have finished: what they noted about token use goes to the database now.
     let written = usage.flush_on_shutdown().await;
     tracing::info!(tokens = written, "recorded last token use; stopped");

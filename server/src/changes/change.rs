@@ -31,6 +31,8 @@ pub enum Message {
         instance: u64,
         sequence: u64,
     },
+    /// The sender is stopping: nobody is to wait for it any more.
+    Leaving,
 }
 
 /// A message as one instance sent it: which instance, and its own sequence number.
@@ -54,6 +56,7 @@ impl Envelope {
             Message::Change(Change::AllTokens) => "all-tokens".to_owned(),
             Message::Change(Change::Session(id)) => format!("session {id}"),
             Message::Heartbeat => "heartbeat".to_owned(),
+            Message::Leaving => "leaving".to_owned(),
             Message::Applied { instance, sequence } => format!("applied {instance:x}:{sequence}"),
         };
         format!("{:x} {} {message}", self.instance, self.sequence)
@@ -72,6 +75,7 @@ impl Envelope {
             ("policy", None) => Change::Policy.into(),
             ("all-tokens", None) => Change::AllTokens.into(),
             ("heartbeat", None) => Message::Heartbeat,
+            ("leaving", None) => Message::Leaving,
             ("applied", Some(of)) => {
                 let (instance, sequence) = of.split_once(':')?;
                 Message::Applied {
@@ -111,6 +115,7 @@ mod tests {
             Change::AllTokens.into(),
             Change::Session(-7).into(),
             Message::Heartbeat,
+            Message::Leaving,
             Message::Applied {
                 instance: u64::MAX,
                 sequence: u64::MAX,

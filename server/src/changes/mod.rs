@@ -58,6 +58,8 @@ struct Awaited {
     /// The writer waiting for it; none for a heartbeat.
     writer: Option<oneshot::Sender<()>>,
     heard_back: bool,
+    /// A change, which every live instance is to apply; anything else only needs hearing back.
+    to_apply: bool,
     /// Live instances yet to apply it, once it is heard back.
     waiting_for: HashSet<u64>,
     /// Instances that applied it before this one heard it back.
@@ -161,9 +163,12 @@ impl ChangeFeed {
         message: impl Into<Message>,
         writer: Option<oneshot::Sender<()>>,
     ) -> (u64, String) {
-        let (sequence, text) = self.envelope(message.into());
+        let message = message.into();
+        let to_apply = matches!(message, Message::Change(_));
+        let (sequence, text) = self.envelope(message);
         let awaited = Awaited {
             sent: Instant::now(),
+            to_apply,
             writer,
             heard_back: false,
             waiting_for: HashSet::new(),
@@ -207,12 +212,26 @@ impl ChangeFeed {
                     self.say_applied(instance, sequence);
                 }
             }
-            Message::Heartbeat if own => self.heard_back(sequence),
+            Message::Heartbeat | Message::Leaving if own => self.heard_back(sequence),
+            Message::Leaving => self.forget_peer(instance),
             Message::Applied {
                 instance: writer,
                 sequence,
             } if writer == self.instance && !own => self.applied(instance, sequence),
             Message::Heartbeat | Message::Applied { .. } => {}
+        }
+    }
+
+    /// Another instance stopped: writers stop waiting for it.
+    fn forget_peer(&self, peer: u64) {
+        lock(&self.peers).remove(&peer);
+        let mut awaited = lock(&self.awaited);
+        let sequences: Vec<u64> = awaited.keys().copied().collect();
+        for sequence in sequences {
+            if let Some(entry) = awaited.get_mut(&sequence) {
+                entry.waiting_for.remove(&peer);
+            }
+            finish_if_done(&mut awaited, sequence);
         }
     }
 
@@ -224,7 +243,9 @@ impl ChangeFeed {
         self.proof.prove(entry.sent);
         self.heard_own.notify_waiters();
         entry.heard_back = true;
-        entry.waiting_for = &self.live_peers() - &entry.applied_by;
+        if entry.to_apply {
+            entry.waiting_for = &self.live_peers() - &entry.applied_by;
+        }
         finish_if_done(&mut awaited, sequence);
     }
 
@@ -249,6 +270,19 @@ impl ChangeFeed {
         let mut peers = lock(&self.peers);
         peers.retain(|_, heard| heard.elapsed() < TRUST_WITHOUT_PROOF);
         peers.keys().copied().collect()
+    }
+
+    /// Tells the other instances this one is stopping, so that their writers stop waiting for
+    /// it; returns once the message went out (or after a second).
+    pub async fn leave(&self) {
+        let Some(outbox) = lock(&self.outbox).clone() else {
+            return;
+        };
+        let (writer, heard) = oneshot::channel();
+        let (_, text) = self.register(Message::Leaving, Some(writer));
+        if outbox.send(text).is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), heard).await;
+        }
     }
 
     /// Waits at most `limit` for the listener to be trusted; whether it is.
@@ -392,6 +426,42 @@ mod tests {
             .await
             .expect("finished once instance 7 applied it");
         assert!(lock(&feed.awaited).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_write_stops_waiting_for_an_instance_that_left() {
+        let (feed, own, _) = listening_feed();
+        feed.receive(&text(7, 0, Message::Heartbeat));
+        feed.proof.prove(Instant::now());
+        let outgoing = feed.prepare(Change::Policy);
+        let sequence = outgoing.sequence;
+        let delivered = outgoing.delivered();
+        feed.receive(&text(own, sequence, Change::Policy));
+        feed.receive(&text(7, 1, Message::Leaving));
+        tokio::time::timeout(Duration::from_millis(500), delivered)
+            .await
+            .expect("not waiting for instance 7 any more");
+        assert!(feed.live_peers().is_empty());
+    }
+
+    #[tokio::test]
+    async fn leaving_says_so_and_returns_once_heard_back() {
+        let (feed, own, mut sent) = listening_feed();
+        let heard = async {
+            let text = sent.recv().await.unwrap();
+            let envelope = Envelope::decode(&text).unwrap();
+            assert_eq!(
+                (envelope.instance, envelope.message),
+                (own, Message::Leaving)
+            );
+            feed.receive(&text);
+        };
+        let started = Instant::now();
+        tokio::join!(feed.leave(), heard);
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "heard back at once"
+        );
     }
 
     #[tokio::test]
