@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::store::TokenRestrictions;
+use app::store::{TokenId, TokenRecord, TokenRestrictions, UserId};
 use app::users::Role;
 use common::TestApp;
 use http::{header, StatusCode};
@@ -26,6 +26,36 @@ async fn auth(app: &TestApp, token: &str, scope: &str) -> StatusCode {
     app.bearer(&format!("/api/v1/auth?scope={scope}"), token)
         .await
         .status
+}
+
+/// An admin, ada, signed in on `instance`, and an ordinary user, alice: ada's session
+/// cookie and alice's id.
+async fn admin_and_user(instance: &TestApp) -> (String, UserId) {
+    instance.add_user("ada", Role::Admin).await;
+    let alice = instance.add_user("alice", Role::User).await;
+    (instance.sign_in("ada").await, alice)
+}
+
+/// A server function call that must succeed.
+async fn call_ok(instance: &TestApp, endpoint: &str, form: &[(&str, &str)], cookie: &str) {
+    let answer = instance.call(endpoint, form, Some(cookie)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{endpoint}: {}", answer.body);
+}
+
+/// A new token of `owner` holding profile:read: its record and its secret.
+async fn profile_reader(instance: &TestApp, owner: UserId) -> (TokenRecord, String) {
+    let restrictions = permissions("profile:read");
+    instance
+        .insert_restricted_token(owner, "victim", instance.now(), None, restrictions)
+        .await
+}
+
+async fn expire_through_api(instance: &TestApp, manager: &str, token: TokenId) {
+    let path = format!("/api/v1/tokens/{token}");
+    let deleted = instance
+        .api("DELETE", &path, manager, None, &[], None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
 }
 
 fn permissions(names: &str) -> TokenRestrictions {
@@ -49,8 +79,7 @@ async fn a_token_expired_on_one_instance_is_refused_by_the_others() {
     }
 
     let id = created["token"]["id"].to_string();
-    let expired = a.call("tokens/expire", &[("id", &id)], Some(&cookie)).await;
-    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    call_ok(&a, "tokens/expire", &[("id", &id)], &cookie).await;
     for instance in [&a, &b, &c] {
         assert_eq!(auth(instance, secret, "").await, StatusCode::UNAUTHORIZED);
         let me = instance.bearer("/api/v1/me", secret).await;
@@ -65,14 +94,10 @@ async fn a_token_expired_through_the_api_is_refused_everywhere() {
     };
     let alice = a.add_user("alice", Role::User).await;
     let manager = a.token_with(alice, "tokens:write").await;
-    let (victim, secret) = a
-        .insert_restricted_token(alice, "victim", a.now(), None, permissions("profile:read"))
-        .await;
+    let (victim, secret) = profile_reader(&a, alice).await;
     assert_eq!(auth(&b, &secret, "").await, StatusCode::OK);
     assert_eq!(auth(&c, &secret, "").await, StatusCode::OK);
-    let path = format!("/api/v1/tokens/{}", victim.id);
-    let deleted = a.api("DELETE", &path, &manager, None, &[], None).await;
-    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    expire_through_api(&a, &manager, victim.id).await;
     assert_eq!(auth(&b, &secret, "").await, StatusCode::UNAUTHORIZED);
     assert_eq!(auth(&c, &secret, "").await, StatusCode::UNAUTHORIZED);
 }
@@ -112,9 +137,7 @@ async fn a_maximum_lifetime_set_on_one_instance_bounds_the_form_and_api_of_anoth
     let Some([a, b, _]) = three().await else {
         return;
     };
-    a.add_user("ada", Role::Admin).await;
-    let alice = a.add_user("alice", Role::User).await;
-    let admin = a.sign_in("ada").await;
+    let (admin, alice) = admin_and_user(&a).await;
     let cookie = b.sign_in("alice").await;
     let writer = a.token_with(alice, "profile:read tokens:write").await;
     let year = json!({"label": "long", "permissions": ["profile:read"], "expires_in_days": 365});
@@ -130,14 +153,7 @@ async fn a_maximum_lifetime_set_on_one_instance_bounds_the_form_and_api_of_anoth
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
 
-    let saved = a
-        .call(
-            "security/lifetime",
-            &[("max_token_days", "30")],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    call_ok(&a, "security/lifetime", &[("max_token_days", "30")], &admin).await;
     let options: Value = b.call("tokens/options", &[], Some(&cookie)).await.json();
     assert_eq!(options["max_token_days"], 30);
     let form = b.create_via_form(&cookie, &[("length", "365")]).await;
@@ -158,21 +174,18 @@ async fn a_permission_removed_on_one_instance_cannot_be_granted_on_another() {
     let Some([a, b, _]) = three().await else {
         return;
     };
-    a.add_user("ada", Role::Admin).await;
-    let alice = a.add_user("alice", Role::User).await;
-    let admin = a.sign_in("ada").await;
-    let added = a
-        .call(
-            "permissions/add",
-            &[
-                ("name", "billing:read"),
-                ("description", "Invoices."),
-                ("admin_only", "false"),
-            ],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let (admin, alice) = admin_and_user(&a).await;
+    call_ok(
+        &a,
+        "permissions/add",
+        &[
+            ("name", "billing:read"),
+            ("description", "Invoices."),
+            ("admin_only", "false"),
+        ],
+        &admin,
+    )
+    .await;
     let cookie = b.sign_in("alice").await;
     let token = a.token_with(alice, "profile:read billing:read").await;
     assert_eq!(auth(&b, &token, "billing:read").await, StatusCode::OK);
@@ -181,14 +194,13 @@ async fn a_permission_removed_on_one_instance_cannot_be_granted_on_another() {
         .await;
     assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
 
-    let removed = a
-        .call(
-            "permissions/remove",
-            &[("name", "billing:read")],
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    call_ok(
+        &a,
+        "permissions/remove",
+        &[("name", "billing:read")],
+        &admin,
+    )
+    .await;
     let refused = b
         .create_via_form(&cookie, &[("permissions", "billing:read")])
         .await;
@@ -217,10 +229,7 @@ async fn a_session_deactivated_on_one_instance_is_sent_to_sign_in_on_another() {
     let recent: Value = a.call("sessions/recent", &[], Some(&laptop)).await.json();
     let phone_id = recent[0]["id"].to_string();
 
-    let answer = a
-        .call("sessions/deactivate", &[("id", &phone_id)], Some(&laptop))
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    call_ok(&a, "sessions/deactivate", &[("id", &phone_id)], &laptop).await;
     let page = b.get("/profile", Some(&phone)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.header(header::LOCATION), Some("/login"));
@@ -239,20 +248,19 @@ async fn an_owner_losing_the_admin_role_on_one_instance_loses_admin_permissions_
     assert_eq!(auth(&c, &token, "reports:read").await, StatusCode::OK);
 
     let id = ada.to_string();
-    let demoted = a
-        .call(
-            "users/update",
-            &[
-                ("user_id", id.as_str()),
-                ("role", "User"),
-                ("login_active", "true"),
-                ("current", "true"),
-                ("expire_active_tokens", "false"),
-            ],
-            Some(&root),
-        )
-        .await;
-    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+    call_ok(
+        &a,
+        "users/update",
+        &[
+            ("user_id", id.as_str()),
+            ("role", "User"),
+            ("login_active", "true"),
+            ("current", "true"),
+            ("expire_active_tokens", "false"),
+        ],
+        &root,
+    )
+    .await;
     for instance in [&b, &c] {
         assert_eq!(
             auth(instance, &token, "reports:read").await,
@@ -282,17 +290,13 @@ async fn with_its_listener_cut_no_instance_accepts_an_expired_token_past_the_bou
     };
     let alice = a.add_user("alice", Role::User).await;
     let manager = a.token_with(alice, "tokens:write").await;
-    let (victim, secret) = a
-        .insert_restricted_token(alice, "victim", a.now(), None, permissions("profile:read"))
-        .await;
+    let (victim, secret) = profile_reader(&a, alice).await;
     for instance in [&b, &c] {
         assert_eq!(auth(instance, &secret, "").await, StatusCode::OK);
     }
 
     assert_eq!(cut_listeners(&a).await, 3, "one listener per instance");
-    let path = format!("/api/v1/tokens/{}", victim.id);
-    let deleted = a.api("DELETE", &path, &manager, None, &[], None).await;
-    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    expire_through_api(&a, &manager, victim.id).await;
     let answered = Instant::now();
     // Each instance refuses it at once (it forgot everything when its connection broke) or
     // at the latest when its trust runs out; it must never accept it after that.
@@ -318,9 +322,7 @@ async fn with_its_listener_cut_no_instance_accepts_an_expired_token_past_the_bou
                 .await
         );
     }
-    let (other, other_secret) = a
-        .insert_restricted_token(alice, "other", a.now(), None, permissions("profile:read"))
-        .await;
+    let (other, other_secret) = profile_reader(&a, alice).await;
     // From another address: the first one's refusals are being counted against it.
     let auth_elsewhere = |secret: String| {
         let b = &b;
@@ -332,8 +334,6 @@ async fn with_its_listener_cut_no_instance_accepts_an_expired_token_past_the_bou
         }
     };
     assert_eq!(auth_elsewhere(other_secret.clone()).await, StatusCode::OK);
-    let path = format!("/api/v1/tokens/{}", other.id);
-    let deleted = a.api("DELETE", &path, &manager, None, &[], None).await;
-    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    expire_through_api(&a, &manager, other.id).await;
     assert_eq!(auth_elsewhere(other_secret).await, StatusCode::UNAUTHORIZED);
 }

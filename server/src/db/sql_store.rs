@@ -5,6 +5,7 @@
 
 macro_rules! sql_store {
     ($store:ident, $db:ty, $notify:expr) => {
+        use $crate::changes::Change;
         use $crate::db::rows::*;
         use $crate::db::{backend, to_db};
         use app::rules::secret::SecretHash;
@@ -30,23 +31,25 @@ macro_rules! sql_store {
                 &self.pool
             }
 
-            /// Sends `change` with the transaction: the other instances hear it only if the
-            /// transaction commits. Await the answer's `delivered` after the commit.
-            async fn publish(
+            /// Commits `tx` with `change` announced in it (the other instances hear it only if
+            /// the transaction commits), and returns once every instance has applied it.
+            async fn commit_announcing(
                 &self,
-                tx: &mut sqlx::Transaction<'_, $db>,
-                change: $crate::changes::Change,
-            ) -> StoreResult<$crate::changes::Outgoing<'_>> {
+                mut tx: sqlx::Transaction<'_, $db>,
+                change: Change,
+            ) -> StoreResult<()> {
                 let outgoing = self.changes.prepare(change);
                 let notify: Option<&str> = $notify;
                 if let Some(statement) = notify {
                     sqlx::query(statement)
                         .bind(outgoing.text())
-                        .execute(&mut **tx)
+                        .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
                 }
-                Ok(outgoing)
+                tx.commit().await.map_err(backend)?;
+                outgoing.delivered().await;
+                Ok(())
             }
         }
 
@@ -184,9 +187,7 @@ macro_rules! sql_store {
                 if done.rows_affected() != 1 {
                     return Ok(false);
                 }
-                let change = self.publish(&mut tx, $crate::changes::Change::Session(session_id)).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Session(session_id)).await?;
                 Ok(true)
             }
 
@@ -236,9 +237,7 @@ macro_rules! sql_store {
                     sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("token"),
                     other => backend(other),
                 })?;
-                let change = self.publish(&mut tx, $crate::changes::Change::Token(token.secret_hash.clone())).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Token(token.secret_hash.clone())).await?;
                 self.find_token(id)
                     .await?
                     .ok_or_else(|| StoreError::Backend("token vanished right after it was inserted".into()))
@@ -290,9 +289,7 @@ macro_rules! sql_store {
                 let Some(hash) = expired.as_deref().and_then(SecretHash::from_bytes) else {
                     return Ok(false);
                 };
-                let change = self.publish(&mut tx, $crate::changes::Change::Token(hash)).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Token(hash)).await?;
                 Ok(true)
             }
 
@@ -417,9 +414,7 @@ macro_rules! sql_store {
                     return Ok(false);
                 }
                 // The owner's role decides which admin-only permissions a token may use.
-                let change = self.publish(&mut tx, $crate::changes::Change::User(user_id)).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::User(user_id)).await?;
                 Ok(true)
             }
 
@@ -436,9 +431,7 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                let change = self.publish(&mut tx, $crate::changes::Change::User(user_id)).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::User(user_id)).await?;
                 Ok(done.rows_affected())
             }
 
@@ -465,9 +458,7 @@ macro_rules! sql_store {
                         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("permission"),
                         other => backend(other),
                     })?;
-                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Policy).await?;
                 Ok(())
             }
 
@@ -492,9 +483,7 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Policy).await?;
                 Ok(true)
             }
 
@@ -547,9 +536,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Policy).await?;
                 Ok(())
             }
 
@@ -565,9 +552,7 @@ macro_rules! sql_store {
                         .await
                         .map_err(backend)?;
                 }
-                let change = self.publish(&mut tx, $crate::changes::Change::Policy).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::Policy).await?;
                 Ok(())
             }
 
@@ -657,9 +642,7 @@ macro_rules! sql_store {
                         b.build().execute(&mut *tx).await.map_err(backend)?;
                     }
                 }
-                let change = self.publish(&mut tx, $crate::changes::Change::AllTokens).await?;
-                tx.commit().await.map_err(backend)?;
-                change.delivered().await;
+                self.commit_announcing(tx, Change::AllTokens).await?;
                 // Fresh statistics, so the planner knows the tables just grew.
                 sqlx::query("ANALYZE").execute(&self.pool).await.map_err(backend)?;
                 Ok(())
