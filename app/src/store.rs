@@ -13,12 +13,32 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} already exists")]
-    Duplicate(&'static str),
+    Duplicate(Unique),
     #[error("database error: {0}")]
     Backend(#[from] Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What the database keeps unique, and a write can therefore collide with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    Username,
+    Email,
+    PermissionName,
+    TokenSecret,
+}
+
+impl std::fmt::Display for Unique {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Username => "a user with this username",
+            Self::Email => "a user with this e-mail address",
+            Self::PermissionName => "a permission with this name",
+            Self::TokenSecret => "a token with this secret",
+        })
+    }
+}
 
 pub type UserId = i64;
 pub type TokenId = i64;

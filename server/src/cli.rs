@@ -8,7 +8,7 @@ use crate::{build_router, AppState};
 use app::clock::SystemClock;
 use app::rules::password::validate_password;
 use app::rules::username::normalize_username;
-use app::store::{NewUser, Store, StoreError};
+use app::store::{NewUser, Store, StoreError, Unique};
 use app::users::password::hash_password;
 use app::users::Role;
 use clap::{Args, Parser, Subcommand};
@@ -347,7 +347,7 @@ async fn add_user(
             println!("Created {} '{username}'.", role.words().to_lowercase());
             Ok(())
         }
-        Err(StoreError::Duplicate("email")) => {
+        Err(StoreError::Duplicate(Unique::Email)) => {
             Err(format!("a user with the e-mail '{email}' already exists").into())
         }
         Err(StoreError::Duplicate(_)) => {

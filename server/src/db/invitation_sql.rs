@@ -177,7 +177,7 @@ macro_rules! invitation_sql {
                 .map_err($crate::db::user_insert_error);
                 let user_id: i64 = match inserted {
                     Ok(id) => id,
-                    Err(StoreError::Duplicate("email")) => return Ok(Err(AcceptRefusal::EmailTaken)),
+                    Err(StoreError::Duplicate(Unique::Email)) => return Ok(Err(AcceptRefusal::EmailTaken)),
                     Err(StoreError::Duplicate(_)) => return Ok(Err(AcceptRefusal::UsernameTaken)),
                     Err(other) => return Err(other),
                 };

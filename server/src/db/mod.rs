@@ -92,9 +92,9 @@ pub(crate) fn user_insert_error(error: sqlx::Error) -> app::store::StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             // Both backends name the violated index in the message.
             if db.message().contains("users_by_email") {
-                app::store::StoreError::Duplicate("email")
+                app::store::StoreError::Duplicate(app::store::Unique::Email)
             } else {
-                app::store::StoreError::Duplicate("username")
+                app::store::StoreError::Duplicate(app::store::Unique::Username)
             }
         }
         other => backend(other),

@@ -234,7 +234,7 @@ macro_rules! sql_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match e {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("token"),
+                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(Unique::TokenSecret),
                     other => backend(other),
                 })?;
                 self.commit_announcing(tx, Change::Token(token.secret_hash.clone())).await?;
@@ -455,7 +455,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| match e {
-                        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate("permission"),
+                        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(Unique::PermissionName),
                         other => backend(other),
                     })?;
                 self.commit_announcing(tx, Change::Policy).await?;
