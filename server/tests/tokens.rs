@@ -339,11 +339,12 @@ async fn uses_noted_on_several_threads_are_written_once_with_the_latest() {
     let secret = create(&app, &cookie, "busy", "30").await.secret;
     let hash = PlainToken::parse(&secret).unwrap().hash();
     let row = app.store.token_by_hash(&hash).await.unwrap().unwrap();
-    let (known, renewed) = (CachedToken::new(row.clone()), CachedToken::new(row));
+    let (known, looked_up_again) = (CachedToken::new(row.clone()), CachedToken::new(row));
     let start = app.clock_now();
     let ip = |last: u8| Some(std::net::IpAddr::from([198, 51, 100, last]));
     std::thread::scope(|threads| {
-        for (entry, seconds, last) in [(&known, 30, 1), (&renewed, 90, 2), (&known, 60, 3)] {
+        for (entry, seconds, last) in [(&known, 30, 1), (&looked_up_again, 90, 2), (&known, 60, 3)]
+        {
             let usage = &app.usage;
             threads.spawn(move || usage.touch(entry, start + Duration::seconds(seconds), ip(last)));
         }

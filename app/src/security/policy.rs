@@ -47,6 +47,7 @@ pub struct PolicyCache {
     current: ArcSwapOption<Policy>,
     /// Bumped by every `forget`: a load that began before one must not keep what it read.
     generation: AtomicU64,
+    forgetting: std::sync::Mutex<()>,
     versions: AtomicU64,
     freshness: Arc<dyn Freshness>,
     /// One load at a time while memory is trusted: the readers that found it empty together
@@ -65,6 +66,7 @@ impl PolicyCache {
         Self {
             current: ArcSwapOption::empty(),
             generation: AtomicU64::new(0),
+            forgetting: std::sync::Mutex::new(()),
             versions: AtomicU64::new(0),
             freshness,
             loading: tokio::sync::Mutex::new(()),
@@ -85,16 +87,16 @@ impl PolicyCache {
         F: Future<Output = StoreResult<(SecuritySettings, Vec<Permission>)>>,
     {
         let fresh = self.freshness.is_fresh();
-        if fresh {
-            if let Some(policy) = self.current.load_full() {
-                return Ok(policy);
-            }
+        let remembered = || fresh.then(|| self.current.load_full()).flatten();
+        if let Some(policy) = remembered() {
+            return Ok(policy);
         }
-        let _one_at_a_time = match fresh {
-            true => Some(self.loading.lock().await),
-            false => None,
+        let _one_at_a_time = if fresh {
+            Some(self.loading.lock().await)
+        } else {
+            None
         };
-        if let Some(policy) = self.current.load_full().filter(|_| fresh) {
+        if let Some(policy) = remembered() {
             return Ok(policy);
         }
         let generation = self.generation.load(Ordering::Acquire);
@@ -105,20 +107,27 @@ impl PolicyCache {
             allowlist: settings.allowlist,
             permissions,
         });
-        if fresh {
-            // Kept only if nothing was forgotten meanwhile: what was read may predate a change.
-            let before = self.current.load();
-            if self.generation.load(Ordering::Acquire) == generation {
-                self.current.compare_and_swap(&before, Some(policy.clone()));
-            }
+        // Kept only if nothing was forgotten meanwhile: what was read may predate a change.
+        let _forgetting_waits = self.lock_forgetting();
+        if fresh && self.generation.load(Ordering::Acquire) == generation {
+            self.current.store(Some(policy.clone()));
         }
         Ok(policy)
     }
 
     /// The settings or the permission catalogue changed: the next reader loads them again.
     pub fn forget(&self) {
+        let _keeping_waits = self.lock_forgetting();
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.current.store(None);
+    }
+
+    /// Keeping a load and forgetting take turns, so that no load is kept after a `forget`
+    /// that it did not see.
+    fn lock_forgetting(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.forgetting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -47,14 +47,6 @@ pub async fn forward_auth(
     Ok(response)
 }
 
-/// Every header an answer of this route carries once it leaves the server: the three
-/// below, the four of `security_headers` and Content-Length. `/me`'s answers carry fewer.
-/// The caller, as the gateway is told. The values are copied from the rendered answers,
-/// not shared with them: a shared value's reference count would be written by every check
-/// on either core. The map is made at its final size: one that has to grow on the way out
-/// is rehashed and moved, which cost more than these three inserts (callgrind,
-/// bench/validation.sh). None for a username no header can carry, which validation
-/// prevents.
 /// The caller, named for the service behind the gateway; `None` for a username no header
 /// can carry.
 fn identity_headers(username: &str, answers: &Answers) -> Option<HeaderMap> {

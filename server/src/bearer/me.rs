@@ -44,7 +44,7 @@ pub async fn me(Scoped(caller, ..): Scoped<ProfileRead>) -> Response {
     ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// The body of `/me`, written once per lookup (see `KnownToken`).
+/// The body of `/me`, written once per cached token (`CachedToken::answers`).
 pub fn body(found: &BearerToken) -> Option<String> {
     let answer = MeResponse {
         user: MeUser {

@@ -117,10 +117,6 @@ impl ChangeFeed {
         &self.policy
     }
 
-    pub fn proof(&self) -> &ListenerProof {
-        &self.proof
-    }
-
     /// Starts hearing SQLite's changes; PostgreSQL's listener is `postgres::listen`.
     pub fn listen_in_process(self: &Arc<Self>) {
         let Some(mut receiver) = lock(&self.in_process_receiver).take() else {
