@@ -1,10 +1,12 @@
-//! What the server functions need from persistence. The `server` crate implements it (SQLite
-//! today); nothing in `app` knows which database is behind it.
+//! What the server functions need from persistence: the records they exchange, and one
+//! small trait per role (`roles`). The `server` crate implements them for SQLite and
+//! PostgreSQL; nothing in `app` knows which database is behind them.
 
-use crate::report::ReportQuery;
+mod roles;
+pub use roles::*;
+
 use crate::rules::expiry::{LifetimePolicy, TokenStatus};
 use crate::rules::network::AllowlistEntry;
-use crate::rules::permission::Permission;
 use crate::rules::secret::SecretHash;
 use crate::rules::session::SessionEnd;
 use crate::users::Role;
@@ -270,123 +272,3 @@ pub enum AcceptRefusal {
 }
 
 pub type ExportStream<'a> = futures::stream::BoxStream<'a, StoreResult<ExportRow>>;
-
-#[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
-    async fn count_users(&self) -> StoreResult<u64>;
-    async fn insert_user(&self, user: NewUser) -> StoreResult<UserId>;
-    async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>>;
-
-    async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId>;
-    /// The session with this secret hash if it has not expired or been ended at `now`,
-    /// and its user may still sign in.
-    async fn find_live_session(
-        &self,
-        secret_hash: &SecretHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionUser>>;
-    /// Ends a session of `user_id` that is live at `at`; false if there is no such session.
-    async fn end_session(
-        &self,
-        user_id: UserId,
-        session_id: SessionId,
-        at: DateTime<Utc>,
-        end: SessionEnd,
-    ) -> StoreResult<bool>;
-    /// The user's sessions that signed in at or after `since`, newest first.
-    async fn sessions_of(
-        &self,
-        user_id: UserId,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<SessionRecord>>;
-    /// Forgets every session that signed in before `before`; how many.
-    async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-
-    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
-    /// The user's tokens, newest first.
-    async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>>;
-    async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>>;
-    /// Marks a still-active token expired by `by`; false if it was not active at `at`.
-    async fn expire_token(
-        &self,
-        token_id: TokenId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Writes the last use of each token, all in one transaction.
-    async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()>;
-
-    /// One page of the report's user rows, and how many rows the whole report has.
-    async fn report_users(
-        &self,
-        query: &ReportQuery,
-        now: DateTime<Utc>,
-    ) -> StoreResult<(Vec<ReportUser>, u64)>;
-    /// The Access Tokens subtables of `users` under the report's conditions.
-    async fn report_tokens(
-        &self,
-        users: &[UserId],
-        query: &ReportQuery,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<TokenRecord>>;
-    /// Every line of the report, streamed in report order.
-    fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_>;
-    async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool>;
-    /// Expires every token of the user that is active at `at`; how many.
-    async fn expire_active_tokens_of(
-        &self,
-        user_id: UserId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64>;
-    /// The permission catalogue: Tessera's own first, then by name.
-    async fn permissions(&self) -> StoreResult<Vec<Permission>>;
-    async fn insert_permission(&self, permission: Permission) -> StoreResult<()>;
-    /// Removes a permission admins added; false if there is no such removable permission.
-    async fn delete_permission(&self, name: &str) -> StoreResult<bool>;
-    /// How many tokens active at `now` hold the permission.
-    async fn count_active_tokens_with(
-        &self,
-        permission: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64>;
-    async fn security_settings(&self) -> StoreResult<SecuritySettings>;
-    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()>;
-    /// Replaces the whole allowlist, in the order given.
-    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
-
-    /// A user with this e-mail (in any case), or else an invitation to it pending at `now`.
-    async fn email_owner(&self, email: &str, now: DateTime<Utc>)
-        -> StoreResult<Option<EmailOwner>>;
-    async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord>;
-    /// Every invitation, newest first.
-    async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>>;
-    async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>>;
-    /// The invitation this link secret opens, if it is pending at `now`.
-    async fn open_invitation(
-        &self,
-        secret_hash: &SecretHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<InvitationRecord>>;
-    /// Gives a not yet accepted invitation a new link and a new expiry, and lifts any
-    /// revocation; false if there is no such invitation.
-    async fn resend_invitation(
-        &self,
-        id: InvitationId,
-        secret_hash: SecretHash,
-        sent_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Revokes an invitation pending at `at`; false if it was not pending.
-    async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Creates the invited account and uses up the link, in one transaction.
-    async fn accept_invitation(
-        &self,
-        secret_hash: &SecretHash,
-        now: DateTime<Utc>,
-        invitee: Invitee,
-    ) -> StoreResult<Result<UserSummary, AcceptRefusal>>;
-
-    /// Inserts demo users and their tokens in one transaction.
-    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
-}

@@ -3,7 +3,7 @@
 use app::rules::password::validate_password;
 use app::rules::secret::random_base62;
 use app::rules::username::normalize_username;
-use app::store::{NewUser, Store};
+use app::store::{NewUser, UserStore};
 use app::users::password::hash_password;
 use app::users::Role;
 use rand::TryRngCore;
@@ -28,7 +28,7 @@ pub struct CreatedAdmin {
 
 /// Creates an admin when there are no users at all; `None` when there already are some.
 pub async fn ensure_admin(
-    store: &dyn Store,
+    store: &dyn UserStore,
     username: Option<String>,
     password: Option<String>,
 ) -> Result<Option<CreatedAdmin>, BootstrapError> {

@@ -4,7 +4,7 @@ use app::rules::expiry::{ExpirationLength, TokenStatus};
 use app::rules::permission::PROFILE_READ;
 use app::rules::secret::random_base62;
 use app::rules::token::PlainToken;
-use app::store::{NewUser, SeedToken, SeedUser, Store, StoreError};
+use app::store::{NewUser, SeedToken, SeedUser, StoreError, UserStore};
 use app::users::password::hash_password;
 use app::users::Role;
 use chrono::{DateTime, Duration, Utc};
@@ -46,7 +46,7 @@ pub struct Seeded {
 /// Adds `users` users holding `tokens` tokens between them, with mixed roles, activity,
 /// statuses, expiry dates and last-used times. The same `seed` gives the same data.
 pub async fn seed(
-    store: &dyn Store,
+    store: &dyn UserStore,
     users: usize,
     tokens: usize,
     seed: u64,

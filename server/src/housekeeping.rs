@@ -2,19 +2,19 @@
 
 use app::clock::Clock;
 use app::rules::session::retention_cutoff;
-use app::store::{Store, StoreResult};
+use app::store::{SessionStore, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Deletes the sessions that signed in more than 30 days before now; how many.
-pub async fn purge_old_sessions(store: &dyn Store, clock: &dyn Clock) -> StoreResult<u64> {
+pub async fn purge_old_sessions(store: &dyn SessionStore, clock: &dyn Clock) -> StoreResult<u64> {
     store.purge_sessions(retention_cutoff(clock.now())).await
 }
 
 /// Purges at start-up and then every hour, for as long as the server runs.
-pub fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+pub fn spawn(store: Arc<dyn SessionStore>, clock: Arc<dyn Clock>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
         loop {

@@ -1,5 +1,6 @@
-use crate::bearer::cache::{TokenCache, TokenSource};
+use crate::bearer::cache::TokenCache;
 use crate::bearer::failures::FailureLimiter;
+use crate::bearer::store::BearerStore;
 use crate::bearer::usage::UsageRecorder;
 use crate::changes::ChangeFeed;
 use crate::client_ip::ClientIpHeader;
@@ -24,8 +25,9 @@ pub struct Shared {
     pub services: Services,
     /// The tokens this instance knows, kept true by the change feed.
     pub tokens: Arc<TokenCache>,
-    /// The same database as `services.store`, where `tokens` looks up what it does not know.
-    pub token_source: Arc<dyn TokenSource>,
+    /// The same database as `services.store`, where `tokens` looks up what it does not know
+    /// and `usage` writes when tokens were used.
+    pub bearer_store: Arc<dyn BearerStore>,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
     pub failures: Arc<FailureLimiter>,
@@ -61,7 +63,7 @@ impl AppState {
         let usage = Arc::new(UsageRecorder::new(database.clone()));
         Self(Arc::new(Shared {
             tokens: changes.tokens().clone(),
-            token_source: database.clone(),
+            bearer_store: database.clone(),
             services: Services {
                 store: database,
                 clock,
@@ -86,6 +88,14 @@ impl AppState {
 
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.configure().services.mailer = Some(mailer);
+        self
+    }
+
+    /// Another `BearerStore` in front of the database's, such as a test's that counts lookups.
+    pub fn with_bearer_store(mut self, store: Arc<dyn BearerStore>) -> Self {
+        let shared = self.configure();
+        shared.usage = Arc::new(UsageRecorder::new(store.clone()));
+        shared.bearer_store = store;
         self
     }
 

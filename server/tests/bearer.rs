@@ -132,10 +132,5 @@ async fn checks_at_start_up_load_the_policy_once() {
     for answer in futures::future::join_all(checks).await {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     }
-    assert_eq!(
-        app.store
-            .policy_loads
-            .load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(app.changes.policy().loads(), 1);
 }

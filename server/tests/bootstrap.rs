@@ -2,7 +2,6 @@
 
 mod common;
 
-use app::store::Store;
 use app::users::Role;
 use common::{Backend, TestApp};
 use http::StatusCode;

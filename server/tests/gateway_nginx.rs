@@ -6,7 +6,7 @@ mod common;
 
 use app::rules::permission::Permission;
 use app::rules::token::PlainToken;
-use app::store::{Store, TokenId, TokenRestrictions, UserId};
+use app::store::{TokenId, TokenRestrictions, UserId};
 use app::users::Role;
 use axum::{Json, Router};
 use common::nginx::{documented_block, serve, substitute, Nginx, Reply};

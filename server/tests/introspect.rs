@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::store::{Store, TokenRestrictions, UserChange};
+use app::store::{TokenRestrictions, UserChange};
 use app::users::Role;
 use axum::body::Body;
 use chrono::Duration;

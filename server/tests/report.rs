@@ -5,7 +5,7 @@ mod common;
 use app::error::AppError;
 use app::report::{ReportView, UserUpdated};
 use app::rules::expiry::TokenStatus;
-use app::store::{Store, TokenUse};
+use app::store::TokenUse;
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::store::{Store, UserChange};
+use app::store::UserChange;
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;

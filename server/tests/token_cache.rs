@@ -4,7 +4,7 @@
 mod common;
 
 use app::rules::token::PlainToken;
-use app::store::{NewToken, Store, TokenRestrictions};
+use app::store::{NewToken, TokenRestrictions};
 use app::users::Role;
 use common::TestApp;
 use http::StatusCode;
@@ -18,7 +18,7 @@ async fn auth(app: &TestApp, token: &str, scope: &str) -> StatusCode {
 }
 
 fn store_calls(app: &TestApp) -> usize {
-    app.store.bearer_lookups.load(Ordering::SeqCst)
+    app.bearer_store.lookups.load(Ordering::SeqCst)
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod common;
 use app::error::{AppError, Field};
 use app::rules::expiry::TokenStatus;
 use app::rules::token::PlainToken;
-use app::store::{BearerToken, Store, TokenUse, UserSummary};
+use app::store::{BearerToken, TokenUse, UserSummary};
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
 use chrono::{Duration, TimeZone, Utc};
@@ -13,7 +13,6 @@ use common::{Backend, TestApp};
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
-use tessera::bearer::cache::TokenSource;
 use tessera::bearer::token::CachedToken;
 
 async fn create(app: &TestApp, cookie: &str, label: &str, length: &str) -> CreatedToken {
@@ -365,7 +364,7 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
     app.add_user("alice", Role::User).await;
     let cookie = app.sign_in("alice").await;
     let token = create(&app, &cookie, "busy", "30").await;
-    let writes = &app.store.usage_writes;
+    let writes = &app.bearer_store.usage_writes;
 
     app.bearer("/api/v1/me", &token.secret).await;
     let held = writes.gate.lock().await;
@@ -440,7 +439,7 @@ async fn a_failed_flush_keeps_its_uses_for_the_next() {
         .unwrap();
         n
     };
-    let writes = &app.store.usage_writes;
+    let writes = &app.bearer_store.usage_writes;
     writes.failing_write.store(1, Ordering::SeqCst);
 
     assert_eq!(app.usage.flush().await, 0, "the write failed");

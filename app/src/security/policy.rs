@@ -5,7 +5,7 @@
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::Permission;
-use crate::store::{SecuritySettings, Store, StoreResult};
+use crate::store::{PolicyStore, SecuritySettings, StoreResult};
 use arc_swap::ArcSwapOption;
 use std::future::Future;
 use std::net::IpAddr;
@@ -74,7 +74,7 @@ impl PolicyCache {
     }
 
     /// The policy, from memory while it is trusted, else from the store.
-    pub async fn get(&self, store: &dyn Store) -> StoreResult<Arc<Policy>> {
+    pub async fn get(&self, store: &dyn PolicyStore) -> StoreResult<Arc<Policy>> {
         self.get_or_load(|| async {
             let settings = store.security_settings().await?;
             Ok((settings, store.permissions().await?))
@@ -113,6 +113,11 @@ impl PolicyCache {
             self.current.store(Some(policy.clone()));
         }
         Ok(policy)
+    }
+
+    /// How many times the policy was read from the store since start-up.
+    pub fn loads(&self) -> u64 {
+        self.versions.load(Ordering::Relaxed)
     }
 
     /// The settings or the permission catalogue changed: the next reader loads them again.

@@ -7,10 +7,11 @@
 //! predate the change.
 
 use super::lock;
+use super::store::TokenLookup;
 use super::token::CachedToken;
 use crate::changes::ListenerProof;
 use app::rules::secret::SecretHash;
-use app::store::{BearerToken, StoreResult, UserId};
+use app::store::{StoreResult, UserId};
 use quick_cache::sync::Cache;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,13 +21,6 @@ const KNOWN_CAPACITY: usize = 100_000;
 /// Well-formed tokens that match nothing. Anyone can invent these, so they get a smaller cache
 /// of their own: a flood of them evicts only each other, never a known token.
 const UNKNOWN_CAPACITY: usize = 10_000;
-
-/// Where the cache's answers come from: the database.
-#[async_trait::async_trait]
-pub trait TokenSource: Send + Sync {
-    /// The token with this secret hash, and its owner.
-    async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>>;
-}
 
 pub struct TokenCache {
     known: Cache<SecretHash, Arc<CachedToken>>,
@@ -56,7 +50,7 @@ impl TokenCache {
     pub async fn find(
         &self,
         hash: &SecretHash,
-        source: &dyn TokenSource,
+        source: &dyn TokenLookup,
     ) -> StoreResult<Option<Arc<CachedToken>>> {
         let trusted = self.proof.trusted();
         if trusted {
@@ -114,6 +108,7 @@ impl TokenCache {
 mod tests {
     use super::*;
     use crate::fixtures::bearer;
+    use app::store::BearerToken;
     use std::collections::HashMap;
 
     /// The database, as a table the test edits; it counts the queries.
@@ -140,7 +135,7 @@ mod tests {
     }
 
     #[async_trait::async_trait]
-    impl TokenSource for Table {
+    impl TokenLookup for Table {
         async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
             self.queries.fetch_add(1, Ordering::Relaxed);
             if let Some(meanwhile) = self.meanwhile.lock().unwrap().take() {

@@ -102,7 +102,7 @@ async fn verify(
     };
     let found = state
         .tokens
-        .find(&hash, state.token_source.as_ref())
+        .find(&hash, state.bearer_store.as_ref())
         .await
         .map_err(internal)?;
     let Some(found) = found else {

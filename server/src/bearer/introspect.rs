@@ -87,7 +87,7 @@ pub async fn introspect(
     };
     let found = state
         .tokens
-        .find(&plain.hash(), state.token_source.as_ref())
+        .find(&plain.hash(), state.bearer_store.as_ref())
         .await
         .map_err(internal)?;
     let now = state.services.clock.now();

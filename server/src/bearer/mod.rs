@@ -12,6 +12,7 @@ mod me;
 pub mod openapi;
 mod reports_api;
 pub mod scopes;
+pub mod store;
 pub mod token;
 pub mod tokens_api;
 pub mod usage;

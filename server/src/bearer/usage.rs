@@ -2,8 +2,9 @@
 //! a token never waits for (or contends on) a database write.
 
 use super::lock;
+use super::store::TokenUsageStore;
 use super::token::CachedToken;
-use app::store::{Store, TokenId, TokenUse};
+use app::store::{TokenId, TokenUse};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,7 +18,7 @@ const SHUTDOWN_ATTEMPTS: u32 = 3;
 type LastUse = (DateTime<Utc>, Option<IpAddr>);
 
 pub struct UsageRecorder {
-    store: Arc<dyn Store>,
+    store: Arc<dyn TokenUsageStore>,
     /// The latest use of each token since the last flush.
     pending: Mutex<HashMap<TokenId, LastUse>>,
     /// Held for the whole of a flush, so that the one at shutdown waits for one in flight,
@@ -26,7 +27,7 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn TokenUsageStore>) -> Self {
         Self {
             store,
             pending: Mutex::default(),

@@ -1,21 +1,32 @@
-//! Persistence: the sqlx implementations of `app::store::Store` and of the bearer routes'
-//! `TokenSource`, one SQL text for both backends.
+//! Persistence: one generic sqlx implementation (`SqlStore`) of the app's store roles and
+//! of the bearer routes' `BearerStore`, one SQL text for both backends.
 //!
 //! One deployment model: SQLite is the embedded database of a single instance; PostgreSQL
 //! serves any number of instances behind a load balancer. Every write that changes what
 //! another request would be answered sends a change event (`crate::changes`), so no
 //! instance assumes it is the only one writing.
 
-mod invitation_sql;
+mod backend;
+mod bearer;
+mod invitations;
+mod policy;
 pub mod postgres;
 pub(crate) mod report_sql;
+mod reports;
 pub(crate) mod rows;
-mod sql_store;
+mod sessions;
 pub mod sqlite;
+mod statement;
+mod store;
+mod tokens;
+mod users;
 
-use crate::bearer::cache::TokenSource;
+pub use backend::{Backend, Value};
+pub use store::SqlStore;
+
+use crate::bearer::store::BearerStore;
 use crate::changes::ChangeFeed;
-use app::store::Store;
+use app::store::{Store, StoreError, Unique};
 use chrono::{DateTime, Utc};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -29,9 +40,9 @@ pub enum OpenError {
 }
 
 /// A whole backend: the app's store and the bearer routes' token lookups, on one database.
-pub trait Database: Store + TokenSource {}
+pub trait Database: Store + BearerStore {}
 
-impl<T: Store + TokenSource> Database for T {}
+impl<T: Store + BearerStore> Database for T {}
 
 /// An open database, and the feed its writes send their changes through.
 pub struct Opened {
@@ -58,7 +69,7 @@ async fn open_with(url: &str, listen: bool) -> Result<Opened, OpenError> {
         if listen {
             changes.listen_in_process();
         }
-        let database = Arc::new(sqlite::SqliteStore::new(pool, changes.clone()));
+        let database = Arc::new(SqlStore::new(pool, changes.clone()));
         Ok(Opened { database, changes })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let changes = Arc::new(ChangeFeed::notifications());
@@ -66,7 +77,7 @@ async fn open_with(url: &str, listen: bool) -> Result<Opened, OpenError> {
         if listen {
             crate::changes::postgres::listen(&changes, pool.clone()).await?;
         }
-        let database = Arc::new(postgres::PgStore::new(pool, changes.clone()));
+        let database = Arc::new(SqlStore::new(pool, changes.clone()));
         Ok(Opened { database, changes })
     } else {
         Err(OpenError::UnsupportedUrl(url.to_owned()))
@@ -82,21 +93,24 @@ pub(crate) fn from_db(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-pub(crate) fn backend(error: sqlx::Error) -> app::store::StoreError {
-    app::store::StoreError::Backend(Box::new(error))
+pub(crate) fn backend_error(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(Box::new(error))
+}
+
+/// A failed insert that may have collided with something the database keeps unique.
+pub(crate) fn collision(unique: Unique) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(unique),
+        other => backend_error(other),
+    }
 }
 
 /// A failed insert into `users`: a taken username or e-mail is the caller's to explain.
-pub(crate) fn user_insert_error(error: sqlx::Error) -> app::store::StoreError {
-    match error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            // Both backends name the violated index in the message.
-            if db.message().contains("users_by_email") {
-                app::store::StoreError::Duplicate(app::store::Unique::Email)
-            } else {
-                app::store::StoreError::Duplicate(app::store::Unique::Username)
-            }
-        }
-        other => backend(other),
-    }
+pub(crate) fn user_insert_error(error: sqlx::Error) -> StoreError {
+    // Both backends name the violated index in the message.
+    let unique = match &error {
+        sqlx::Error::Database(db) if db.message().contains("users_by_email") => Unique::Email,
+        _ => Unique::Username,
+    };
+    collision(unique)(error)
 }

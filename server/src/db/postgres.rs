@@ -1,7 +1,8 @@
 //! PostgreSQL: for any number of instances on one database, or for teams that run one.
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use super::backend::Backend;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
+use sqlx::{Executor, PgConnection, PgPool, Pool, Postgres};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -15,8 +16,18 @@ pub async fn connect(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
     Ok(pool)
 }
 
-super::sql_store::sql_store!(
-    PgStore,
-    sqlx::Postgres,
-    Some(crate::changes::postgres::NOTIFY)
-);
+impl Backend for Postgres {
+    const NOTIFY: Option<&'static str> = Some(crate::changes::postgres::NOTIFY);
+
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+
+    fn on_connection(connection: &mut PgConnection) -> impl Executor<'_, Database = Self> {
+        connection
+    }
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}

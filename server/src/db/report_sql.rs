@@ -1,20 +1,21 @@
-//! The SQL of the System Users report, built once for every backend with `QueryBuilder`
+//! The SQL of the System Users report, built once for every backend with `Statement`
 //! (which writes each backend's placeholders). Aliases: `u` users, `t` access_tokens.
 //!
 //! A user is in the report when no token condition applies, or when one of their tokens
 //! meets the conditions; a search also matches users by username. The Access Tokens
 //! subtable of a user shows their tokens that meet the conditions.
 
+use super::statement::Statement;
 use app::report::{Preset, ReportQuery, SortColumn, StatusFilter};
 use chrono::{Duration, NaiveTime};
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use sqlx::{Database, Encode, Type};
 
 const DAY: i64 = 86_400;
 
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.email, u.role, u.login_active, u.is_current";
 
-pub(crate) fn push_active<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, alias: &str, now: i64)
+pub(crate) fn push_active<'a, DB: Database>(b: &mut Statement<'a, DB>, alias: &str, now: i64)
 where
     i64: Encode<'a, DB> + Type<DB>,
 {
@@ -26,7 +27,7 @@ where
 }
 
 /// The number of a user's active tokens, as a correlated subquery.
-pub(crate) fn push_active_count<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, now: i64)
+pub(crate) fn push_active_count<'a, DB: Database>(b: &mut Statement<'a, DB>, now: i64)
 where
     i64: Encode<'a, DB> + Type<DB>,
 {
@@ -54,7 +55,7 @@ fn search_pattern(q: &ReportQuery) -> Option<String> {
     Some(format!("%{escaped}%"))
 }
 
-fn push_like<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, column: &str, pattern: &str)
+fn push_like<'a, DB: Database>(b: &mut Statement<'a, DB>, column: &str, pattern: &str)
 where
     String: Encode<'a, DB> + Type<DB>,
 {
@@ -64,7 +65,7 @@ where
 }
 
 /// ` AND (` any of `columns` contains the pattern `)`.
-fn push_any_like<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, columns: &[&str], pattern: &str)
+fn push_any_like<'a, DB: Database>(b: &mut Statement<'a, DB>, columns: &[&str], pattern: &str)
 where
     String: Encode<'a, DB> + Type<DB>,
 {
@@ -79,11 +80,11 @@ where
 }
 
 /// The preset's and the filters' conditions on token `t` (of user `u`), not the search.
-fn push_token_conditions<'a, DB: Database>(b: &mut QueryBuilder<'a, DB>, q: &ReportQuery, now: i64)
+fn push_token_conditions<'a, DB: Database>(b: &mut Statement<'a, DB>, q: &ReportQuery, now: i64)
 where
     i64: Encode<'a, DB> + Type<DB>,
 {
-    let push_time_expired = |b: &mut QueryBuilder<'a, DB>| {
+    let push_time_expired = |b: &mut Statement<'a, DB>| {
         b.push(" AND t.expired_at IS NULL AND t.expires_at <= ");
         b.push_bind(now);
     };
@@ -126,7 +127,7 @@ where
 
 /// Conditions (each " AND …") on a token `t` of user `u` shown in the report.
 pub(crate) fn push_subtable_conditions<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
+    b: &mut Statement<'a, DB>,
     q: &ReportQuery,
     now: i64,
 ) where
@@ -140,7 +141,7 @@ pub(crate) fn push_subtable_conditions<'a, DB: Database>(
 }
 
 fn push_token_exists<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
+    b: &mut Statement<'a, DB>,
     q: &ReportQuery,
     now: i64,
     search: Option<&str>,
@@ -158,7 +159,7 @@ fn push_token_exists<'a, DB: Database>(
 
 /// ` WHERE …` selecting the report's users.
 pub(crate) fn push_user_selection<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
+    b: &mut Statement<'a, DB>,
     q: &ReportQuery,
     now: i64,
 ) where
@@ -196,11 +197,8 @@ fn direction(q: &ReportQuery) -> &'static str {
 }
 
 /// The value a token column sorts by, for token `t`.
-fn push_token_sort_value<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
-    column: SortColumn,
-    now: i64,
-) where
+fn push_token_sort_value<'a, DB: Database>(b: &mut Statement<'a, DB>, column: SortColumn, now: i64)
+where
     i64: Encode<'a, DB> + Type<DB>,
 {
     match column {
@@ -234,7 +232,7 @@ fn push_token_sort_value<'a, DB: Database>(
 /// ` ORDER BY …` for users. A token column orders users by their shown tokens' lowest value
 /// (highest when descending), so the first rows hold the first tokens.
 pub(crate) fn push_user_order<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
+    b: &mut Statement<'a, DB>,
     q: &ReportQuery,
     now: i64,
 ) where
@@ -280,7 +278,7 @@ pub(crate) fn push_user_order<'a, DB: Database>(
 
 /// The order of tokens within a user (`, …` continues an ORDER BY).
 pub(crate) fn push_token_order<'a, DB: Database>(
-    b: &mut QueryBuilder<'a, DB>,
+    b: &mut Statement<'a, DB>,
     q: &ReportQuery,
     now: i64,
 ) where

@@ -1,7 +1,11 @@
 //! SQLite, embedded: the default store.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use super::backend::Backend;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{Executor, Pool, Sqlite, SqliteConnection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -28,5 +32,19 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
-// Changes travel in process (`ChangeFeed::in_process`): nothing to send inside a transaction.
-super::sql_store::sql_store!(SqliteStore, sqlx::Sqlite, None);
+impl Backend for Sqlite {
+    // Changes travel in process (`ChangeFeed::in_process`): nothing to send in a transaction.
+    const NOTIFY: Option<&'static str> = None;
+
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+
+    fn on_connection(connection: &mut SqliteConnection) -> impl Executor<'_, Database = Self> {
+        connection
+    }
+
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}

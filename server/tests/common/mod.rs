@@ -4,11 +4,7 @@
 pub mod nginx;
 
 use app::clock::Clock;
-use app::rules::expiry::LifetimePolicy;
-use app::rules::network::AllowlistEntry;
-use app::rules::permission::Permission;
 use app::rules::secret::SecretHash;
-use app::rules::session::SessionEnd;
 use app::store::*;
 use app::users::invitations::mail::Mailer;
 use app::users::password::hash_password;
@@ -25,7 +21,8 @@ use sqlx::{AnyPool, Connection, Executor};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tessera::bearer::cache::{TokenCache, TokenSource};
+use tessera::bearer::cache::TokenCache;
+use tessera::bearer::store::{TokenLookup, TokenUsageStore};
 use tessera::bearer::usage::UsageRecorder;
 use tessera::changes::ChangeFeed;
 use tessera::client_ip::ClientIpHeader;
@@ -55,13 +52,12 @@ impl Clock for TestClock {
     }
 }
 
-/// Counts token lookups, so tests can prove that a malformed token never reached the
-/// database and a known one reached it once.
-pub struct CountingStore {
+/// The bearer routes' store, counting token lookups (so tests can prove that a malformed
+/// token never reached the database and a known one reached it once), with last-use writes
+/// a test can hold or fail.
+pub struct CountingBearerStore {
     inner: Arc<dyn Database>,
-    pub bearer_lookups: AtomicUsize,
-    /// Readings of the security settings, which the policy cache loads.
-    pub policy_loads: AtomicUsize,
+    pub lookups: AtomicUsize,
     pub usage_writes: UsageWrites,
 }
 
@@ -79,65 +75,15 @@ pub struct UsageWrites {
 }
 
 #[async_trait::async_trait]
-impl TokenSource for CountingStore {
+impl TokenLookup for CountingBearerStore {
     async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
-        self.bearer_lookups.fetch_add(1, Ordering::SeqCst);
+        self.lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.token_by_hash(hash).await
     }
 }
 
 #[async_trait::async_trait]
-impl Store for CountingStore {
-    async fn count_users(&self) -> StoreResult<u64> {
-        self.inner.count_users().await
-    }
-    async fn insert_user(&self, user: NewUser) -> StoreResult<UserId> {
-        self.inner.insert_user(user).await
-    }
-    async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>> {
-        self.inner.find_credentials(username).await
-    }
-    async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
-        self.inner.insert_session(session).await
-    }
-    async fn find_live_session(
-        &self,
-        hash: &SecretHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionUser>> {
-        self.inner.find_live_session(hash, now).await
-    }
-    async fn end_session(
-        &self,
-        user: UserId,
-        id: SessionId,
-        at: DateTime<Utc>,
-        end: SessionEnd,
-    ) -> StoreResult<bool> {
-        self.inner.end_session(user, id, at, end).await
-    }
-    async fn sessions_of(
-        &self,
-        user: UserId,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<SessionRecord>> {
-        self.inner.sessions_of(user, since).await
-    }
-    async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        self.inner.purge_sessions(before).await
-    }
-    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
-        self.inner.insert_token(token).await
-    }
-    async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>> {
-        self.inner.tokens_of(user_id).await
-    }
-    async fn find_token(&self, id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        self.inner.find_token(id).await
-    }
-    async fn expire_token(&self, id: TokenId, by: UserId, at: DateTime<Utc>) -> StoreResult<bool> {
-        self.inner.expire_token(id, by, at).await
-    }
+impl TokenUsageStore for CountingBearerStore {
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
         let writes = &self.usage_writes;
         let number = writes.started.fetch_add(1, Ordering::SeqCst) + 1;
@@ -151,105 +97,6 @@ impl Store for CountingStore {
             return Err(StoreError::Backend("the test's database went away".into()));
         }
         self.inner.record_token_uses(uses).await
-    }
-    async fn report_users(
-        &self,
-        q: &app::report::ReportQuery,
-        now: DateTime<Utc>,
-    ) -> StoreResult<(Vec<ReportUser>, u64)> {
-        self.inner.report_users(q, now).await
-    }
-    async fn report_tokens(
-        &self,
-        users: &[UserId],
-        q: &app::report::ReportQuery,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<TokenRecord>> {
-        self.inner.report_tokens(users, q, now).await
-    }
-    fn export_rows(&self, q: app::report::ReportQuery, now: DateTime<Utc>) -> ExportStream<'_> {
-        self.inner.export_rows(q, now)
-    }
-    async fn update_user(&self, id: UserId, change: UserChange) -> StoreResult<bool> {
-        self.inner.update_user(id, change).await
-    }
-    async fn expire_active_tokens_of(
-        &self,
-        id: UserId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        self.inner.expire_active_tokens_of(id, by, at).await
-    }
-    async fn permissions(&self) -> StoreResult<Vec<Permission>> {
-        self.inner.permissions().await
-    }
-    async fn insert_permission(&self, permission: Permission) -> StoreResult<()> {
-        self.inner.insert_permission(permission).await
-    }
-    async fn delete_permission(&self, name: &str) -> StoreResult<bool> {
-        self.inner.delete_permission(name).await
-    }
-    async fn count_active_tokens_with(&self, name: &str, now: DateTime<Utc>) -> StoreResult<u64> {
-        self.inner.count_active_tokens_with(name, now).await
-    }
-    async fn security_settings(&self) -> StoreResult<SecuritySettings> {
-        self.policy_loads.fetch_add(1, Ordering::SeqCst);
-        self.inner.security_settings().await
-    }
-    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()> {
-        self.inner.save_max_lifetime(policy).await
-    }
-    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()> {
-        self.inner.save_allowlist(entries).await
-    }
-    async fn email_owner(
-        &self,
-        email: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<EmailOwner>> {
-        self.inner.email_owner(email, now).await
-    }
-    async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord> {
-        self.inner.insert_invitation(invitation).await
-    }
-    async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>> {
-        self.inner.invitations().await
-    }
-    async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>> {
-        self.inner.find_invitation(id).await
-    }
-    async fn open_invitation(
-        &self,
-        hash: &SecretHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<InvitationRecord>> {
-        self.inner.open_invitation(hash, now).await
-    }
-    async fn resend_invitation(
-        &self,
-        id: InvitationId,
-        hash: SecretHash,
-        sent_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        self.inner
-            .resend_invitation(id, hash, sent_at, expires_at)
-            .await
-    }
-    async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool> {
-        self.inner.revoke_invitation(id, at).await
-    }
-    async fn accept_invitation(
-        &self,
-        hash: &SecretHash,
-        now: DateTime<Utc>,
-        invitee: Invitee,
-    ) -> StoreResult<Result<UserSummary, AcceptRefusal>> {
-        self.inner.accept_invitation(hash, now, invitee).await
-    }
-    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
-        self.inner.seed(users).await
     }
 }
 
@@ -265,7 +112,8 @@ pub struct TestApp {
     pub db: AnyPool,
     pub backend: Backend,
     pub clock: Arc<TestClock>,
-    pub store: Arc<CountingStore>,
+    pub store: Arc<dyn Database>,
+    pub bearer_store: Arc<CountingBearerStore>,
     pub tokens: Arc<TokenCache>,
     pub changes: Arc<ChangeFeed>,
     pub usage: Arc<UsageRecorder>,
@@ -394,10 +242,10 @@ impl TestApp {
     ) -> Self {
         let opened = tessera::db::open_listening(&url).await.unwrap();
         let changes = opened.changes;
-        let store = Arc::new(CountingStore {
-            inner: opened.database,
-            bearer_lookups: AtomicUsize::new(0),
-            policy_loads: AtomicUsize::new(0),
+        let store = opened.database;
+        let bearer_store = Arc::new(CountingBearerStore {
+            inner: store.clone(),
+            lookups: AtomicUsize::new(0),
             usage_writes: UsageWrites::default(),
         });
         sqlx::any::install_default_drivers();
@@ -418,6 +266,7 @@ impl TestApp {
             options,
             settings.secure_cookies,
         )
+        .with_bearer_store(bearer_store.clone())
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(settings.client_ip_header)
         .with_public_url(PUBLIC_URL);
@@ -447,6 +296,7 @@ impl TestApp {
             backend,
             clock,
             store,
+            bearer_store,
             tokens: changes.tokens().clone(),
             changes,
             usage,
@@ -717,7 +567,7 @@ impl TestApp {
     }
 
     pub fn bearer_lookups(&self) -> usize {
-        self.store.bearer_lookups.load(Ordering::SeqCst)
+        self.bearer_store.lookups.load(Ordering::SeqCst)
     }
 }
 

@@ -1,0 +1,95 @@
+//! What the bearer routes read and write: tokens by their hash, and when they were used.
+
+use super::rows::{BearerRow, TOKEN_COLUMNS};
+use super::statement::Statement;
+use super::{backend_error, to_db, Backend, SqlStore, Value};
+use crate::bearer::store::{TokenLookup, TokenUsageStore};
+use app::rules::secret::SecretHash;
+use app::store::{BearerToken, StoreResult, TokenUse, UserSummary};
+use app::users::Role;
+use sqlx::ColumnIndex;
+
+#[async_trait::async_trait]
+impl<DB: Backend> TokenLookup for SqlStore<DB>
+where
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    bool: Value<DB>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    Vec<u8>: Value<DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+{
+    async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+        let row: Option<BearerRow> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
+                    u.display_name AS owner_display_name, u.role AS owner_role
+             FROM access_tokens t
+             JOIN users u ON u.id = t.user_id
+             LEFT JOIN users eb ON eb.id = t.expired_by
+             WHERE t.secret_hash = $1"
+        ))
+        .bind(hash.as_bytes().to_vec())
+        .fetch_optional(DB::on_pool(&self.pool))
+        .await
+        .map_err(backend_error)?;
+        Ok(row.map(|row| {
+            let owner = UserSummary {
+                id: row.token.user_id,
+                username: row.owner_username,
+                display_name: row.owner_display_name,
+                role: Role::parse(&row.owner_role).unwrap_or(Role::User),
+            };
+            BearerToken {
+                token: row.token.into(),
+                owner,
+            }
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> TokenUsageStore for SqlStore<DB>
+where
+    i64: Value<DB>,
+    Option<i64>: Value<DB>,
+    bool: Value<DB>,
+    String: Value<DB>,
+    Option<String>: Value<DB>,
+    Vec<u8>: Value<DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+{
+    async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
+        // One statement per few hundred tokens, not one each; and never more, so that any
+        // caller's list stays within the backends' limits on bound values.
+        const USES_PER_STATEMENT: usize = 500;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        for chunk in uses.chunks(USES_PER_STATEMENT) {
+            let mut update = Statement::<DB>::new(
+                "UPDATE access_tokens
+                 SET last_used_at = used.column2, last_used_ip = used.column3
+                 FROM (",
+            );
+            update.push_values(chunk, |mut row, used| {
+                row.push_bind(used.token_id)
+                    .push_bind(to_db(used.at))
+                    .push_bind(used.ip.clone());
+            });
+            // Both backends name a VALUES list's columns column1, column2, ...
+            update.push(
+                ") AS used
+                 WHERE access_tokens.id = used.column1
+                   AND (access_tokens.last_used_at IS NULL
+                        OR access_tokens.last_used_at <= used.column2)",
+            );
+            let (sql, arguments) = update.into_parts()?;
+            sqlx::query_with(&sql, arguments)
+                .execute(DB::on_connection(&mut tx))
+                .await
+                .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+}
