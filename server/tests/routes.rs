@@ -30,6 +30,7 @@ async fn files_health_checks_and_other_api_paths_need_no_session() {
         "/favicon.ico",
         "/api/elsewhere",
         "/api/",
+        "/rpc/no-such-call",
     ] {
         let answer = app.get(path, None).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
@@ -72,6 +73,9 @@ async fn server_functions_take_calls_from_their_own_site_only() {
     let foreign = app.send(sign_in_from(FOREIGN_PAGE)).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
     assert_eq!(cors_origin(&foreign), None);
+    let mut to_no_call = sign_in_from(FOREIGN_PAGE);
+    *to_no_call.uri_mut() = "/rpc/no-such-call".parse().unwrap();
+    assert_eq!(app.send(to_no_call).await.status, StatusCode::FORBIDDEN);
     let own = app.send(sign_in_from("https://tessera.example")).await;
     assert!(own.header(header::SET_COOKIE).is_some(), "{}", own.status);
     // Only calls are refused: a link from another site still opens a page.
