@@ -1,6 +1,5 @@
-//! Response headers every answer gets, and the same-origin rule for state-changing calls.
+//! Response headers every answer gets, and the same-origin rule for server-function calls.
 
-use crate::bearer;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -9,15 +8,25 @@ use http::header::{
 };
 use http::{HeaderValue, Method, StatusCode};
 
+/// Marks an answer that browsers and proxies may store: the static bundle's.
+#[derive(Clone, Copy)]
+struct MayBeStored;
+
+/// The static files' group sets this on its answers, for `security_headers` to see.
+pub async fn may_be_stored(mut response: Response) -> Response {
+    response.extensions_mut().insert(MayBeStored);
+    response
+}
+
 /// Pages carry personal data and one answer carries a new token's secret: nothing but the
 /// static bundle may be stored by a browser or a proxy. No page may be framed.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let cacheable = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
+    let storable = response.extensions().get::<MayBeStored>().is_some();
     let headers = response.headers_mut();
     // One growth of the map instead of one per header.
     headers.reserve(4);
-    if !cacheable {
+    if !storable {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -26,26 +35,17 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// What a page on another site may ask. Server functions refuse it: SameSite=Lax already
-/// keeps the session cookie off such requests, and this also stops a foreign page signing
-/// someone in. The bearer API answers it under CORS.
-pub async fn cross_origin_requests(request: Request, next: Next) -> Response {
-    // Only browsers send `Origin`; without one there is nothing to decide.
-    if !request.headers().contains_key(ORIGIN) {
-        return next.run(request).await;
-    }
-    let path = request.uri().path();
-    let is_call = request.method() == Method::POST && path.starts_with("/rpc/");
-    if is_call && !origin_matches_host(&request) {
-        tracing::warn!(%path, "refused a cross-origin call");
+/// Server functions take calls from this site's pages only. SameSite=Lax already keeps the
+/// session cookie off other sites' requests; this also stops a foreign page signing someone
+/// in.
+pub async fn same_origin_calls(request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && !origin_matches_host(&request) {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-origin call");
         return (
             StatusCode::FORBIDDEN,
             "Cross-site requests are not allowed.",
         )
             .into_response();
-    }
-    if bearer::is_browser_callable(path) {
-        return bearer::with_cors(request, next).await;
     }
     next.run(request).await
 }

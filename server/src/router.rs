@@ -1,63 +1,137 @@
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
-use crate::headers::{cross_origin_requests, security_headers};
+use crate::headers::{may_be_stored, same_origin_calls, security_headers};
 use crate::report_csv;
-use crate::session_layer::session_layer;
+use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
 use app::{shell, App};
+use axum::extract::Request;
 use axum::handler::Handler;
-use axum::routing::get;
+use axum::routing::{any_service, get, on, MethodFilter, MethodRouter};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use leptos::server_fn::axum::server_fn_paths;
+use leptos_axum::{
+    generate_route_list_with_exclusions, handle_server_fns_with_context, AxumRouteListing,
+    LeptosRoutes,
+};
 use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
 
-/// The whole of Tessera as one router: pages, server functions, the bearer API, static files.
+/// The whole of Tessera as one router, in groups that each carry their own layers: pages
+/// and server functions find the caller's session, the API answers other sites' pages under
+/// CORS, and gateways, static files and the health check get nothing more.
 pub fn build_router(state: AppState) -> Router {
-    let services = state.services.clone();
-    let options = state.leptos_options.clone();
-    // The site's files (the wasm bundle, its chunks, script and styles) as they are, and for
-    // any other path leptos's page saying it does not exist. Files are not left to
-    // leptos_axum's `file_and_error_handler`: it answers a file under a new reactive owner,
-    // which takes as its parent whatever owner the worker thread last had, and then applies
-    // that owner's response options. A page rendered on the same thread just before (a 403
-    // for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into a
-    // 403, and the page never hydrated. It now only gets the paths no file matches.
-    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
-    let site_files = ServeDir::new(&*options.site_root)
-        .append_index_html_on_directories(false)
-        .precompressed_gzip()
-        .precompressed_br()
-        .fallback(not_found.with_state(state.clone()));
-    let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/admin/users.csv", get(report_csv::export_csv))
-        .merge(bearer::routes())
-        .leptos_routes_with_context(
-            &state,
-            page_routes().to_vec(),
-            move || provide_context(services.clone()),
-            move || shell(options.clone()),
-        )
-        .fallback_service(site_files)
+    let files = site_files(&state);
+    let bearer = bearer::routes();
+    let app = pages(&state, files.clone())
+        .merge(server_functions(&state, files.clone()))
+        .merge(api(bearer.browser_callable, files.clone()))
+        .merge(bearer.for_gateways)
+        .merge(static_files(files))
         .with_state(state.clone());
-    // Wrapped once around the whole app, not with `Router::layer`: that wraps every route
-    // in a boxed copy of the stack, and each request would clone the boxes layer by layer.
+    // Every request's layers are wrapped once around the whole app, not with `Router::layer`:
+    // that wraps every route in a boxed copy of the stack, and each request clones the boxes
+    // layer by layer. Each group pays that only for its own layers; the gateways' has none.
     let every_request = ServiceBuilder::new()
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(cross_origin_requests))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            client_ip_layer,
-        ))
-        .layer(middleware::from_fn_with_state(state, session_layer))
+        .layer(middleware::from_fn_with_state(state, client_ip_layer))
         .service(app);
     Router::new().fallback_service(every_request)
 }
 
-/// The app's pages, found by rendering the app once per process.
+/// The pages, the CSV export, and the not-found page for any path no group claims: with the
+/// caller's session, or a redirect for someone signed out (see `session_for_pages`).
+fn pages(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
+    let services = state.services.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/admin/users.csv", get(report_csv::export_csv))
+        .leptos_routes_with_context(
+            state,
+            page_routes().to_vec(),
+            move || provide_context(services.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(files)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session_for_pages,
+        ))
+}
+
+/// The calls the pages make, which answer a missing session themselves and are taken from
+/// this site's pages only; a call to no server function gets the not-found page. Each call
+/// gets the context leptos gives the pages' own calls.
+fn server_functions(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(state.services.clone());
+        }
+    };
+    let call = move |request: Request| handle_server_fns_with_context(context.clone(), request);
+    server_fn_paths()
+        .fold(everything_under("/rpc", files), |router, (path, method)| {
+            let method =
+                MethodFilter::try_from(method).expect("server functions use plain methods");
+            router.route(path, on(method, call.clone()))
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session_for_calls,
+        ))
+        .layer(middleware::from_fn(same_origin_calls))
+}
+
+/// The API that pages on other sites may call, under CORS. Other paths under `/api/` are no
+/// page either: they get the not-found page, without a session, under the same rules.
+fn api(browser_callable: Router<AppState>, files: MethodRouter<AppState>) -> Router<AppState> {
+    browser_callable
+        .merge(everything_under("/api", files))
+        .layer(middleware::from_fn(bearer::with_cors))
+}
+
+/// The web bundle, which browsers may keep, the icon and the health check: no session.
+fn static_files(files: MethodRouter<AppState>) -> Router<AppState> {
+    let bundle =
+        everything_under("/pkg", files.clone()).layer(middleware::map_response(may_be_stored));
+    Router::new()
+        .route("/favicon.ico", files)
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(bundle)
+}
+
+/// `service` at `prefix/` and every path below it, unless a more specific route claims it
+/// (a wildcard never matches an empty rest).
+fn everything_under(prefix: &str, service: MethodRouter<AppState>) -> Router<AppState> {
+    Router::new()
+        .route(&format!("{prefix}/"), service.clone())
+        .route(&format!("{prefix}/{{*rest}}"), service)
+}
+
+/// The site's files (the wasm bundle, its chunks, script and styles) as they are, and for
+/// any other path leptos's page saying it does not exist. Files are not left to
+/// leptos_axum's `file_and_error_handler`: it answers a file under a new reactive owner,
+/// which takes as its parent whatever owner the worker thread last had, and then applies
+/// that owner's response options. A page rendered on the same thread just before (a 403
+/// for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into a
+/// 403, and the page never hydrated. It now only gets the paths no file matches.
+fn site_files(state: &AppState) -> MethodRouter<AppState> {
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    any_service(
+        ServeDir::new(&*state.leptos_options.site_root)
+            .append_index_html_on_directories(false)
+            .precompressed_gzip()
+            .precompressed_br()
+            .fallback(not_found.with_state(state.clone())),
+    )
+}
+
+/// The app's pages, found by rendering the app once per process, without the server
+/// functions' paths: `server_functions` serves those, with layers of their own.
 ///
 /// While leptos renders the app to list its routes it sets a process-wide flag that leaves
 /// every resource first polled meanwhile, on any thread, pending for ever (leptos-rs/leptos
@@ -66,5 +140,8 @@ pub fn build_router(state: AppState) -> Router {
 /// several routers are built in one process (the integration tests build one per test).
 fn page_routes() -> &'static [AxumRouteListing] {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App))
+    ROUTES.get_or_init(|| {
+        let calls = server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+        generate_route_list_with_exclusions(App, Some(calls))
+    })
 }

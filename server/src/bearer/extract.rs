@@ -50,11 +50,11 @@ impl ValidToken {
         if needed.is_empty() {
             return Ok(());
         }
-        let answers = self.found.answers(&self.policy);
+        let view = self.found.view_under(&self.policy);
         let missing: Vec<&str> = needed
             .iter()
             .copied()
-            .filter(|name| !answers.grants(name))
+            .filter(|name| !view.grants(name))
             .collect();
         if missing.is_empty() {
             return Ok(());

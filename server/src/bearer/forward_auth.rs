@@ -5,7 +5,7 @@
 
 use super::extract::ValidToken;
 use super::openapi::AuthErrors;
-use super::token::Answers;
+use super::token::PolicyView;
 use super::ApiError;
 use app::rules::permission::validate_name;
 use axum::body::Body;
@@ -39,9 +39,9 @@ pub async fn forward_auth(
     let needed = required_scopes(query.as_deref())?;
     caller.demand(&needed.iter().map(String::as_str).collect::<Vec<_>>())?;
 
-    let answers = caller.found.answers(&caller.policy);
+    let view = caller.found.view_under(&caller.policy);
     let headers =
-        identity_headers(&caller.found.owner.username, &answers).ok_or(ApiError::Internal)?;
+        identity_headers(&caller.found.owner.username, &view).ok_or(ApiError::Internal)?;
     let mut response = Response::new(Body::empty());
     *response.headers_mut() = headers;
     Ok(response)
@@ -49,14 +49,11 @@ pub async fn forward_auth(
 
 /// The caller, named for the service behind the gateway; `None` for a username no header
 /// can carry.
-fn identity_headers(username: &str, answers: &Answers) -> Option<HeaderMap> {
+fn identity_headers(username: &str, view: &PolicyView) -> Option<HeaderMap> {
     let mut headers = HeaderMap::new();
     headers.insert(USER_HEADER, HeaderValue::from_str(username).ok()?);
-    headers.insert(
-        TOKEN_ID_HEADER,
-        HeaderValue::from_str(&answers.token_id).ok()?,
-    );
-    headers.insert(SCOPES_HEADER, HeaderValue::from_str(&answers.scopes).ok()?);
+    headers.insert(TOKEN_ID_HEADER, HeaderValue::from_str(&view.token_id).ok()?);
+    headers.insert(SCOPES_HEADER, HeaderValue::from_str(&view.scopes).ok()?);
     Some(headers)
 }
 
@@ -94,7 +91,7 @@ mod tests {
     #[test]
     fn the_answer_names_the_user_the_token_and_its_scopes() {
         let known = CachedToken::new(bearer(7, 1));
-        let headers = identity_headers("alice", &known.answers(&Policy::default())).unwrap();
+        let headers = identity_headers("alice", &known.view_under(&Policy::default())).unwrap();
         assert_eq!(headers[USER_HEADER], "alice");
         assert_eq!(headers[TOKEN_ID_HEADER], "7");
         assert_eq!(headers[SCOPES_HEADER], "");
@@ -103,9 +100,9 @@ mod tests {
     #[test]
     fn a_username_no_header_can_carry_gets_no_answer() {
         let known = CachedToken::new(bearer(1, 1));
-        let answers = known.answers(&Policy::default());
-        assert!(identity_headers("bad\nname", &answers).is_none());
-        assert_eq!(answers.token_id, "1");
+        let view = known.view_under(&Policy::default());
+        assert!(identity_headers("bad\nname", &view).is_none());
+        assert_eq!(view.token_id, "1");
     }
 
     #[test]

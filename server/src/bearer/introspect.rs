@@ -95,7 +95,7 @@ pub async fn introspect(
         return Ok(Json(Introspection::INACTIVE));
     };
     let policy = state.services.policy.get(store).await.map_err(internal)?;
-    let scope = found.answers(&policy).scopes.clone();
+    let scope = found.view_under(&policy).scopes.clone();
     Ok(Json(Introspection {
         active: true,
         scope: Some(scope),

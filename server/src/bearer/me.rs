@@ -38,13 +38,13 @@ struct MeToken<'a> {
     responses((status = 200, description = "The token's owner and the token", body = MeResponse), AuthErrors)
 )]
 pub async fn me(Scoped(caller, ..): Scoped<ProfileRead>) -> Response {
-    let Some(body) = caller.found.answers(&caller.policy).me.clone() else {
+    let Some(body) = caller.found.view_under(&caller.policy).me.clone() else {
         return ApiError::Internal.into_response();
     };
     ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// The body of `/me`, written once per cached token (`CachedToken::answers`).
+/// The body of `/me`, written once per cached token (`CachedToken::view_under`).
 pub fn body(found: &BearerToken) -> Option<String> {
     let answer = MeResponse {
         user: MeUser {

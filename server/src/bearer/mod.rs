@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum::{Json, Router};
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN};
 use http::Method;
 use std::sync::OnceLock;
 use std::sync::{Mutex, MutexGuard};
@@ -36,18 +36,26 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The API's routes, in the two groups the app's router gives different layers.
+pub struct Routes {
+    /// Every route pages on other sites may call (see `with_cors`).
+    pub browser_callable: Router<AppState>,
+    /// The two that gateways and resource servers call from servers, never from a page.
+    pub for_gateways: Router<AppState>,
+}
+
 /// The API's routes, at their full paths: merged into the app's router rather than nested
 /// under `/api/v1`, because a nested router rewrites every request's URI on the way in.
-/// The OpenAPI document comes from the same list, so it cannot name a route the server
+/// The OpenAPI document comes from the same lists, so it cannot name a route the server
 /// lacks or miss one it has.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let (browser_callable, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
         .routes(routes!(tokens_api::expire_token))
         .routes(routes!(reports_api::users_csv))
         .split_for_parts();
-    let (for_services, gateway_document) = OpenApiRouter::new()
+    let (for_gateways, gateway_document) = OpenApiRouter::new()
         .routes(routes!(introspect::introspect))
         .split_for_parts();
     let mut document = document;
@@ -66,9 +74,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/{*unknown}",
             any(|| async { ApiError::NotFound("No such API endpoint.") }),
         );
-    // Gateways and resource servers call these from servers, never from a page, so they
-    // skip the CORS layer (and its cost on every request).
-    let for_services = for_services
+    let for_gateways = for_gateways
         .route("/api/v1/auth", any(forward_auth::forward_auth))
         // A wildcard never matches an empty rest, and Envoy asks about `/` here.
         .route("/api/v1/auth/", any(forward_auth::forward_auth))
@@ -76,24 +82,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/auth/{*original_path}",
             any(forward_auth::forward_auth),
         );
-    browser_callable.merge(for_services)
-}
-
-/// Whether pages may call `path` from other origins: every API route but the two that
-/// gateways and resource servers call from servers.
-pub fn is_browser_callable(path: &str) -> bool {
-    path.starts_with("/api/")
-        && path != "/api/v1/introspect"
-        && path != "/api/v1/auth"
-        && !path.starts_with("/api/v1/auth/")
+    Routes {
+        browser_callable,
+        for_gateways,
+    }
 }
 
 /// Tokens travel in a header, never in cookies, so any page may call the API; a token's
-/// Whitelist Domains decide which pages' calls succeed. The router's cross-origin
-/// middleware sends here the requests that carry an `Origin`: as a layer on the API's
-/// routes, CORS cost every request (browser or not) about 6% of `/me`'s throughput
-/// (bench/validation.sh, before and after).
+/// Whitelist Domains decide which pages' calls succeed. Only browsers send `Origin`: the
+/// others skip the CORS layer, whose work on every request slowed `/me` (bench/README.md).
 pub async fn with_cors(request: Request, next: Next) -> Response {
+    if !request.headers().contains_key(ORIGIN) {
+        return next.run(request).await;
+    }
     static CORS: OnceLock<CorsLayer> = OnceLock::new();
     let cors = CORS.get_or_init(|| {
         CorsLayer::new()

@@ -1,5 +1,5 @@
 //! A token as the cache keeps it: the lookup, when it was last noted in use, and what the
-//! bearer routes answer for it, worked out once.
+//! bearer routes answer for it under the policy, worked out once.
 
 use super::me;
 use app::rules::expiry::TokenStatus;
@@ -16,7 +16,7 @@ pub struct CachedToken {
     found: BearerToken,
     /// The second of the latest use noted: later checks in the same second note nothing.
     noted_second: AtomicI64,
-    answers: OnceLock<Answers>,
+    view: OnceLock<PolicyView>,
 }
 
 impl CachedToken {
@@ -24,7 +24,7 @@ impl CachedToken {
         Self {
             found,
             noted_second: AtomicI64::new(i64::MIN),
-            answers: OnceLock::new(),
+            view: OnceLock::new(),
         }
     }
 
@@ -46,14 +46,14 @@ impl CachedToken {
 
     /// What to answer under `policy`: worked out by the first check, then read. A check still
     /// holding an older policy than the entry's works out its own.
-    pub fn answers(&self, policy: &Policy) -> Cow<'_, Answers> {
+    pub fn view_under(&self, policy: &Policy) -> Cow<'_, PolicyView> {
         let kept = self
-            .answers
-            .get_or_init(|| Answers::new(&self.found, policy));
+            .view
+            .get_or_init(|| PolicyView::new(&self.found, policy));
         if kept.policy_version == policy.version {
             Cow::Borrowed(kept)
         } else {
-            Cow::Owned(Answers::new(&self.found, policy))
+            Cow::Owned(PolicyView::new(&self.found, policy))
         }
     }
 }
@@ -66,9 +66,10 @@ impl Deref for CachedToken {
     }
 }
 
-/// What the bearer routes say about a token under one policy.
+/// What the bearer routes say about a token under one policy: the scopes it may use, its
+/// id, and `/me`'s body.
 #[derive(Clone, Debug)]
-pub struct Answers {
+pub struct PolicyView {
     policy_version: u64,
     /// The permissions the token holds and may use, space-separated: an admin-only one stops
     /// counting once its owner is no longer an admin, a removed one once it is gone.
@@ -78,7 +79,7 @@ pub struct Answers {
     pub me: Option<String>,
 }
 
-impl Answers {
+impl PolicyView {
     fn new(found: &BearerToken, policy: &Policy) -> Self {
         let scopes = usable(
             &found.token.restrictions.permissions,
@@ -133,42 +134,45 @@ mod tests {
     }
 
     #[test]
-    fn answers_name_the_usable_permissions_and_hold_the_me_body() {
+    fn a_view_names_the_usable_permissions_and_holds_the_me_body() {
         let token = cached(&["profile:read", "users:manage", "gone:away"], Role::Admin);
-        let answers = token.answers(&policy(1, &["users:manage"]));
-        assert_eq!(answers.scopes, "profile:read users:manage");
-        assert_eq!(answers.token_id, "42");
-        let me: serde_json::Value = serde_json::from_str(answers.me.as_ref().unwrap()).unwrap();
+        let view = token.view_under(&policy(1, &["users:manage"]));
+        assert_eq!(view.scopes, "profile:read users:manage");
+        assert_eq!(view.token_id, "42");
+        let me: serde_json::Value = serde_json::from_str(view.me.as_ref().unwrap()).unwrap();
         assert_eq!(me["user"]["username"], "alice");
         assert_eq!(me["token"]["permissions"][2], "gone:away");
-        assert!(answers.grants("users:manage"));
-        assert!(!answers.grants("gone:away"), "no longer in the catalogue");
-        assert!(!answers.grants("profile"), "whole names only");
-        assert!(!answers.grants(""));
+        assert!(view.grants("users:manage"));
+        assert!(!view.grants("gone:away"), "no longer in the catalogue");
+        assert!(!view.grants("profile"), "whole names only");
+        assert!(!view.grants(""));
     }
 
     #[test]
     fn a_token_without_permissions_grants_nothing() {
-        let answers = cached(&[], Role::User)
-            .answers(&policy(1, &[]))
+        let view = cached(&[], Role::User)
+            .view_under(&policy(1, &[]))
             .into_owned();
-        assert_eq!(answers.scopes, "");
-        assert!(!answers.grants(""));
-        assert!(!answers.grants("profile:read"));
+        assert_eq!(view.scopes, "");
+        assert!(!view.grants(""));
+        assert!(!view.grants("profile:read"));
     }
 
     #[test]
-    fn answers_are_kept_for_their_policy_and_worked_out_anew_for_another() {
+    fn a_view_is_kept_for_its_policy_and_worked_out_anew_for_another() {
         let token = cached(&["users:manage"], Role::User);
-        token.answers(&policy(1, &[]));
-        assert!(matches!(token.answers(&policy(1, &[])), Cow::Borrowed(_)));
-        let later = token.answers(&policy(2, &["users:manage"]));
+        token.view_under(&policy(1, &[]));
+        assert!(matches!(
+            token.view_under(&policy(1, &[])),
+            Cow::Borrowed(_)
+        ));
+        let later = token.view_under(&policy(2, &["users:manage"]));
         assert!(matches!(later, Cow::Owned(_)));
         assert_eq!(
             later.scopes, "",
             "an admin-only permission a user holds stops counting"
         );
-        assert_eq!(token.answers(&policy(1, &[])).scopes, "users:manage");
+        assert_eq!(token.view_under(&policy(1, &[])).scopes, "users:manage");
     }
 
     #[test]
