@@ -69,7 +69,7 @@ async fn seeds_the_requested_amounts_with_every_status_present() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM access_tokens WHERE last_used_at < created_at OR expired_at < created_at").await, 0);
 
     // What `--write-tokens` writes: every token /api/v1/me accepts, and only those.
-    let readers = count(&app, &format!("SELECT COUNT(*) FROM access_tokens WHERE expired_at IS NULL AND (expires_at IS NULL OR expires_at > {at}) AND (' ' || scopes || ' ') LIKE '% profile:read %'")).await;
+    let readers = count(&app, &format!("SELECT COUNT(*) FROM access_tokens t JOIN token_permissions p ON p.token_id = t.id AND p.permission = 'profile:read' WHERE t.expired_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > {at})")).await;
     assert!(readers > 30, "only {readers} tokens hold profile:read");
     assert_eq!(seeded.profile_readers.len() as i64, readers);
     for plain in seeded.profile_readers {

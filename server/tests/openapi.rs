@@ -106,6 +106,8 @@ async fn every_operation_behaves_as_documented() {
             "profile:read tokens:read tokens:write reports:read tokens:introspect",
         )
         .await;
+    // A permission that exists but no operation asks for.
+    app.add_permission("unrelated:scope").await;
     let nothing = app.token_with(ada, "unrelated:scope").await;
     let (victim, victim_secret) = app
         .insert_restricted_token(ada, "victim", app.now(), None, Default::default())

@@ -31,6 +31,7 @@ fn assert_insufficient_scope(answer: &common::Answer, scope: &str) {
 async fn each_endpoint_refuses_a_token_without_its_permission() {
     let app = TestApp::new().await;
     let alice = app.add_user("alice", Role::User).await;
+    app.add_permission("billing:read").await;
     let token = app.token_with(alice, "billing:read").await;
     let cases = [
         ("GET", "/api/v1/me", "profile:read"),

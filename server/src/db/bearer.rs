@@ -2,27 +2,16 @@
 
 use super::rows::{BearerRow, TOKEN_COLUMNS};
 use super::statement::Statement;
-use super::{backend_error, to_db, Backend, SqlStore, Value};
+use super::{backend_error, to_db, Backend, SqlStore};
 use crate::bearer::store::{TokenLookup, TokenUsageStore};
 use app::rules::secret::SecretHash;
 use app::store::{BearerToken, StoreResult, TokenUse, UserSummary};
 use app::users::Role;
-use sqlx::ColumnIndex;
 
 #[async_trait::async_trait]
-impl<DB: Backend> TokenLookup for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> TokenLookup for SqlStore<DB> {
     async fn token_by_hash(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
-        let row: Option<BearerRow> = sqlx::query_as(&format!(
+        let row: Option<BearerRow> = Statement::new(format!(
             "SELECT {TOKEN_COLUMNS}, u.username AS owner_username,
                     u.display_name AS owner_display_name, u.role AS owner_role
              FROM access_tokens t
@@ -32,8 +21,7 @@ where
         ))
         .bind(hash.as_bytes().to_vec())
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(row.map(|row| {
             let owner = UserSummary {
                 id: row.token.user_id,
@@ -50,17 +38,7 @@ where
 }
 
 #[async_trait::async_trait]
-impl<DB: Backend> TokenUsageStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> TokenUsageStore for SqlStore<DB> {
     async fn record_token_uses(&self, uses: &[TokenUse]) -> StoreResult<()> {
         // One statement per few hundred tokens, not one each; and never more, so that any
         // caller's list stays within the backends' limits on bound values.
@@ -84,11 +62,7 @@ where
                    AND (access_tokens.last_used_at IS NULL
                         OR access_tokens.last_used_at <= used.column2)",
             );
-            let (sql, arguments) = update.into_parts()?;
-            sqlx::query_with(&sql, arguments)
-                .execute(DB::on_connection(&mut tx))
-                .await
-                .map_err(backend_error)?;
+            update.execute(DB::on_connection(&mut tx)).await?;
         }
         tx.commit().await.map_err(backend_error)
     }

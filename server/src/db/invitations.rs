@@ -1,7 +1,8 @@
 //! Invitations: the links admins send, and accepting them.
 
 use super::rows::{InvitationRow, INVITATION_COLUMNS};
-use super::{backend_error, to_db, user_insert_error, Backend, SqlStore, Value};
+use super::statement::Statement;
+use super::{backend_error, to_db, Backend, SqlStore};
 use app::rules::secret::SecretHash;
 use app::store::{
     AcceptRefusal, EmailOwner, InvitationId, InvitationRecord, InvitationStore, Invitee,
@@ -9,36 +10,24 @@ use app::store::{
 };
 use app::users::Role;
 use chrono::{DateTime, Utc};
-use sqlx::ColumnIndex;
 
 #[async_trait::async_trait]
-impl<DB: Backend> InvitationStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> InvitationStore for SqlStore<DB> {
     async fn email_owner(
         &self,
         email: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<EmailOwner>> {
-        let users: i64 = sqlx::query_scalar(
+        let users: i64 = Statement::new(
             "SELECT COUNT(*) FROM users WHERE lower(email) = lower($1) AND email <> ''",
         )
         .bind(email.to_owned())
-        .fetch_one(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .fetch_value(DB::on_pool(&self.pool))
+        .await?;
         if users > 0 {
             return Ok(Some(EmailOwner::User));
         }
-        let pending: Option<i64> = sqlx::query_scalar(
+        let pending: Option<(i64,)> = Statement::new(
             "SELECT id FROM invitations
              WHERE lower(email) = lower($1) AND accepted_at IS NULL AND revoked_at IS NULL
                AND expires_at > $2
@@ -47,13 +36,12 @@ where
         .bind(email.to_owned())
         .bind(to_db(now))
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
-        Ok(pending.map(EmailOwner::PendingInvitation))
+        .await?;
+        Ok(pending.map(|(id,)| EmailOwner::PendingInvitation(id)))
     }
 
     async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = Statement::new(
             "INSERT INTO invitations (email, display_name, role, secret_hash, invited_by,
                                       created_at, sent_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -66,31 +54,28 @@ where
         .bind(to_db(invitation.sent_at))
         .bind(to_db(invitation.sent_at))
         .bind(to_db(invitation.expires_at))
-        .fetch_one(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .fetch_value(DB::on_pool(&self.pool))
+        .await?;
         self.find_invitation(id).await?.ok_or_else(|| {
             StoreError::Backend("invitation vanished right after it was inserted".into())
         })
     }
 
     async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>> {
-        let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+        let rows: Vec<InvitationRow> = Statement::new(format!(
             "SELECT {INVITATION_COLUMNS} ORDER BY i.created_at DESC, i.id DESC"
         ))
         .fetch_all(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>> {
         let row: Option<InvitationRow> =
-            sqlx::query_as(&format!("SELECT {INVITATION_COLUMNS} WHERE i.id = $1"))
+            Statement::new(format!("SELECT {INVITATION_COLUMNS} WHERE i.id = $1"))
                 .bind(id)
                 .fetch_optional(DB::on_pool(&self.pool))
-                .await
-                .map_err(backend_error)?;
+                .await?;
         Ok(row.map(Into::into))
     }
 
@@ -99,7 +84,7 @@ where
         secret_hash: &SecretHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<InvitationRecord>> {
-        let row: Option<InvitationRow> = sqlx::query_as(&format!(
+        let row: Option<InvitationRow> = Statement::new(format!(
             "SELECT {INVITATION_COLUMNS}
              WHERE i.secret_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL
                AND i.expires_at > $2"
@@ -107,8 +92,7 @@ where
         .bind(secret_hash.as_bytes().to_vec())
         .bind(to_db(now))
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(row.map(Into::into))
     }
 
@@ -119,7 +103,7 @@ where
         sent_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = Statement::new(
             "UPDATE invitations
              SET secret_hash = $1, sent_at = $2, expires_at = $3, revoked_at = NULL
              WHERE id = $4 AND accepted_at IS NULL",
@@ -129,13 +113,12 @@ where
         .bind(to_db(expires_at))
         .bind(id)
         .execute(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
-        Ok(DB::rows_affected(&done) == 1)
+        .await?;
+        Ok(done == 1)
     }
 
     async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query(
+        let done = Statement::new(
             "UPDATE invitations SET revoked_at = $1
              WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
         )
@@ -143,9 +126,8 @@ where
         .bind(id)
         .bind(to_db(at))
         .execute(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
-        Ok(DB::rows_affected(&done) == 1)
+        .await?;
+        Ok(done == 1)
     }
 
     /// The link is marked used first, so of two concurrent acceptances only one
@@ -157,7 +139,7 @@ where
         invitee: Invitee,
     ) -> StoreResult<Result<UserSummary, AcceptRefusal>> {
         let mut tx = self.pool.begin().await.map_err(backend_error)?;
-        let claimed: Option<(i64, String, String, String)> = sqlx::query_as(
+        let claimed: Option<(i64, String, String, String)> = Statement::new(
             "UPDATE invitations SET accepted_at = $1
              WHERE secret_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL
                AND expires_at > $3
@@ -167,12 +149,11 @@ where
         .bind(secret_hash.as_bytes().to_vec())
         .bind(to_db(now))
         .fetch_optional(DB::on_connection(&mut tx))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         let Some((invitation_id, email, display_name, role)) = claimed else {
             return Ok(Err(AcceptRefusal::Broken));
         };
-        let inserted = sqlx::query_scalar(
+        let inserted = Statement::new(
             "INSERT INTO users (username, display_name, email, password_hash, role, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -182,21 +163,20 @@ where
         .bind(invitee.password_hash)
         .bind(role.clone())
         .bind(to_db(now))
-        .fetch_one(DB::on_connection(&mut tx))
-        .await
-        .map_err(user_insert_error);
+        .conflict(Unique::Username)
+        .fetch_value(DB::on_connection(&mut tx))
+        .await;
         let user_id: i64 = match inserted {
             Ok(id) => id,
             Err(StoreError::Duplicate(Unique::Email)) => return Ok(Err(AcceptRefusal::EmailTaken)),
             Err(StoreError::Duplicate(_)) => return Ok(Err(AcceptRefusal::UsernameTaken)),
             Err(other) => return Err(other),
         };
-        sqlx::query("UPDATE invitations SET accepted_user_id = $1 WHERE id = $2")
+        Statement::new("UPDATE invitations SET accepted_user_id = $1 WHERE id = $2")
             .bind(user_id)
             .bind(invitation_id)
             .execute(DB::on_connection(&mut tx))
-            .await
-            .map_err(backend_error)?;
+            .await?;
         tx.commit().await.map_err(backend_error)?;
         Ok(Ok(UserSummary {
             id: user_id,

@@ -21,8 +21,8 @@ mod store;
 mod tokens;
 mod users;
 
-pub use backend::{Backend, Value};
-pub use store::SqlStore;
+pub(crate) use backend::Backend;
+pub(crate) use store::SqlStore;
 
 use crate::bearer::store::BearerStore;
 use crate::changes::ChangeFeed;
@@ -97,20 +97,17 @@ pub(crate) fn backend_error(error: sqlx::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
 }
 
-/// A failed insert that may have collided with something the database keeps unique.
-pub(crate) fn collision(unique: Unique) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |error| match error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(unique),
+/// A failed write that may have collided with `unique`, which the caller explains.
+pub(crate) fn conflict_error(error: sqlx::Error, unique: Unique) -> StoreError {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            // Both backends name the violated index; a user's e-mail has one of its own.
+            if unique == Unique::Username && db.message().contains("users_by_email") {
+                StoreError::Duplicate(Unique::Email)
+            } else {
+                StoreError::Duplicate(unique)
+            }
+        }
         other => backend_error(other),
     }
-}
-
-/// A failed insert into `users`: a taken username or e-mail is the caller's to explain.
-pub(crate) fn user_insert_error(error: sqlx::Error) -> StoreError {
-    // Both backends name the violated index in the message.
-    let unique = match &error {
-        sqlx::Error::Database(db) if db.message().contains("users_by_email") => Unique::Email,
-        _ => Unique::Username,
-    };
-    collision(unique)(error)
 }

@@ -2,7 +2,7 @@
 
 use super::backend::Backend;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
-use sqlx::{Executor, PgConnection, PgPool, Pool, Postgres};
+use sqlx::{Database, Executor, PgConnection, PgPool, Pool, Postgres};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -29,5 +29,9 @@ impl Backend for Postgres {
 
     fn rows_affected(done: &PgQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    fn shorten<'q>(arguments: <Self as Database>::Arguments<'static>) -> Self::Arguments<'q> {
+        arguments
     }
 }

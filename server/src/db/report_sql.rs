@@ -6,19 +6,16 @@
 //! subtable of a user shows their tokens that meet the conditions.
 
 use super::statement::Statement;
+use super::Backend;
 use app::report::{Preset, ReportQuery, SortColumn, StatusFilter};
 use chrono::{Duration, NaiveTime};
-use sqlx::{Database, Encode, Type};
 
 const DAY: i64 = 86_400;
 
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.email, u.role, u.login_active, u.is_current";
 
-pub(crate) fn push_active<'a, DB: Database>(b: &mut Statement<'a, DB>, alias: &str, now: i64)
-where
-    i64: Encode<'a, DB> + Type<DB>,
-{
+pub(crate) fn push_active<DB: Backend>(b: &mut Statement<DB>, alias: &str, now: i64) {
     b.push(format!(
         " AND {alias}.expired_at IS NULL AND ({alias}.expires_at IS NULL OR {alias}.expires_at > "
     ));
@@ -27,10 +24,7 @@ where
 }
 
 /// The number of a user's active tokens, as a correlated subquery.
-pub(crate) fn push_active_count<'a, DB: Database>(b: &mut Statement<'a, DB>, now: i64)
-where
-    i64: Encode<'a, DB> + Type<DB>,
-{
+pub(crate) fn push_active_count<DB: Backend>(b: &mut Statement<DB>, now: i64) {
     b.push("(SELECT COUNT(*) FROM access_tokens a WHERE a.user_id = u.id");
     push_active(b, "a", now);
     b.push(")");
@@ -55,20 +49,14 @@ fn search_pattern(q: &ReportQuery) -> Option<String> {
     Some(format!("%{escaped}%"))
 }
 
-fn push_like<'a, DB: Database>(b: &mut Statement<'a, DB>, column: &str, pattern: &str)
-where
-    String: Encode<'a, DB> + Type<DB>,
-{
+fn push_like<DB: Backend>(b: &mut Statement<DB>, column: &str, pattern: &str) {
     b.push(format!("LOWER({column}) LIKE "));
     b.push_bind(pattern.to_owned());
     b.push(" ESCAPE '\\'");
 }
 
 /// ` AND (` any of `columns` contains the pattern `)`.
-fn push_any_like<'a, DB: Database>(b: &mut Statement<'a, DB>, columns: &[&str], pattern: &str)
-where
-    String: Encode<'a, DB> + Type<DB>,
-{
+fn push_any_like<DB: Backend>(b: &mut Statement<DB>, columns: &[&str], pattern: &str) {
     b.push(" AND (");
     for (index, column) in columns.iter().enumerate() {
         if index > 0 {
@@ -80,11 +68,8 @@ where
 }
 
 /// The preset's and the filters' conditions on token `t` (of user `u`), not the search.
-fn push_token_conditions<'a, DB: Database>(b: &mut Statement<'a, DB>, q: &ReportQuery, now: i64)
-where
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let push_time_expired = |b: &mut Statement<'a, DB>| {
+fn push_token_conditions<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, now: i64) {
+    let push_time_expired = |b: &mut Statement<DB>| {
         b.push(" AND t.expired_at IS NULL AND t.expires_at <= ");
         b.push_bind(now);
     };
@@ -126,29 +111,23 @@ where
 }
 
 /// Conditions (each " AND …") on a token `t` of user `u` shown in the report.
-pub(crate) fn push_subtable_conditions<'a, DB: Database>(
-    b: &mut Statement<'a, DB>,
+pub(crate) fn push_subtable_conditions<DB: Backend>(
+    b: &mut Statement<DB>,
     q: &ReportQuery,
     now: i64,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+) {
     push_token_conditions(b, q, now);
     if let Some(pattern) = search_pattern(q) {
         push_any_like(b, &["u.username", "t.label", "t.hint"], &pattern);
     }
 }
 
-fn push_token_exists<'a, DB: Database>(
-    b: &mut Statement<'a, DB>,
+fn push_token_exists<DB: Backend>(
+    b: &mut Statement<DB>,
     q: &ReportQuery,
     now: i64,
     search: Option<&str>,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+) {
     b.push("EXISTS (SELECT 1 FROM access_tokens t WHERE t.user_id = u.id");
     push_token_conditions(b, q, now);
     if let Some(pattern) = search {
@@ -158,14 +137,7 @@ fn push_token_exists<'a, DB: Database>(
 }
 
 /// ` WHERE …` selecting the report's users.
-pub(crate) fn push_user_selection<'a, DB: Database>(
-    b: &mut Statement<'a, DB>,
-    q: &ReportQuery,
-    now: i64,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+pub(crate) fn push_user_selection<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, now: i64) {
     b.push(" WHERE TRUE");
     let token_conditions = has_token_conditions(q);
     match search_pattern(q) {
@@ -197,10 +169,7 @@ fn direction(q: &ReportQuery) -> &'static str {
 }
 
 /// The value a token column sorts by, for token `t`.
-fn push_token_sort_value<'a, DB: Database>(b: &mut Statement<'a, DB>, column: SortColumn, now: i64)
-where
-    i64: Encode<'a, DB> + Type<DB>,
-{
+fn push_token_sort_value<DB: Backend>(b: &mut Statement<DB>, column: SortColumn, now: i64) {
     match column {
         SortColumn::Label => {
             b.push("LOWER(t.label)");
@@ -231,14 +200,7 @@ where
 
 /// ` ORDER BY …` for users. A token column orders users by their shown tokens' lowest value
 /// (highest when descending), so the first rows hold the first tokens.
-pub(crate) fn push_user_order<'a, DB: Database>(
-    b: &mut Statement<'a, DB>,
-    q: &ReportQuery,
-    now: i64,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+pub(crate) fn push_user_order<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, now: i64) {
     b.push(" ORDER BY ");
     match q.sort {
         SortColumn::Username => {
@@ -277,13 +239,7 @@ pub(crate) fn push_user_order<'a, DB: Database>(
 }
 
 /// The order of tokens within a user (`, …` continues an ORDER BY).
-pub(crate) fn push_token_order<'a, DB: Database>(
-    b: &mut Statement<'a, DB>,
-    q: &ReportQuery,
-    now: i64,
-) where
-    i64: Encode<'a, DB> + Type<DB>,
-{
+pub(crate) fn push_token_order<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, now: i64) {
     if q.sort.is_token_column() {
         push_token_sort_value(b, q.sort, now);
         b.push(direction(q));

@@ -3,27 +3,16 @@
 use super::report_sql::*;
 use super::rows::{ExportDbRow, ReportUserRow, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
-use super::{backend_error, to_db, Backend, SqlStore, Value};
+use super::{to_db, Backend, SqlStore};
 use app::report::ReportQuery;
 use app::store::{
     ExportRow, ExportStream, ReportStore, ReportUser, StoreResult, TokenRecord, UserId,
 };
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
-use sqlx::ColumnIndex;
+use futures::StreamExt;
 
 #[async_trait::async_trait]
-impl<DB: Backend> ReportStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> ReportStore for SqlStore<DB> {
     async fn report_users(
         &self,
         query: &ReportQuery,
@@ -33,11 +22,7 @@ where
 
         let mut count = Statement::<DB>::new("SELECT COUNT(*) FROM users u");
         push_user_selection(&mut count, query, now);
-        let (sql, arguments) = count.into_parts()?;
-        let total: i64 = sqlx::query_scalar_with(&sql, arguments)
-            .fetch_one(DB::on_pool(&self.pool))
-            .await
-            .map_err(backend_error)?;
+        let total: i64 = count.fetch_value(DB::on_pool(&self.pool)).await?;
 
         let mut page = Statement::<DB>::new(format!("SELECT {USER_COLUMNS}, "));
         push_active_count(&mut page, now);
@@ -48,11 +33,7 @@ where
         page.push_bind(i64::from(query.per_page));
         page.push(" OFFSET ");
         page.push_bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page));
-        let (sql, arguments) = page.into_parts()?;
-        let rows: Vec<ReportUserRow> = sqlx::query_as_with(&sql, arguments)
-            .fetch_all(DB::on_pool(&self.pool))
-            .await
-            .map_err(backend_error)?;
+        let rows: Vec<ReportUserRow> = page.fetch_all(DB::on_pool(&self.pool)).await?;
         Ok((rows.into_iter().map(Into::into).collect(), total as u64))
     }
 
@@ -74,40 +55,34 @@ where
         push_subtable_conditions(&mut select, query, now);
         select.push(" ORDER BY ");
         push_token_order(&mut select, query, now);
-        let (sql, arguments) = select.into_parts()?;
-        let rows: Vec<TokenRow> = sqlx::query_as_with(&sql, arguments)
-            .fetch_all(DB::on_pool(&self.pool))
-            .await
-            .map_err(backend_error)?;
+        let rows: Vec<TokenRow> = select.fetch_all(DB::on_pool(&self.pool)).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_> {
-        Box::pin(async_stream::try_stream! {
-            let now = to_db(now);
-            let mut select = Statement::<DB>::new(format!("SELECT {USER_COLUMNS}, "));
-            push_active_count(&mut select, now);
-            select.push(format!(
-                " AS active_tokens, {EXPORT_TOKEN_COLUMNS}
-                 FROM users u LEFT JOIN access_tokens t ON t.user_id = u.id"
-            ));
-            push_subtable_conditions(&mut select, &query, now);
-            select.push(" LEFT JOIN users eb ON eb.id = t.expired_by");
-            push_user_selection(&mut select, &query, now);
-            push_user_order(&mut select, &query, now);
-            select.push(", ");
-            push_token_order(&mut select, &query, now);
-            let (sql, arguments) = select.into_parts()?;
-            let mut rows = sqlx::query_as_with::<DB, ExportDbRow, _>(&sql, arguments)
-                .fetch(DB::on_pool(&self.pool));
-            while let Some(row) = rows.try_next().await.map_err(backend_error)? {
-                yield ExportRow::from(row);
-            }
-        })
+        let now = to_db(now);
+        let mut select = Statement::<DB>::new(format!("SELECT {USER_COLUMNS}, "));
+        push_active_count(&mut select, now);
+        select.push(format!(
+            " AS active_tokens, {EXPORT_TOKEN_COLUMNS}
+             FROM users u LEFT JOIN access_tokens t ON t.user_id = u.id"
+        ));
+        push_subtable_conditions(&mut select, &query, now);
+        select.push(" LEFT JOIN users eb ON eb.id = t.expired_by");
+        push_user_selection(&mut select, &query, now);
+        push_user_order(&mut select, &query, now);
+        select.push(", ");
+        push_token_order(&mut select, &query, now);
+        select
+            .fetch::<ExportDbRow>(DB::on_pool(&self.pool))
+            .map(|row| row.map(ExportRow::from))
+            .boxed()
     }
 }
 
 /// A token's columns in an export line, named apart from the user's.
 const EXPORT_TOKEN_COLUMNS: &str = "t.id AS token_id, t.label, t.hint, t.created_at, \
      t.expires_at, t.expired_at, eb.display_name AS expired_by, t.last_used_at, \
-     t.last_used_ip, t.scopes, t.ip_whitelist, t.domain_whitelist";
+     t.last_used_ip, (SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+     FROM token_permissions p WHERE p.token_id = t.id) AS permissions, t.ip_whitelist, \
+     t.domain_whitelist";

@@ -57,11 +57,11 @@ pub(crate) struct TokenRow {
     pub(crate) restrictions: RestrictionColumns,
 }
 
-/// The three space-separated lists of a token row. Whitelist entries hold no spaces either,
-/// so they are stored the way scopes are.
+/// The three space-separated lists of a token row: the permissions gathered from
+/// `token_permissions`, and the whitelists as stored (their entries hold no spaces).
 #[derive(FromRow, Default)]
 pub(crate) struct RestrictionColumns {
-    pub(crate) scopes: String,
+    pub(crate) permissions: String,
     pub(crate) ip_whitelist: String,
     pub(crate) domain_whitelist: String,
 }
@@ -69,7 +69,7 @@ pub(crate) struct RestrictionColumns {
 impl From<RestrictionColumns> for TokenRestrictions {
     fn from(columns: RestrictionColumns) -> Self {
         Self {
-            permissions: split_scopes(&columns.scopes),
+            permissions: split_scopes(&columns.permissions),
             ip_whitelist: split_scopes(&columns.ip_whitelist),
             domain_whitelist: split_scopes(&columns.domain_whitelist),
         }
@@ -79,7 +79,7 @@ impl From<RestrictionColumns> for TokenRestrictions {
 impl From<&TokenRestrictions> for RestrictionColumns {
     fn from(restrictions: &TokenRestrictions) -> Self {
         Self {
-            scopes: join_scopes(&restrictions.permissions),
+            permissions: join_scopes(&restrictions.permissions),
             ip_whitelist: join_scopes(&restrictions.ip_whitelist),
             domain_whitelist: join_scopes(&restrictions.domain_whitelist),
         }
@@ -113,10 +113,14 @@ pub(crate) struct BearerRow {
     pub(crate) owner_role: String,
 }
 
+/// A token's columns; its permissions are gathered space-separated, in the order it was
+/// given them (`string_agg` with `ORDER BY` reads the same on both backends).
 pub(crate) const TOKEN_COLUMNS: &str =
     "t.id, t.user_id, t.label, t.hint, t.created_at, t.expires_at, \
      t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
-     t.scopes, t.ip_whitelist, t.domain_whitelist";
+     COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+               FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
+     t.ip_whitelist, t.domain_whitelist";
 
 #[derive(FromRow)]
 pub(crate) struct ReportUserRow {
@@ -160,7 +164,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) expired_by: Option<String>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
-    pub(crate) scopes: Option<String>,
+    pub(crate) permissions: Option<String>,
     pub(crate) ip_whitelist: Option<String>,
     pub(crate) domain_whitelist: Option<String>,
 }
@@ -180,7 +184,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             restrictions: RestrictionColumns {
-                scopes: row.scopes.unwrap_or_default(),
+                permissions: row.permissions.unwrap_or_default(),
                 ip_whitelist: row.ip_whitelist.unwrap_or_default(),
                 domain_whitelist: row.domain_whitelist.unwrap_or_default(),
             }

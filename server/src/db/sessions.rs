@@ -1,7 +1,8 @@
 //! Sign-in sessions.
 
 use super::rows::{SessionListRow, SessionRow};
-use super::{backend_error, to_db, Backend, SqlStore, Value};
+use super::statement::Statement;
+use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::secret::SecretHash;
 use app::rules::session::SessionEnd;
@@ -9,22 +10,11 @@ use app::store::{
     NewSession, SessionId, SessionRecord, SessionStore, SessionUser, StoreResult, UserId,
 };
 use chrono::{DateTime, Utc};
-use sqlx::ColumnIndex;
 
 #[async_trait::async_trait]
-impl<DB: Backend> SessionStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> SessionStore for SqlStore<DB> {
     async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
-        sqlx::query_scalar(
+        Statement::new(
             "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent,
                                    device)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -36,9 +26,8 @@ where
         .bind(session.ip)
         .bind(session.user_agent)
         .bind(session.device)
-        .fetch_one(DB::on_pool(&self.pool))
+        .fetch_value(DB::on_pool(&self.pool))
         .await
-        .map_err(backend_error)
     }
 
     async fn find_live_session(
@@ -46,7 +35,7 @@ where
         secret_hash: &SecretHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>> {
-        let row: Option<SessionRow> = sqlx::query_as(
+        let row: Option<SessionRow> = Statement::new(
             "SELECT s.id AS session_id, u.id, u.username, u.display_name, u.role
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
@@ -55,8 +44,7 @@ where
         .bind(secret_hash.as_bytes().to_vec())
         .bind(to_db(now))
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(row.map(|row| SessionUser {
             session_id: row.session_id,
             user: row.user.into_summary(),
@@ -70,26 +58,18 @@ where
         at: DateTime<Utc>,
         end: SessionEnd,
     ) -> StoreResult<bool> {
-        let announce = move |&ended: &bool| ended.then_some(Change::Session(session_id));
+        let update = Statement::new(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2
+             WHERE id = $3 AND user_id = $4 AND ended_at IS NULL AND expires_at > $5",
+        )
+        .bind(to_db(at))
+        .bind(end.as_str().to_owned())
+        .bind(session_id)
+        .bind(user_id)
+        .bind(to_db(at));
         self.write(
-            move |db| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE sessions SET ended_at = $1, end_reason = $2
-                     WHERE id = $3 AND user_id = $4 AND ended_at IS NULL AND expires_at > $5",
-                    )
-                    .bind(to_db(at))
-                    .bind(end.as_str().to_owned())
-                    .bind(session_id)
-                    .bind(user_id)
-                    .bind(to_db(at))
-                    .execute(DB::on_connection(db))
-                    .await
-                    .map_err(backend_error)?;
-                    Ok(DB::rows_affected(&done) == 1)
-                })
-            },
-            announce,
+            |db| Box::pin(async move { Ok(update.execute(DB::on_connection(db)).await? == 1) }),
+            |&ended| ended.then_some(Change::Session(session_id)),
         )
         .await
     }
@@ -99,7 +79,7 @@ where
         user_id: UserId,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionRecord>> {
-        let rows: Vec<SessionListRow> = sqlx::query_as(
+        let rows: Vec<SessionListRow> = Statement::new(
             "SELECT id, created_at, expires_at, ended_at, end_reason, ip, user_agent, device
              FROM sessions WHERE user_id = $1 AND created_at >= $2
              ORDER BY created_at DESC, id DESC",
@@ -107,17 +87,14 @@ where
         .bind(user_id)
         .bind(to_db(since))
         .fetch_all(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn purge_sessions(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1")
+        Statement::new("DELETE FROM sessions WHERE created_at < $1")
             .bind(to_db(before))
             .execute(DB::on_pool(&self.pool))
             .await
-            .map_err(backend_error)?;
-        Ok(DB::rows_affected(&done))
     }
 }

@@ -2,7 +2,7 @@
 
 use super::backend::Backend;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
     SqliteSynchronous,
 };
 use sqlx::{Executor, Pool, Sqlite, SqliteConnection, SqlitePool};
@@ -46,5 +46,9 @@ impl Backend for Sqlite {
 
     fn rows_affected(done: &SqliteQueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    fn shorten<'q>(arguments: SqliteArguments<'static>) -> SqliteArguments<'q> {
+        arguments
     }
 }

@@ -2,15 +2,16 @@
 //! in a file of their own; this file holds what they share, and `write`, the one place where
 //! a write announces the change it makes to every instance.
 
-use super::backend::{Backend, Value};
+use super::backend::Backend;
 use super::backend_error;
+use super::statement::Statement;
 use crate::changes::{Change, ChangeFeed};
 use app::store::StoreResult;
 use futures::future::BoxFuture;
 use sqlx::Pool;
 use std::sync::Arc;
 
-pub struct SqlStore<DB: Backend> {
+pub(crate) struct SqlStore<DB: Backend> {
     pub(super) pool: Pool<DB>,
     changes: Arc<ChangeFeed>,
 }
@@ -20,15 +21,6 @@ impl<DB: Backend> SqlStore<DB> {
         Self { pool, changes }
     }
 
-    pub fn pool(&self) -> &Pool<DB> {
-        &self.pool
-    }
-}
-
-impl<DB: Backend> SqlStore<DB>
-where
-    String: Value<DB>,
-{
     /// Runs `statements` in one transaction. When `change` finds that they changed what
     /// another request would be answered, the change is sent inside the same transaction
     /// (other instances hear it only if it commits), and `write` returns once every instance
@@ -50,11 +42,10 @@ where
         };
         let outgoing = self.changes.prepare(change);
         if let Some(notify) = DB::NOTIFY {
-            sqlx::query(notify)
+            Statement::<DB>::new(notify)
                 .bind(outgoing.text().to_owned())
                 .execute(DB::on_connection(&mut tx))
-                .await
-                .map_err(backend_error)?;
+                .await?;
         }
         tx.commit().await.map_err(backend_error)?;
         outgoing.delivered().await;

@@ -2,54 +2,45 @@
 
 use super::rows::{RestrictionColumns, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
-use super::{backend_error, collision, to_db, Backend, SqlStore, Value};
+use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::secret::SecretHash;
 use app::store::{
     NewToken, SeedToken, StoreError, StoreResult, TokenId, TokenRecord, TokenStore, Unique, UserId,
 };
 use chrono::{DateTime, Utc};
-use sqlx::ColumnIndex;
 
 #[async_trait::async_trait]
-impl<DB: Backend> TokenStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> TokenStore for SqlStore<DB> {
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
-        let hash = token.secret_hash.clone();
+        let lists = RestrictionColumns::from(&token.restrictions);
+        let insert = Statement::new(
+            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
+                                        ip_whitelist, domain_whitelist)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(token.user_id)
+        .bind(token.label)
+        .bind(token.secret_hash.as_bytes().to_vec())
+        .bind(token.hint)
+        .bind(to_db(token.created_at))
+        .bind(token.expires_at.map(to_db))
+        .bind(lists.ip_whitelist)
+        .bind(lists.domain_whitelist)
+        .conflict(Unique::TokenSecret);
+        let permissions = token.restrictions.permissions;
         let id: i64 = self
             .write(
-                move |db| {
+                |db| {
                     Box::pin(async move {
-                        let lists = RestrictionColumns::from(&token.restrictions);
-                        sqlx::query_scalar(
-                    "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at,
-                                                expires_at, scopes, ip_whitelist, domain_whitelist)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                )
-                .bind(token.user_id)
-                .bind(token.label)
-                .bind(token.secret_hash.as_bytes().to_vec())
-                .bind(token.hint)
-                .bind(to_db(token.created_at))
-                .bind(token.expires_at.map(to_db))
-                .bind(lists.scopes)
-                .bind(lists.ip_whitelist)
-                .bind(lists.domain_whitelist)
-                .fetch_one(DB::on_connection(db))
-                .await
-                .map_err(collision(Unique::TokenSecret))
+                        let id = insert.fetch_value(DB::on_connection(&mut *db)).await?;
+                        if let Some(grant) = grant(id, permissions) {
+                            grant.execute(DB::on_connection(db)).await?;
+                        }
+                        Ok(id)
                     })
                 },
-                |_| Some(Change::Token(hash)),
+                |_| Some(Change::Token(token.secret_hash.clone())),
             )
             .await?;
         self.find_token(id)
@@ -58,26 +49,24 @@ where
     }
 
     async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>> {
-        let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+        let rows: Vec<TokenRow> = Statement::new(format!(
             "SELECT {TOKEN_COLUMNS} FROM access_tokens t LEFT JOIN users eb ON eb.id = t.expired_by
              WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id DESC"
         ))
         .bind(user_id)
         .fetch_all(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>> {
-        let row: Option<TokenRow> = sqlx::query_as(&format!(
+        let row: Option<TokenRow> = Statement::new(format!(
             "SELECT {TOKEN_COLUMNS} FROM access_tokens t LEFT JOIN users eb ON eb.id = t.expired_by
              WHERE t.id = $1"
         ))
         .bind(token_id)
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(row.map(Into::into))
     }
 
@@ -87,28 +76,18 @@ where
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let expired = self.write(
-            move |db| {
-                Box::pin(async move {
-                    let hash: Option<Vec<u8>> = sqlx::query_scalar(
-                        "UPDATE access_tokens SET expired_at = $1, expired_by = $2
-                     WHERE id = $3 AND expired_at IS NULL
-                       AND (expires_at IS NULL OR expires_at > $4)
-                     RETURNING secret_hash",
-                    )
-                    .bind(to_db(at))
-                    .bind(by)
-                    .bind(token_id)
-                    .bind(to_db(at))
-                    .fetch_optional(DB::on_connection(db))
-                    .await
-                    .map_err(backend_error)?;
-                    Ok(hash.as_deref().and_then(SecretHash::from_bytes))
-                })
-            },
-            |hash| hash.clone().map(Change::Token),
-        );
-        Ok(expired.await?.is_some())
+        let mut expire = expire_active::<DB>("id", token_id, by, at);
+        expire.push(" RETURNING secret_hash");
+        let expired: Option<(Vec<u8>,)> = self
+            .write(
+                |db| Box::pin(expire.fetch_optional(DB::on_connection(db))),
+                |expired: &Option<(Vec<u8>,)>| {
+                    let hash = expired.as_ref()?;
+                    SecretHash::from_bytes(&hash.0).map(Change::Token)
+                },
+            )
+            .await?;
+        Ok(expired.is_some())
     }
 
     async fn expire_active_tokens_of(
@@ -117,24 +96,9 @@ where
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<u64> {
+        let expire = expire_active("user_id", user_id, by, at);
         self.write(
-            move |db| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE access_tokens SET expired_at = $1, expired_by = $2
-                     WHERE user_id = $3 AND expired_at IS NULL
-                       AND (expires_at IS NULL OR expires_at > $4)",
-                    )
-                    .bind(to_db(at))
-                    .bind(by)
-                    .bind(user_id)
-                    .bind(to_db(at))
-                    .execute(DB::on_connection(db))
-                    .await
-                    .map_err(backend_error)?;
-                    Ok(DB::rows_affected(&done))
-                })
-            },
+            |db| Box::pin(expire.execute(DB::on_connection(db))),
             |_| Some(Change::User(user_id)),
         )
         .await
@@ -145,19 +109,50 @@ where
         permission: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM access_tokens
-             WHERE (' ' || scopes || ' ') LIKE $1 ESCAPE '\\'
-               AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+        let count: i64 = Statement::new(
+            "SELECT COUNT(*) FROM access_tokens t
+             JOIN token_permissions p ON p.token_id = t.id AND p.permission = $1
+             WHERE t.expired_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
-        // Names hold no spaces or `%`, but may hold `_`, which LIKE reads as a wildcard.
-        .bind(format!("% {} %", permission.replace('_', "\\_")))
+        .bind(permission.to_owned())
         .bind(to_db(now))
-        .fetch_one(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .fetch_value(DB::on_pool(&self.pool))
+        .await?;
         Ok(count as u64)
     }
+}
+
+/// Marks expired by `by` at `at` the tokens active then whose `column` holds `value`.
+fn expire_active<DB: Backend>(
+    column: &str,
+    value: i64,
+    by: UserId,
+    at: DateTime<Utc>,
+) -> Statement<DB> {
+    Statement::new(format!(
+        "UPDATE access_tokens SET expired_at = $1, expired_by = $2
+         WHERE {column} = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)"
+    ))
+    .bind(to_db(at))
+    .bind(by)
+    .bind(value)
+    .bind(to_db(at))
+}
+
+/// Gives token `id` its permissions, in order; nothing to do for none.
+fn grant<DB: Backend>(id: i64, permissions: Vec<String>) -> Option<Statement<DB>> {
+    if permissions.is_empty() {
+        return None;
+    }
+    let mut insert =
+        Statement::new("INSERT INTO token_permissions (token_id, permission, position) ");
+    insert.push_values(
+        permissions.into_iter().zip(0_i64..),
+        |mut row, (name, position)| {
+            row.push_bind(id).push_bind(name).push_bind(position);
+        },
+    );
+    Some(insert)
 }
 
 /// Demo tokens of one user, a few hundred rows per statement.
@@ -165,20 +160,12 @@ pub(super) async fn insert_seed_tokens<DB: Backend>(
     db: &mut DB::Connection,
     user_id: i64,
     tokens: &[SeedToken],
-) -> StoreResult<()>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-{
+) -> StoreResult<()> {
     // Well under every backend's limit on bound parameters per statement.
     for chunk in tokens.chunks(500) {
         let mut insert = Statement::<DB>::new(
-            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at,
-                                        expires_at, expired_at, expired_by, last_used_at,
-                                        last_used_ip, scopes) ",
+            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
+                                        expired_at, expired_by, last_used_at, last_used_ip) ",
         );
         insert.push_values(chunk, |mut row, token| {
             row.push_bind(user_id)
@@ -190,14 +177,32 @@ where
                 .push_bind(token.expired_at.map(to_db))
                 .push_bind(token.expired_at.map(|_| user_id))
                 .push_bind(token.last_used_at.map(to_db))
-                .push_bind(token.last_used_ip.clone())
-                .push_bind(app::rules::permission::join_scopes(&token.permissions));
+                .push_bind(token.last_used_ip.clone());
         });
-        let (sql, arguments) = insert.into_parts()?;
-        sqlx::query_with(&sql, arguments)
-            .execute(DB::on_connection(&mut *db))
-            .await
-            .map_err(backend_error)?;
+        insert.execute(DB::on_connection(&mut *db)).await?;
+    }
+    // Their permissions, found by each token's unique secret hash.
+    let grants: Vec<_> = tokens
+        .iter()
+        .flat_map(|token| {
+            let hash = token.secret_hash.as_bytes().to_vec();
+            token
+                .permissions
+                .iter()
+                .zip(0_i64..)
+                .map(move |(name, position)| (hash.clone(), name.clone(), position))
+        })
+        .collect();
+    for chunk in grants.chunks(500) {
+        let mut insert = Statement::<DB>::new(
+            "INSERT INTO token_permissions (token_id, permission, position)
+             SELECT t.id, granted.column2, granted.column3 FROM (",
+        );
+        insert.push_values(chunk.iter().cloned(), |mut row, (hash, name, position)| {
+            row.push_bind(hash).push_bind(name).push_bind(position);
+        });
+        insert.push(") AS granted JOIN access_tokens t ON t.secret_hash = granted.column1");
+        insert.execute(DB::on_connection(&mut *db)).await?;
     }
     Ok(())
 }

@@ -1,35 +1,26 @@
 //! Accounts: sign-in's lookup, admins' changes, and demo data.
 
 use super::rows::CredentialsRow;
+use super::statement::Statement;
 use super::tokens::insert_seed_tokens;
-use super::{backend_error, to_db, user_insert_error, Backend, SqlStore, Value};
+use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
-use app::store::{NewUser, SeedUser, StoreResult, UserChange, UserCredentials, UserId, UserStore};
+use app::store::{
+    NewUser, SeedUser, StoreResult, Unique, UserChange, UserCredentials, UserId, UserStore,
+};
 use chrono::Utc;
-use sqlx::ColumnIndex;
 
 #[async_trait::async_trait]
-impl<DB: Backend> UserStore for SqlStore<DB>
-where
-    i64: Value<DB>,
-    Option<i64>: Value<DB>,
-    bool: Value<DB>,
-    String: Value<DB>,
-    Option<String>: Value<DB>,
-    Vec<u8>: Value<DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'a> &'a str: ColumnIndex<DB::Row>,
-{
+impl<DB: Backend> UserStore for SqlStore<DB> {
     async fn count_users(&self) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(DB::on_pool(&self.pool))
-            .await
-            .map_err(backend_error)?;
+        let count: i64 = Statement::new("SELECT COUNT(*) FROM users")
+            .fetch_value(DB::on_pool(&self.pool))
+            .await?;
         Ok(count as u64)
     }
 
     async fn insert_user(&self, user: NewUser) -> StoreResult<UserId> {
-        sqlx::query_scalar(
+        Statement::new(
             "INSERT INTO users (username, display_name, email, password_hash, role, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -39,20 +30,19 @@ where
         .bind(user.password_hash)
         .bind(user.role.as_str().to_owned())
         .bind(to_db(Utc::now()))
-        .fetch_one(DB::on_pool(&self.pool))
+        .conflict(Unique::Username)
+        .fetch_value(DB::on_pool(&self.pool))
         .await
-        .map_err(user_insert_error)
     }
 
     async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>> {
-        let row: Option<CredentialsRow> = sqlx::query_as(
+        let row: Option<CredentialsRow> = Statement::new(
             "SELECT id, username, display_name, role, password_hash, login_active, is_current
              FROM users WHERE username = $1",
         )
         .bind(username.to_owned())
         .fetch_optional(DB::on_pool(&self.pool))
-        .await
-        .map_err(backend_error)?;
+        .await?;
         Ok(row.map(|row| UserCredentials {
             user: row.user.into_summary(),
             password_hash: row.password_hash,
@@ -62,25 +52,17 @@ where
     }
 
     async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool> {
+        let update = Statement::new(
+            "UPDATE users SET role = $1, login_active = $2, is_current = $3 WHERE id = $4",
+        )
+        .bind(change.role.as_str().to_owned())
+        .bind(change.login_active)
+        .bind(change.current)
+        .bind(user_id);
         // The owner's role decides which admin-only permissions a token may use.
-        let announce = move |&updated: &bool| updated.then_some(Change::User(user_id));
+        let announce = |&updated: &bool| updated.then_some(Change::User(user_id));
         self.write(
-            move |db| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE users SET role = $1, login_active = $2, is_current = $3
-                         WHERE id = $4",
-                    )
-                    .bind(change.role.as_str().to_owned())
-                    .bind(change.login_active)
-                    .bind(change.current)
-                    .bind(user_id)
-                    .execute(DB::on_connection(db))
-                    .await
-                    .map_err(backend_error)?;
-                    Ok(DB::rows_affected(&done) == 1)
-                })
-            },
+            |db| Box::pin(async move { Ok(update.execute(DB::on_connection(db)).await? == 1) }),
             announce,
         )
         .await
@@ -88,38 +70,39 @@ where
 
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
         self.write(
-            move |db| {
-                Box::pin(async move {
-                    for seeded in users {
-                        let user_id: i64 = sqlx::query_scalar(
-                            "INSERT INTO users (username, display_name, email, password_hash, role,
-                                            login_active, is_current, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                        )
-                        .bind(seeded.user.username)
-                        .bind(seeded.user.display_name)
-                        .bind(seeded.user.email)
-                        .bind(seeded.user.password_hash)
-                        .bind(seeded.user.role.as_str().to_owned())
-                        .bind(seeded.login_active)
-                        .bind(seeded.current)
-                        .bind(to_db(Utc::now()))
-                        .fetch_one(DB::on_connection(&mut *db))
-                        .await
-                        .map_err(backend_error)?;
-                        insert_seed_tokens::<DB>(db, user_id, &seeded.tokens).await?;
-                    }
-                    Ok(())
-                })
-            },
+            |db| Box::pin(insert_seed_users::<DB>(db, users)),
             |_| Some(Change::AllTokens),
         )
         .await?;
         // Fresh statistics, so the planner knows the tables just grew.
-        sqlx::query("ANALYZE")
+        Statement::<DB>::new("ANALYZE")
             .execute(DB::on_pool(&self.pool))
-            .await
-            .map_err(backend_error)?;
+            .await?;
         Ok(())
     }
+}
+
+async fn insert_seed_users<DB: Backend>(
+    db: &mut DB::Connection,
+    users: Vec<SeedUser>,
+) -> StoreResult<()> {
+    for seeded in users {
+        let user_id: i64 = Statement::new(
+            "INSERT INTO users (username, display_name, email, password_hash, role, login_active,
+                                is_current, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(seeded.user.username)
+        .bind(seeded.user.display_name)
+        .bind(seeded.user.email)
+        .bind(seeded.user.password_hash)
+        .bind(seeded.user.role.as_str().to_owned())
+        .bind(seeded.login_active)
+        .bind(seeded.current)
+        .bind(to_db(Utc::now()))
+        .fetch_value(DB::on_connection(&mut *db))
+        .await?;
+        insert_seed_tokens::<DB>(db, user_id, &seeded.tokens).await?;
+    }
+    Ok(())
 }

@@ -106,6 +106,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// A database of its own for one test, not yet migrated: a SQLite file in a folder that
+/// lives as long as the `Arc`, or a fresh database on the test PostgreSQL server.
+pub async fn empty_database() -> (String, Backend, Arc<tempfile::TempDir>) {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
+        Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
+        Err(_) => {
+            let path = dir.path().join("tessera.db");
+            (format!("sqlite://{}", path.display()), Backend::Sqlite)
+        }
+    };
+    (url, backend, dir)
+}
+
 pub struct TestApp {
     pub router: Router,
     /// For assertions in SQL that runs unchanged on both backends (`$N` placeholders).
@@ -225,15 +239,7 @@ impl TestApp {
     }
 
     async fn build(settings: Settings) -> Self {
-        let dir = Arc::new(tempfile::tempdir().unwrap());
-        let (url, backend) = match std::env::var("TESSERA_TEST_POSTGRES_URL") {
-            Ok(server) => (fresh_postgres_database(&server).await, Backend::Postgres),
-            Err(_) => {
-                let path = dir.path().join("tessera.db");
-                (format!("sqlite://{}", path.display()), Backend::Sqlite)
-            }
-        };
-        Self::build_on(settings, (url, backend, dir)).await
+        Self::build_on(settings, empty_database().await).await
     }
 
     async fn build_on(
@@ -303,6 +309,19 @@ impl TestApp {
             url,
             _dir: dir,
         }
+    }
+
+    /// A permission admins added to the catalogue, for any user's tokens.
+    pub async fn add_permission(&self, name: &str) {
+        self.store
+            .insert_permission(app::rules::permission::Permission {
+                name: name.into(),
+                description: format!("{name}, for a test"),
+                admin_only: false,
+                builtin: false,
+            })
+            .await
+            .unwrap();
     }
 
     pub async fn add_user(&self, username: &str, role: Role) -> UserId {
@@ -454,16 +473,7 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> Answer {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let mut request = Request::post(format!("/rpc/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        self.call_with_headers(endpoint, form, cookie, &[]).await
     }
 
     /// Creates a token as the profile form does: a 30-day `profile:read` token labelled
