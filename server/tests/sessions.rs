@@ -57,7 +57,10 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     app.add_user("alice", Role::User).await;
 
     let wrong_password = app.sign_in_answer("alice", "not the password").await;
+    let checks_before = app::users::password::unknown_user_checks();
     let unknown_user = app.sign_in_answer("mallory", PASSWORD).await;
+    // The unknown name cost a full password check, against the throwaway hash.
+    assert!(app::users::password::unknown_user_checks() > checks_before);
     for answer in [&wrong_password, &unknown_user] {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
         assert_eq!(answer.json::<AppError>(), AppError::InvalidCredentials);
@@ -88,6 +91,10 @@ async fn users_not_login_active_or_not_current_cannot_sign_in() {
         let answer = app.sign_in_answer(name, PASSWORD).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{name}");
         assert_eq!(answer.json::<AppError>(), AppError::AccountDisabled);
+        // Only the right password learns that the account is disabled.
+        let guess = app.sign_in_answer(name, "not the password").await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(guess.json::<AppError>(), AppError::InvalidCredentials);
     }
 }
 

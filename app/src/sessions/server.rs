@@ -31,8 +31,10 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let username = normalize_username(&username).unwrap_or_default();
     let credentials = services.store.find_credentials(&username).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    // Verified whether or not the user exists: against a throwaway hash when not.
+    let verified = verify_password(password, stored_hash).await;
     let credentials = match credentials {
-        Some(c) if verify_password(password, stored_hash).await => c,
+        Some(c) if verified => c,
         _ => return Err(AppError::InvalidCredentials),
     };
     if !credentials.login_active || !credentials.current {
