@@ -60,6 +60,7 @@ pub async fn add_token(store: Arc<dyn Store>, order: TokenOrder) -> Result<Strin
         permissions: order.permissions,
         ip_whitelist: order.ip_whitelist,
         domain_whitelist: order.domain_whitelist,
+        made_with: None,
     };
     match issue_token(&services, &owner, request).await {
         Ok((_, plain)) => Ok(plain.into_secret()),

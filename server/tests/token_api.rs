@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::store::UserChange;
+use app::store::{TokenRestrictions, UserChange};
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;
@@ -458,4 +458,80 @@ async fn unknown_api_paths_answer_json_not_a_page() {
             answer.body
         );
     }
+}
+
+/// A token made with a token keeps its limits: it expires no later, and its whitelists lie
+/// within the parent's (left empty, they are the parent's).
+#[tokio::test]
+async fn a_token_made_with_a_token_keeps_its_limits() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let parent_expiry = app.now() + Duration::days(10);
+    let limits = TokenRestrictions {
+        permissions: vec!["tokens:write".into(), "profile:read".into()],
+        // The tests' client address, 203.0.113.7, lies inside.
+        ip_whitelist: vec!["203.0.113.0/24".into()],
+        domain_whitelist: vec!["*.example.com".into()],
+    };
+    let (_, parent) = app
+        .insert_restricted_token(alice, "parent", app.now(), Some(parent_expiry), limits)
+        .await;
+    let create = |body: Value| app.api("POST", "/api/v1/tokens", &parent, Some(body), &[], None);
+    let expiry = |token: &Value| {
+        token["expires_at"]
+            .as_str()
+            .map(|at| at.parse::<chrono::DateTime<chrono::Utc>>().unwrap())
+    };
+
+    let child = create(json!({"label": "child", "permissions": ["profile:read"]})).await;
+    assert_eq!(child.status, StatusCode::CREATED, "{}", child.body);
+    let token = &child.json::<Value>()["token"];
+    assert_eq!(
+        expiry(token),
+        Some(parent_expiry),
+        "the default stops at the parent's"
+    );
+    assert_eq!(token["ip_whitelist"], json!(["203.0.113.0/24"]));
+    assert_eq!(token["domain_whitelist"], json!(["*.example.com"]));
+
+    let narrower = create(json!({
+        "label": "narrower", "permissions": ["profile:read"], "expires_in_days": 3,
+        "ip_whitelist": ["203.0.113.7"], "domain_whitelist": ["app.example.com"]
+    }))
+    .await;
+    assert_eq!(narrower.status, StatusCode::CREATED, "{}", narrower.body);
+    let token = &narrower.json::<Value>()["token"];
+    assert_eq!(expiry(token), Some(app.now() + Duration::days(3)));
+    assert_eq!(token["ip_whitelist"], json!(["203.0.113.7"]));
+    assert_eq!(token["domain_whitelist"], json!(["app.example.com"]));
+
+    let wider = [
+        (json!({"never_expires": true}), "expires"),
+        (json!({"expires_in_days": 11}), "expires"),
+        (
+            json!({"ip_whitelist": ["203.0.113.7", "0.0.0.0/0"]}),
+            "ip_whitelist",
+        ),
+        (
+            json!({"domain_whitelist": ["example.com"]}),
+            "domain_whitelist",
+        ),
+    ];
+    for (mut body, field) in wider {
+        body["label"] = json!("wider");
+        body["permissions"] = json!(["profile:read"]);
+        let answer = create(body.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            answer.body
+        );
+        assert_eq!(answer.json::<Value>()["field"], field, "{body}");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 3, "nothing wider was made");
 }

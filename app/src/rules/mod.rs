@@ -5,6 +5,7 @@
 pub mod access;
 pub mod domain;
 pub mod expiry;
+pub mod inheritance;
 pub mod invitation;
 pub mod label;
 pub mod network;

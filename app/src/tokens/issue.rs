@@ -4,6 +4,7 @@
 use crate::error::{AppError, Field};
 use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::ExpirationLength;
+use crate::rules::inheritance::{domains_within, expiry_within, ips_within};
 use crate::rules::label::validate_label;
 use crate::rules::network::{entry_text, parse_ip_list};
 use crate::rules::permission::check_grant;
@@ -21,6 +22,8 @@ pub struct TokenRequest {
     /// Whitelists as typed: entries separated by commas, spaces or line breaks.
     pub ip_whitelist: String,
     pub domain_whitelist: String,
+    /// The token this one is made with, through the API: the new token keeps its limits.
+    pub made_with: Option<TokenRecord>,
 }
 
 /// Checks the request against the rules and the company policy, and stores the token.
@@ -40,10 +43,25 @@ pub async fn issue_token(
         .map_err(|e| AppError::invalid(Field::Expiration, e))?;
     let permissions = check_grant(&request.permissions, &policy.permissions, owner.role)
         .map_err(|e| AppError::invalid(Field::Permissions, e))?;
-    let ip_whitelist = parse_ip_list(&request.ip_whitelist)
+    let mut ip_whitelist = parse_ip_list(&request.ip_whitelist)
         .map_err(|e| AppError::invalid(Field::IpWhitelist, e))?;
-    let domain_whitelist = parse_domain_list(&request.domain_whitelist)
+    let mut domain_whitelist = parse_domain_list(&request.domain_whitelist)
         .map_err(|e| AppError::invalid(Field::DomainWhitelist, e))?;
+    let mut expires_at = request.length.expires_at(now);
+    if let Some(parent) = &request.made_with {
+        expires_at = expiry_within(expires_at, parent.expires_at)
+            .map_err(|e| AppError::invalid(Field::Expiration, e))?;
+        // Stored entries were checked when the parent was made; one that no longer parses
+        // must not quietly drop out and leave the new token less restricted.
+        let parent_ips = parse_ip_list(&parent.restrictions.ip_whitelist.join(" "))
+            .map_err(|_| AppError::Internal)?;
+        ip_whitelist = ips_within(ip_whitelist, &parent_ips)
+            .map_err(|e| AppError::invalid(Field::IpWhitelist, e))?;
+        let parent_domains = parse_domain_list(&parent.restrictions.domain_whitelist.join(" "))
+            .map_err(|_| AppError::Internal)?;
+        domain_whitelist = domains_within(domain_whitelist, &parent_domains)
+            .map_err(|e| AppError::invalid(Field::DomainWhitelist, e))?;
+    }
 
     let plain = PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err());
     let record = services
@@ -54,7 +72,7 @@ pub async fn issue_token(
             secret_hash: plain.hash(),
             hint: plain.hint(),
             created_at: now,
-            expires_at: request.length.expires_at(now),
+            expires_at,
             restrictions: TokenRestrictions {
                 permissions,
                 ip_whitelist: ip_whitelist.iter().map(entry_text).collect(),

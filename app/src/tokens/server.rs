@@ -82,6 +82,7 @@ pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> 
         permissions: split_scopes(&form.permissions),
         ip_whitelist: form.ip_whitelist,
         domain_whitelist: form.domain_whitelist,
+        made_with: None,
     };
     let (record, plain) = issue_token(&services, &me.user, request).await?;
     Ok(CreatedToken {

@@ -67,7 +67,8 @@ impl ApiToken {
 }
 
 /// At most one of `expires_at`, `expires_in_days` and `never_expires`; none gives 30 days
-/// (or the company's maximum lifetime, when that is shorter).
+/// (or the company's maximum lifetime, or the calling token's expiry, when sooner). The new
+/// token may expire no later than the calling token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
@@ -81,10 +82,12 @@ pub struct CreateTokenRequest {
     pub expires_in_days: Option<u32>,
     #[serde(default)]
     pub never_expires: bool,
-    /// Addresses or CIDR ranges; empty allows any address.
+    /// Addresses or CIDR ranges, inside the calling token's; empty keeps the calling
+    /// token's whitelist (which, empty itself, allows any address).
     #[serde(default)]
     pub ip_whitelist: Vec<String>,
-    /// Host names or `*.` wildcards; empty allows any web page.
+    /// Host names or `*.` wildcards, inside the calling token's; empty keeps the calling
+    /// token's (which, empty itself, allows any web page).
     #[serde(default)]
     pub domain_whitelist: Vec<String>,
 }
@@ -120,7 +123,9 @@ pub async fn list_tokens(
     ))
 }
 
-/// Creates a token for the caller. It can never hold a permission the calling token lacks.
+/// Creates a token for the caller. It keeps the calling token's limits: it holds no
+/// permission that token lacks, expires no later, and its whitelists lie within that
+/// token's (left empty, they are that token's).
 #[utoipa::path(
     post,
     path = "/api/v1/tokens",
@@ -150,13 +155,22 @@ pub async fn create_token(
         .get(state.services.store.as_ref())
         .await
         .map_err(app::error::AppError::from)?;
-    let length = requested_length(&body, now, policy.lifetime.max_days)?;
+    let mut length = requested_length(&body, now, policy.lifetime.max_days)?;
+    let asked_for_expiry =
+        body.expires_at.is_some() || body.expires_in_days.is_some() || body.never_expires;
+    // Unasked, the default stops where the calling token does.
+    if let (false, Some(limit)) = (asked_for_expiry, found.token.expires_at) {
+        if length.expires_at(now).is_none_or(|at| at > limit) {
+            length = ExpirationLength::Custom(limit);
+        }
+    }
     let request = TokenRequest {
         label: body.label,
         length,
         permissions: body.permissions,
         ip_whitelist: body.ip_whitelist.join(" "),
         domain_whitelist: body.domain_whitelist.join(" "),
+        made_with: Some(found.token.clone()),
     };
     let (record, plain) = issue_token(&state.services, &found.owner, request).await?;
     Ok((
