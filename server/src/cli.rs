@@ -32,7 +32,8 @@ pub struct Cli {
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://data/tessera.db",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -179,7 +180,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve => serve(&cli.database_url, cli.serve).await,
         Command::Migrate => {
             open_store(&cli.database_url).await?;
-            println!("Migrations applied to {}", cli.database_url);
+            println!(
+                "Migrations applied to {}",
+                db::without_password(&cli.database_url)
+            );
             Ok(())
         }
         Command::Demo(DemoCommand::Seed {

@@ -106,9 +106,24 @@ fn user_add_refuses_a_short_password_and_a_bad_name() {
 
 #[test]
 fn only_sqlite_and_postgres_urls_are_accepted() {
-    let output = tessera("mysql://localhost/tessera", &["migrate"], "");
+    let output = tessera("mysql://tessera:s3cret@localhost/tessera", &["migrate"], "");
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("unsupported DATABASE_URL"));
+    let said = text(&output.stderr);
+    assert!(said.contains("unsupported DATABASE_URL"), "{said}");
+    assert!(!said.contains("s3cret"), "{said}");
+}
+
+#[test]
+fn the_database_password_is_never_printed() {
+    let url = "postgres://tessera:s3cret@127.0.0.1:1/tessera";
+    let help = tessera(url, &["--help"], "");
+    assert!(help.status.success());
+    assert!(text(&help.stdout).contains("DATABASE_URL"));
+    assert!(
+        !text(&help.stdout).contains("s3cret"),
+        "{}",
+        text(&help.stdout)
+    );
 }
 
 /// Runs when `with-postgres.sh` provides a server (as `make test` does).

@@ -22,29 +22,62 @@ const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
 const SEC_CH_UA: HeaderName = HeaderName::from_static("sec-ch-ua");
 
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    let services = services()?;
+    // Only a name that could be a username is logged: a password typed into the wrong
+    // field must not end up in the logs.
+    let username = normalize_username(&username).unwrap_or_default();
+    let address = client_ip();
+    match sign_in(&username, password).await {
+        Ok(()) => {
+            tracing::info!(
+                target: "tessera::audit", event = "sign_in", %username, ?address,
+                outcome = "signed_in"
+            );
+            leptos_axum::redirect("/profile");
+            Ok(())
+        }
+        Err((error, reason)) => {
+            tracing::warn!(
+                target: "tessera::audit", event = "sign_in", %username, ?address,
+                outcome = "refused", reason
+            );
+            Err(error)
+        }
+    }
+}
+
+/// Signs `username` in, or says why not: the error the caller is shown, and the reason the
+/// audit log keeps.
+async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'static str)> {
+    let server_error = |error: AppError| (error, "server error");
+    let services = services().map_err(server_error)?;
     // The network is checked before the password, so that nobody outside it can learn
     // whether a password is right.
-    let ip = admitted_client(&services).await?;
-    // A name that could never have been registered is looked up as "nobody", which still
-    // costs a password check, so the answer takes the same time either way.
-    let username = normalize_username(&username).unwrap_or_default();
-    let credentials = services.store.find_credentials(&username).await?;
+    let ip = admitted_client(&services)
+        .await
+        .map_err(|error| match error {
+            AppError::NetworkNotAllowed => (error, "address outside the company allowlist"),
+            other => server_error(other),
+        })?;
+    let credentials = services
+        .store
+        .find_credentials(username)
+        .await
+        .map_err(|e| server_error(e.into()))?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    // Verified whether or not the user exists: against a throwaway hash when not.
+    // Verified whether or not the user exists: against a throwaway hash when not, so the
+    // answer takes the same time either way.
     let verified = verify_password(password, stored_hash).await;
     let credentials = match credentials {
         Some(c) if verified => c,
-        _ => return Err(AppError::InvalidCredentials),
+        Some(_) => return Err((AppError::InvalidCredentials, "wrong password")),
+        None => return Err((AppError::InvalidCredentials, "unknown username")),
     };
     if !credentials.login_active || !credentials.current {
-        return Err(AppError::AccountDisabled);
+        return Err((AppError::AccountDisabled, "account disabled"));
     }
-
-    start_session(&services, &credentials.user, ip).await?;
-    tracing::info!(user = %credentials.user.username, "signed in");
-    leptos_axum::redirect("/profile");
-    Ok(())
+    start_session(&services, &credentials.user, ip)
+        .await
+        .map_err(server_error)
 }
 
 /// The client's address, if the company allowlist lets it sign in: the rule for signing in
@@ -55,10 +88,6 @@ pub(crate) async fn admitted_client(
     let ip = client_ip();
     let policy = services.policy.get(services.store.as_ref()).await?;
     if !policy.admits(ip) {
-        tracing::warn!(
-            ?ip,
-            "sign-in refused: address outside the company allowlist"
-        );
         return Err(AppError::NetworkNotAllowed);
     }
     Ok(ip)

@@ -80,7 +80,18 @@ async fn open_with(url: &str, listen: bool) -> Result<Opened, OpenError> {
         let database = Arc::new(SqlStore::new(pool, changes.clone()));
         Ok(Opened { database, changes })
     } else {
-        Err(OpenError::UnsupportedUrl(url.to_owned()))
+        Err(OpenError::UnsupportedUrl(without_password(url)))
+    }
+}
+
+/// `url` as it may be printed or logged: any password in it replaced by `***`.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -109,5 +120,25 @@ pub(crate) fn conflict_error(error: sqlx::Error, unique: Unique) -> StoreError {
             }
         }
         other => backend_error(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn printed_urls_carry_no_password() {
+        assert_eq!(
+            without_password("postgres://tessera:s3cret@db.internal:5432/tessera"),
+            "postgres://tessera:***@db.internal:5432/tessera"
+        );
+        for unchanged in [
+            "postgres://tessera@db.internal/tessera",
+            "sqlite://data/tessera.db",
+            "not a url",
+        ] {
+            assert_eq!(without_password(unchanged), unchanged);
+        }
     }
 }

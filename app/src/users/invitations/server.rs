@@ -8,7 +8,7 @@ use crate::rules::invitation::{
 use crate::rules::password::validate_password;
 use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::username::normalize_username;
-use crate::services::{require_admin, services, Services};
+use crate::services::{client_ip, require_admin, services, Services};
 use crate::sessions::{admitted_client, start_session};
 use crate::store::{AcceptRefusal, EmailOwner, InvitationRecord, Invitee, NewInvitation};
 use crate::users::password::hash_password;
@@ -144,7 +144,14 @@ pub async fn accept(
 ) -> Result<(), AppError> {
     let services = services()?;
     // The same network rule as signing in, checked before the link is used up.
-    let ip = admitted_client(&services).await?;
+    let ip = admitted_client(&services).await.inspect_err(|error| {
+        if matches!(error, AppError::NetworkNotAllowed) {
+            tracing::warn!(
+                target: "tessera::audit", event = "accept_invitation", address = ?client_ip(),
+                outcome = "refused", reason = "address outside the company allowlist"
+            );
+        }
+    })?;
     // A link that no longer works says so before anything is checked or hashed.
     let hash = SecretHash::of(&secret);
     if services
