@@ -249,6 +249,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     } = db::open_listening(database_url).await?;
     let public_url = args
         .public_url
+        .clone()
         .unwrap_or_else(|| format!("http://{}", args.addr));
     if let Some(admin) =
         ensure_admin(store.as_ref(), args.admin_username, args.admin_password).await?
@@ -276,8 +277,10 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let mut state = AppState::new(store, changes.clone(), clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)
-        .with_public_url(public_url.clone())
         .with_failure_limit(args.auth_failures_per_minute);
+    if let Some(configured) = args.public_url {
+        state = state.with_public_url(configured);
+    }
     if let Some(mailer) = mailer {
         state = state.with_mailer(mailer);
     }

@@ -1,6 +1,7 @@
 //! Response headers every answer gets, and the same-origin rule for server-function calls.
 
-use axum::extract::Request;
+use crate::state::AppState;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{
@@ -38,8 +39,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// Server functions take calls from this site's pages only. SameSite=Lax already keeps the
 /// session cookie off other sites' requests; this also stops a foreign page signing someone
 /// in.
-pub async fn same_origin_calls(request: Request, next: Next) -> Response {
-    if request.method() == Method::POST && !origin_matches_host(&request) {
+pub async fn same_origin_calls(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::POST && !from_own_site(&request, state.site_origin.as_deref()) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-origin call");
         return (
             StatusCode::FORBIDDEN,
@@ -51,11 +56,15 @@ pub async fn same_origin_calls(request: Request, next: Next) -> Response {
 }
 
 /// Browsers send `Origin` on every POST; a request without one (curl, a test) is not a
-/// cross-site browser request.
-fn origin_matches_host(request: &Request) -> bool {
+/// cross-site browser request. The origin must be the configured site's (`site_origin`,
+/// from `TESSERA_PUBLIC_URL`), or without one the host the request names.
+fn from_own_site(request: &Request, site_origin: Option<&str>) -> bool {
     let Some(origin) = request.headers().get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
+    if let Some(site) = site_origin {
+        return origin.eq_ignore_ascii_case(site);
+    }
     let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
     let origin_host = origin.split_once("://").map(|(_, rest)| rest);
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
@@ -75,6 +84,29 @@ mod tests {
             builder = builder.header(HOST, host);
         }
         builder.body(Body::empty()).unwrap()
+    }
+
+    fn origin_matches_host(request: &Request) -> bool {
+        from_own_site(request, None)
+    }
+
+    #[test]
+    fn a_configured_site_origin_is_the_only_one() {
+        let site = Some("https://tessera.example");
+        assert!(from_own_site(&request(None, Some("proxy.internal")), site));
+        assert!(from_own_site(
+            &request(Some("https://Tessera.example"), Some("proxy.internal")),
+            site
+        ));
+        // Whatever Host a proxy or an attacker's DNS puts in front of it.
+        assert!(!from_own_site(
+            &request(Some("https://proxy.internal"), Some("proxy.internal")),
+            site
+        ));
+        assert!(!from_own_site(
+            &request(Some("http://tessera.example"), Some("tessera.example")),
+            site
+        ));
     }
 
     #[test]

@@ -83,7 +83,10 @@ fn server_functions(state: &AppState, files: MethodRouter<AppState>) -> Router<A
             state.clone(),
             session_for_calls,
         ))
-        .layer(middleware::from_fn(same_origin_calls))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_calls,
+        ))
 }
 
 /// The API that pages on other sites may call, under CORS. Other paths under `/api/` are no

@@ -35,6 +35,8 @@ pub struct Shared {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Where they give it (`TESSERA_CLIENT_IP_HEADER`).
     pub client_ip_header: ClientIpHeader,
+    /// The origin of `TESSERA_PUBLIC_URL`, when set: the only one page calls may come from.
+    pub site_origin: Option<String>,
 }
 
 impl Deref for AppState {
@@ -77,12 +79,20 @@ impl AppState {
             failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
             trusted_proxies: Arc::new(Vec::new()),
             client_ip_header: ClientIpHeader::default(),
+            site_origin: None,
         }))
     }
 
-    /// The address in links that leave the site; `http://<listening address>` otherwise.
+    /// The address people reach Tessera at: for links that leave the site, and the origin
+    /// page calls must come from. Without it, `http://<listening address>` and the Host
+    /// each request names.
     pub fn with_public_url(mut self, public_url: impl Into<String>) -> Self {
-        self.configure().services.public_url = public_url.into();
+        let public_url = public_url.into();
+        let shared = self.configure();
+        shared.site_origin = url::Url::parse(&public_url)
+            .ok()
+            .map(|url| url.origin().ascii_serialization());
+        shared.services.public_url = public_url;
         self
     }
 

@@ -76,6 +76,12 @@ async fn server_functions_take_calls_from_their_own_site_only() {
     let mut to_no_call = sign_in_from(FOREIGN_PAGE);
     *to_no_call.uri_mut() = "/rpc/no-such-call".parse().unwrap();
     assert_eq!(app.send(to_no_call).await.status, StatusCode::FORBIDDEN);
+    // With TESSERA_PUBLIC_URL set, its origin decides, not the Host a request names.
+    let mut elsewhere = sign_in_from("https://proxy.internal");
+    elsewhere
+        .headers_mut()
+        .insert(header::HOST, "proxy.internal".parse().unwrap());
+    assert_eq!(app.send(elsewhere).await.status, StatusCode::FORBIDDEN);
     let own = app.send(sign_in_from("https://tessera.example")).await;
     assert!(own.header(header::SET_COOKIE).is_some(), "{}", own.status);
     // Only calls are refused: a link from another site still opens a page.
