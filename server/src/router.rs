@@ -17,7 +17,12 @@ use leptos_axum::{
 };
 use std::sync::OnceLock;
 use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+
+/// The largest request body taken, well above the largest real form (a token with full
+/// whitelists); a larger one is answered 413 before anything reads it.
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole of Tessera as one router, in groups that each carry their own layers: pages
 /// and server functions find the caller's session, the API answers other sites' pages under
@@ -37,6 +42,7 @@ pub fn build_router(state: AppState) -> Router {
     let every_request = ServiceBuilder::new()
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state, client_ip_layer))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .service(app);
     Router::new().fallback_service(every_request)
 }

@@ -165,3 +165,33 @@ async fn only_the_bundle_may_be_cached_and_nothing_framed() {
         Some("nosniff")
     );
 }
+
+/// No request body is read past the limit: a larger one is refused with 413, whichever
+/// group it is sent to.
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let token = app.token_with(alice, "tokens:write").await;
+    let huge = "a".repeat(tessera::router::BODY_LIMIT + 1);
+    let sends = [
+        Request::post("/rpc/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("username=alice&password={huge}")),
+        Request::post("/api/v1/tokens")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(format!(
+                r#"{{"label": "{huge}", "permissions": ["tokens:write"]}}"#
+            )),
+    ];
+    for request in sends {
+        let request = request.unwrap();
+        let path = request.uri().path().to_owned();
+        let length = request.body().len();
+        let (mut parts, body) = request.into_parts();
+        parts.headers.insert(header::CONTENT_LENGTH, length.into());
+        let answer = app.send(Request::from_parts(parts, Body::from(body))).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+}
