@@ -3,6 +3,7 @@
 
 use super::domain::{origin_allowed, DomainPattern};
 use super::network::{allowlist_admits, net_contains, parse_ip_entry, AllowlistEntry};
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// Why a token was refused. Logged on the server; the client only ever hears
@@ -22,34 +23,53 @@ pub struct RequestOrigin<'a> {
     pub origin: Option<&'a str>,
 }
 
-/// Whitelist entries are stored as written after validation. One that no longer reads
-/// matches nothing: a damaged entry must never widen a whitelist.
+/// A token's whitelists, read once from the entries stored for it. A whitelist whose
+/// entries no longer read keeps matching nothing: a damaged entry must never widen it.
+#[derive(Debug, Clone, Default)]
+pub struct Whitelists {
+    /// `None`: any address.
+    ips: Option<Vec<IpNet>>,
+    /// `None`: any web page.
+    domains: Option<Vec<DomainPattern>>,
+}
+
+impl Whitelists {
+    pub fn read(ip_whitelist: &[String], domain_whitelist: &[String]) -> Self {
+        let ips = (!ip_whitelist.is_empty()).then(|| {
+            let entries = ip_whitelist
+                .iter()
+                .filter_map(|entry| parse_ip_entry(entry).ok());
+            entries.collect()
+        });
+        let domains = (!domain_whitelist.is_empty()).then(|| {
+            let entries = domain_whitelist
+                .iter()
+                .filter_map(|entry| DomainPattern::parse(entry).ok());
+            entries.collect()
+        });
+        Self { ips, domains }
+    }
+}
+
 pub fn check_use(
     company_allowlist: &[AllowlistEntry],
-    ip_whitelist: &[String],
-    domain_whitelist: &[String],
+    whitelists: &Whitelists,
     from: RequestOrigin<'_>,
 ) -> Result<(), Refusal> {
     if !allowlist_admits(company_allowlist, from.ip) {
         return Err(Refusal::OutsideCompanyAllowlist);
     }
-    if !ip_whitelist.is_empty() {
-        let inside = from.ip.is_some_and(|ip| {
-            ip_whitelist
-                .iter()
-                .filter_map(|entry| parse_ip_entry(entry).ok())
-                .any(|net| net_contains(&net, ip))
-        });
+    if let Some(nets) = &whitelists.ips {
+        let inside = from
+            .ip
+            .is_some_and(|ip| nets.iter().any(|net| net_contains(net, ip)));
         if !inside {
             return Err(Refusal::IpNotWhitelisted);
         }
     }
-    if let (false, Some(origin)) = (domain_whitelist.is_empty(), from.origin) {
-        let patterns: Vec<DomainPattern> = domain_whitelist
-            .iter()
-            .filter_map(|entry| DomainPattern::parse(entry).ok())
-            .collect();
-        if patterns.is_empty() || !origin_allowed(&patterns, origin) {
+    if let (Some(patterns), Some(origin)) = (&whitelists.domains, from.origin) {
+        // `origin_allowed` lets an empty list allow everything; here it is a damaged one.
+        if patterns.is_empty() || !origin_allowed(patterns, origin) {
             return Err(Refusal::OriginNotWhitelisted);
         }
     }
@@ -59,6 +79,15 @@ pub fn check_use(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check(
+        company: &[AllowlistEntry],
+        ips: &[String],
+        domains: &[String],
+        from: RequestOrigin<'_>,
+    ) -> Result<(), Refusal> {
+        check_use(company, &Whitelists::read(ips, domains), from)
+    }
 
     fn ip(text: &str) -> Option<IpAddr> {
         Some(text.parse().unwrap())
@@ -77,9 +106,9 @@ mod tests {
 
     #[test]
     fn no_rules_allow_everything() {
-        assert_eq!(check_use(&[], &[], &[], RequestOrigin::default()), Ok(()));
+        assert_eq!(check(&[], &[], &[], RequestOrigin::default()), Ok(()));
         assert_eq!(
-            check_use(
+            check(
                 &[],
                 &[],
                 &[],
@@ -92,12 +121,9 @@ mod tests {
     #[test]
     fn company_allowlist_comes_first() {
         let company = [AllowlistEntry::parse("10.0.0.0", 8).unwrap()];
+        assert_eq!(check(&company, &[], &[], from("10.1.1.1", None)), Ok(()));
         assert_eq!(
-            check_use(&company, &[], &[], from("10.1.1.1", None)),
-            Ok(())
-        );
-        assert_eq!(
-            check_use(
+            check(
                 &company,
                 &list(&["198.51.100.1"]),
                 &[],
@@ -110,21 +136,18 @@ mod tests {
     #[test]
     fn ip_whitelist_refuses_other_and_unknown_addresses() {
         let ips = list(&["203.0.113.0/24", "2001:db8::1"]);
+        assert_eq!(check(&[], &ips, &[], from("203.0.113.77", None)), Ok(()));
         assert_eq!(
-            check_use(&[], &ips, &[], from("203.0.113.77", None)),
+            check(&[], &ips, &[], from("::ffff:203.0.113.77", None)),
             Ok(())
         );
+        assert_eq!(check(&[], &ips, &[], from("2001:db8::1", None)), Ok(()));
         assert_eq!(
-            check_use(&[], &ips, &[], from("::ffff:203.0.113.77", None)),
-            Ok(())
-        );
-        assert_eq!(check_use(&[], &ips, &[], from("2001:db8::1", None)), Ok(()));
-        assert_eq!(
-            check_use(&[], &ips, &[], from("203.0.114.1", None)),
+            check(&[], &ips, &[], from("203.0.114.1", None)),
             Err(Refusal::IpNotWhitelisted)
         );
         assert_eq!(
-            check_use(&[], &ips, &[], RequestOrigin::default()),
+            check(&[], &ips, &[], RequestOrigin::default()),
             Err(Refusal::IpNotWhitelisted)
         );
     }
@@ -132,11 +155,11 @@ mod tests {
     #[test]
     fn damaged_entries_match_nothing() {
         assert_eq!(
-            check_use(&[], &list(&["garbage"]), &[], from("203.0.113.1", None)),
+            check(&[], &list(&["garbage"]), &[], from("203.0.113.1", None)),
             Err(Refusal::IpNotWhitelisted)
         );
         assert_eq!(
-            check_use(
+            check(
                 &[],
                 &[],
                 &list(&["bad_domain"]),
@@ -150,11 +173,11 @@ mod tests {
     fn domain_whitelist_applies_to_browsers_only() {
         let domains = list(&["app.example.com", "*.corp.example"]);
         assert_eq!(
-            check_use(&[], &[], &domains, from("198.51.100.1", None)),
+            check(&[], &[], &domains, from("198.51.100.1", None)),
             Ok(())
         );
         assert_eq!(
-            check_use(
+            check(
                 &[],
                 &[],
                 &domains,
@@ -163,7 +186,7 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            check_use(
+            check(
                 &[],
                 &[],
                 &domains,
@@ -173,7 +196,7 @@ mod tests {
         );
         for origin in ["https://evil.example", "null", "https://corp.example"] {
             assert_eq!(
-                check_use(&[], &[], &domains, from("198.51.100.1", Some(origin))),
+                check(&[], &[], &domains, from("198.51.100.1", Some(origin))),
                 Err(Refusal::OriginNotWhitelisted),
                 "{origin}"
             );

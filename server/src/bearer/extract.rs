@@ -126,15 +126,9 @@ async fn verify(
         .get(state.services.store.as_ref())
         .await
         .map_err(internal)?;
-    let restrictions = &found.token.restrictions;
     let origin = parts.headers.get(ORIGIN).and_then(|v| v.to_str().ok());
     let from = RequestOrigin { ip, origin };
-    if let Err(reason) = check_use(
-        &policy.allowlist,
-        &restrictions.ip_whitelist,
-        &restrictions.domain_whitelist,
-        from,
-    ) {
+    if let Err(reason) = check_use(&policy.allowlist, found.whitelists(), from) {
         tracing::warn!(token_id = found.id(), ?reason, ?ip, origin = ?from.origin, "refused a token used from where it may not be");
         return Err(ApiError::InvalidToken);
     }

@@ -2,6 +2,7 @@
 //! bearer routes answer for it under the policy, worked out once.
 
 use super::me;
+use app::rules::access::Whitelists;
 use app::rules::expiry::TokenStatus;
 use app::rules::permission::usable;
 use app::security::Policy;
@@ -14,6 +15,8 @@ use std::sync::OnceLock;
 
 pub struct CachedToken {
     found: BearerToken,
+    /// Read from the stored entries once, not at every check.
+    whitelists: Whitelists,
     /// The second of the latest use noted: later checks in the same second note nothing.
     noted_second: AtomicI64,
     view: OnceLock<PolicyView>,
@@ -21,11 +24,19 @@ pub struct CachedToken {
 
 impl CachedToken {
     pub fn new(found: BearerToken) -> Self {
+        let restrictions = &found.token.restrictions;
+        let whitelists =
+            Whitelists::read(&restrictions.ip_whitelist, &restrictions.domain_whitelist);
         Self {
             found,
+            whitelists,
             noted_second: AtomicI64::new(i64::MIN),
             view: OnceLock::new(),
         }
+    }
+
+    pub fn whitelists(&self) -> &Whitelists {
+        &self.whitelists
     }
 
     pub fn id(&self) -> TokenId {
