@@ -329,3 +329,44 @@ async fn a_maximum_lifetime_hides_and_refuses_longer_tokens() {
         StatusCode::OK
     );
 }
+
+/// At most 100 allowlist entries are kept; repeats do not count, and more is refused with
+/// the reason, the saved list unchanged.
+#[tokio::test]
+async fn the_allowlist_holds_at_most_a_hundred_entries() {
+    let app = TestApp::new().await;
+    app.add_user("ada", Role::Admin).await;
+    let admin = app.sign_in("ada").await;
+    let entry = |n: u32| json!({"address": format!("10.{}.{}.0", n / 256, n % 256), "bits": 24});
+    // The admin's own network first, so that no lock-out needs confirming.
+    let mut hundred = vec![json!({"address": "203.0.113.0", "bits": 24})];
+    hundred.extend((1..100).map(entry));
+    let mut with_repeats = hundred.clone();
+    with_repeats.extend((1..100).map(entry));
+    let saved = save_allowlist(&app, &admin, Value::Array(with_repeats), false).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(
+        saved.json::<Value>()["allowlist"].as_array().unwrap().len(),
+        100
+    );
+
+    let mut too_many = hundred.clone();
+    too_many.push(entry(100));
+    let refused = save_allowlist(&app, &admin, Value::Array(too_many), false).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("At most 100 entries"),
+        "{}",
+        refused.body
+    );
+    let kept = app.call("security/settings", &[], Some(&admin)).await;
+    assert_eq!(
+        kept.json::<Value>()["allowlist"].as_array().unwrap().len(),
+        100
+    );
+}

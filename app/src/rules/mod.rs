@@ -8,6 +8,7 @@ pub mod expiry;
 pub mod inheritance;
 pub mod invitation;
 pub mod label;
+pub mod lists;
 pub mod network;
 pub mod password;
 pub mod permission;

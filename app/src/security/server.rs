@@ -1,6 +1,7 @@
 use super::{AllowlistRow, PermissionView, SecurityView};
 use crate::error::{AppError, Field};
 use crate::rules::expiry::LifetimePolicy;
+use crate::rules::lists::distinct;
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::{validate_description, validate_name, Permission};
 use crate::services::{client_ip, require_admin, services};
@@ -33,15 +34,15 @@ pub async fn save_allowlist(
 ) -> Result<SecurityView, AppError> {
     let me = require_admin()?;
     let services = services()?;
-    let mut entries: Vec<AllowlistEntry> = Vec::with_capacity(rows.len());
+    let mut parsed: Vec<AllowlistEntry> = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
         let entry = AllowlistEntry::parse(&row.address, row.bits).map_err(|e| {
             AppError::invalid(Field::Allowlist, format!("Entry {}: {e}", index + 1))
         })?;
-        if !entries.contains(&entry) {
-            entries.push(entry);
-        }
+        parsed.push(entry);
     }
+    let entries = distinct(parsed, |entry| (entry.address, entry.bits))
+        .map_err(|e| AppError::invalid(Field::Allowlist, e))?;
     let mine = client_ip();
     if !confirm_lockout && !allowlist_admits(&entries, mine) {
         let address = mine.map_or_else(|| "(unknown)".to_owned(), |ip| ip.to_string());
