@@ -234,3 +234,142 @@ mod tests {
         assert!(!printed.contains("tsr1"), "{printed}");
     }
 }
+
+/// Whatever a request header or a form hands over: the format check refuses it with the
+/// right reason, and a token it accepts is the same token when printed back.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A valid token built from its parts, so shrinking keeps it valid.
+    fn valid_token() -> impl Strategy<Value = String> {
+        "[0-9A-Za-z]{38}".prop_map(|random| {
+            let body = format!("{PREFIX}{random}");
+            let check = checksum(body.as_bytes());
+            format!("{body}{}", std::str::from_utf8(&check).unwrap())
+        })
+    }
+
+    /// The checks in their documented order, written out plainly.
+    fn expected_refusal(bytes: &[u8]) -> Option<TokenFormatError> {
+        if bytes.len() != TOKEN_LEN {
+            Some(TokenFormatError::Length)
+        } else if !bytes.iter().all(u8::is_ascii_alphanumeric) {
+            Some(TokenFormatError::Alphabet)
+        } else if !bytes.starts_with(PREFIX.as_bytes()) {
+            Some(TokenFormatError::Prefix)
+        } else if checksum(&bytes[..BODY_LEN]) != bytes[BODY_LEN..] {
+            Some(TokenFormatError::Checksum)
+        } else {
+            None
+        }
+    }
+
+    fn other_alphanumeric(original: u8, pick: u8) -> u8 {
+        let replacement = BASE62_DIGITS[usize::from(pick) % BASE62_DIGITS.len()];
+        if replacement == original {
+            BASE62_DIGITS[(usize::from(pick) + 1) % BASE62_DIGITS.len()]
+        } else {
+            replacement
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_refused_for_the_first_rule_it_breaks(text in any::<String>()) {
+            let parsed = PlainToken::parse(&text);
+            prop_assert_eq!(parsed.as_ref().err().copied(), expected_refusal(text.as_bytes()));
+            if let Ok(token) = parsed {
+                prop_assert_eq!(token.into_secret(), text);
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_refused_for_the_first_rule_they_break(
+            bytes in proptest::collection::vec(any::<u8>(), 0..64)
+        ) {
+            let parsed = PlainToken::from_bytes(&bytes);
+            prop_assert_eq!(parsed.as_ref().err().copied(), expected_refusal(&bytes));
+        }
+
+        // Near-misses reach the later checks, which arbitrary text almost never does.
+        #[test]
+        fn near_tokens_are_refused_for_the_first_rule_they_break(
+            token in valid_token(),
+            position in 0..TOKEN_LEN,
+            byte in any::<u8>(),
+        ) {
+            let mut bytes = token.into_bytes();
+            bytes[position] = byte;
+            prop_assert_eq!(
+                PlainToken::from_bytes(&bytes).err(),
+                expected_refusal(&bytes)
+            );
+        }
+
+        #[test]
+        fn a_valid_token_parses_back_to_itself(token in valid_token()) {
+            let parsed = PlainToken::parse(&token).unwrap();
+            prop_assert_eq!(parsed.hint(), &token[TOKEN_LEN - HINT_LEN..]);
+            prop_assert_eq!(parsed.hash(), SecretHash::of(&token));
+            prop_assert_eq!(parsed.into_secret(), token);
+        }
+
+        #[test]
+        fn a_generated_token_parses_back_to_itself(seed in any::<u64>()) {
+            use rand::{rngs::StdRng, SeedableRng};
+            let secret = PlainToken::generate(&mut StdRng::seed_from_u64(seed)).into_secret();
+            prop_assert_eq!(PlainToken::parse(&secret).map(PlainToken::into_secret), Ok(secret));
+        }
+
+        #[test]
+        fn one_changed_character_is_refused(
+            token in valid_token(),
+            position in 0..TOKEN_LEN,
+            pick in any::<u8>(),
+        ) {
+            let mut bytes = token.into_bytes();
+            bytes[position] = other_alphanumeric(bytes[position], pick);
+            let expected = if position < PREFIX.len() {
+                TokenFormatError::Prefix
+            } else {
+                TokenFormatError::Checksum
+            };
+            prop_assert_eq!(PlainToken::from_bytes(&bytes).err(), Some(expected));
+        }
+
+        // CRC32 catches every error burst of up to 32 bits, so any change within four
+        // neighbouring characters of the random part is caught, a swap of two included.
+        #[test]
+        fn changes_within_four_neighbouring_characters_are_refused(
+            token in valid_token(),
+            start in PREFIX.len()..BODY_LEN,
+            picks in proptest::collection::vec(any::<u8>(), 1..=4),
+        ) {
+            let mut bytes = token.clone().into_bytes();
+            let end = (start + picks.len()).min(BODY_LEN);
+            for (slot, pick) in bytes[start..end].iter_mut().zip(&picks) {
+                *slot = BASE62_DIGITS[usize::from(*pick) % BASE62_DIGITS.len()];
+            }
+            prop_assume!(bytes != token.as_bytes());
+            prop_assert_eq!(
+                PlainToken::from_bytes(&bytes).err(),
+                Some(TokenFormatError::Checksum)
+            );
+        }
+
+        #[test]
+        fn a_token_with_anything_around_it_is_refused_for_its_length(
+            token in valid_token(),
+            before in "\\PC{0,3}",
+            after in "\\PC{0,3}",
+        ) {
+            prop_assume!(!before.is_empty() || !after.is_empty());
+            prop_assert_eq!(
+                PlainToken::parse(&format!("{before}{token}{after}")).err(),
+                Some(TokenFormatError::Length)
+            );
+        }
+    }
+}
