@@ -403,3 +403,282 @@ mod tests {
         );
     }
 }
+
+/// Entries typed into forms and addresses forwarded by proxies: whatever the text, a clear
+/// answer and no panic; whatever is accepted reads back as itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    /// Addresses of both families, IPv4-mapped IPv6 included, which canonical() rewrites.
+    fn any_address() -> impl Strategy<Value = IpAddr> {
+        prop_oneof![
+            any::<Ipv4Addr>().prop_map(IpAddr::V4),
+            any::<Ipv6Addr>().prop_map(IpAddr::V6),
+            any::<Ipv4Addr>().prop_map(|v4| IpAddr::V6(v4.to_ipv6_mapped())),
+        ]
+    }
+
+    fn any_net() -> impl Strategy<Value = IpNet> {
+        any_address().prop_flat_map(|address| {
+            let max: u8 = match address {
+                IpAddr::V4(_) => 32,
+                IpAddr::V6(_) => 128,
+            };
+            (0..=max).prop_map(move |bits| IpNet::new(address, bits).unwrap())
+        })
+    }
+
+    /// Text that looks like addresses and ranges often enough to reach every branch.
+    fn address_like_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9a-fA-F:./%,\\[\\] ]{0,48}",
+            (any_address(), any::<u16>()).prop_map(|(ip, n)| format!("{ip}/{n}")),
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![",", " ", "\n", "\r\n", "\t", ", ", " ,\n"])
+    }
+
+    /// How a proxy may write one hop: bare, with a port, padded with spaces.
+    fn hop_text(ip: IpAddr) -> impl Strategy<Value = String> {
+        (any::<u16>(), 0..3usize, " {0,2}", " {0,2}").prop_map(move |(port, shape, l, r)| {
+            let hop = match (shape, ip) {
+                (1, IpAddr::V4(v4)) => format!("{v4}:{port}"),
+                (1, IpAddr::V6(v6)) | (2, IpAddr::V6(v6)) => format!("[{v6}]:{port}"),
+                _ => ip.to_string(),
+            };
+            format!("{l}{hop}{r}")
+        })
+    }
+
+    fn hops() -> impl Strategy<Value = Vec<(IpAddr, String)>> {
+        proptest::collection::vec(
+            any_address().prop_flat_map(|ip| (Just(ip), hop_text(ip))),
+            0..6,
+        )
+    }
+
+    /// Right to left past trusted hops, written out plainly.
+    fn expected_client(peer: IpAddr, hops: &[IpAddr], trusted: &[IpNet]) -> IpAddr {
+        let mut client = canonical(peer);
+        if !any_contains(trusted, client) {
+            return client;
+        }
+        for hop in hops.iter().rev() {
+            client = canonical(*hop);
+            if !any_contains(trusted, client) {
+                break;
+            }
+        }
+        client
+    }
+
+    proptest! {
+        #[test]
+        fn any_entry_text_is_a_range_or_names_itself(text in address_like_text()) {
+            match parse_ip_entry(&text) {
+                Ok(net) => {
+                    prop_assert_eq!(net, net.trunc());
+                    prop_assert_eq!(parse_ip_entry(&entry_text(&net)), Ok(net));
+                }
+                Err(error) => prop_assert_eq!(
+                    error,
+                    NetworkError::NotAnAddressOrRange(text.trim().to_owned())
+                ),
+            }
+        }
+
+        #[test]
+        fn a_printed_entry_parses_back_to_the_same_entry(net in any_net(), pad in "[ \t\n]{0,2}") {
+            let parsed = parse_ip_entry(&format!("{pad}{net}{pad}")).unwrap();
+            prop_assert_eq!(parsed, canonical_net(net.trunc()));
+            prop_assert_eq!(parse_ip_entry(&entry_text(&parsed)), Ok(parsed));
+            // A mapped address under an IPv6 range shorter than the mapped block is an IPv4
+            // client, and IPv6 ranges such as ::/0 hold IPv6 clients only.
+            let same_family = canonical(net.addr()).is_ipv4() == matches!(parsed, IpNet::V4(_));
+            prop_assert_eq!(net_contains(&parsed, net.addr()), same_family);
+        }
+
+        #[test]
+        fn a_prefix_beyond_the_address_is_refused(address in any_address(), extra in 1..=200u16) {
+            let max = match address {
+                IpAddr::V4(_) => 32,
+                IpAddr::V6(_) => 128,
+            };
+            let text = format!("{address}/{}", max + extra);
+            prop_assert_eq!(
+                parse_ip_entry(&text),
+                Err(NetworkError::NotAnAddressOrRange(text))
+            );
+        }
+
+        #[test]
+        fn any_list_text_parses_or_names_one_of_its_entries(text in any::<String>()) {
+            match parse_ip_list(&text) {
+                Ok(nets) => {
+                    let printed: Vec<String> = nets.iter().map(entry_text).collect();
+                    prop_assert_eq!(parse_ip_list(&printed.join(", ")), Ok(nets));
+                }
+                Err(NetworkError::NotAnAddressOrRange(entry)) => {
+                    prop_assert!(split_entries(&text).any(|typed| typed == entry));
+                }
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_printed_list_parses_back_without_duplicates(
+            nets in proptest::collection::vec(any_net(), 0..8),
+            separators in proptest::collection::vec(separator(), 8),
+        ) {
+            let mut text = String::new();
+            for (net, separator) in nets.iter().zip(&separators) {
+                text.push_str(&net.to_string());
+                text.push_str(separator);
+            }
+            let mut expected: Vec<IpNet> = Vec::new();
+            for net in &nets {
+                let net = canonical_net(net.trunc());
+                if !expected.contains(&net) {
+                    expected.push(net);
+                }
+            }
+            prop_assert_eq!(parse_ip_list(&text), Ok(expected));
+        }
+
+        #[test]
+        fn any_allowlist_address_and_bits_give_an_entry_or_a_reason(
+            text in address_like_text(),
+            bits in any::<u8>(),
+        ) {
+            match AllowlistEntry::parse(&text, bits) {
+                Ok(entry) => {
+                    prop_assert_eq!(entry.bits, bits);
+                    prop_assert_eq!(entry.net().prefix_len(), bits);
+                    prop_assert!(entry.allows(entry.address));
+                }
+                Err(NetworkError::NotAnAddress(named)) => {
+                    prop_assert_eq!(named, text.trim());
+                    prop_assert!(text.trim().parse::<IpAddr>().is_err());
+                }
+                Err(NetworkError::Ipv4Bits(named)) => {
+                    prop_assert_eq!(named, bits);
+                    prop_assert!(!IPV4_CHECKING_BITS.contains(&bits));
+                }
+                Err(NetworkError::Ipv6Bits(named)) => {
+                    prop_assert_eq!(named, bits);
+                    prop_assert!(bits > 128);
+                }
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_printed_allowlist_entry_parses_back_to_itself(
+            address in any_address(),
+            bits in any::<u8>(),
+        ) {
+            let address = canonical(address);
+            let valid = match address {
+                IpAddr::V4(_) => IPV4_CHECKING_BITS.contains(&bits),
+                IpAddr::V6(_) => bits <= 128,
+            };
+            let parsed = AllowlistEntry::parse(&address.to_string(), bits);
+            if valid {
+                prop_assert_eq!(parsed, Ok(AllowlistEntry { address, bits }));
+            } else {
+                prop_assert!(parsed.is_err());
+            }
+        }
+
+        #[test]
+        fn any_forwarded_text_gives_the_peer_a_hop_or_nothing(
+            peer in any_address(),
+            headers in proptest::collection::vec(address_like_text(), 0..4),
+            trusted in proptest::collection::vec(any_net(), 0..3),
+        ) {
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+            if let Some(client) = client_address(peer, &headers, &trusted) {
+                let mut named = headers
+                    .iter()
+                    .flat_map(|header| header.split(','))
+                    .filter_map(|hop| parse_forwarded_hop(hop.trim()));
+                prop_assert!(client == canonical(peer) || named.any(|hop| hop == client));
+            }
+        }
+
+        #[test]
+        fn an_untrusted_peer_is_the_client_whatever_it_forwards(
+            (peer, trusted) in (any_address(), proptest::collection::vec(any_net(), 0..3))
+                .prop_filter("the peer is not trusted", |(peer, trusted)| {
+                    !any_contains(trusted, *peer)
+                }),
+            headers in proptest::collection::vec(any::<String>(), 0..4),
+        ) {
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+            prop_assert_eq!(client_address(peer, &headers, &trusted), Some(canonical(peer)));
+        }
+
+        #[test]
+        fn forwarded_hops_are_read_right_to_left_past_trusted_proxies(
+            peer in any_address(),
+            hops in hops(),
+            trusted in proptest::collection::vec(any_net(), 0..3),
+            split_at in 0..6usize,
+        ) {
+            let addresses: Vec<IpAddr> = hops.iter().map(|(ip, _)| *ip).collect();
+            let texts: Vec<&str> = hops.iter().map(|(_, text)| text.as_str()).collect();
+            // One header or two: several headers are one list, in order.
+            let split_at = split_at.min(texts.len());
+            let (left, right) = texts.split_at(split_at);
+            let headers: Vec<String> = [left.join(","), right.join(",")]
+                .into_iter()
+                .filter(|header| !header.is_empty())
+                .collect();
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+            prop_assert_eq!(
+                client_address(peer, &headers, &trusted),
+                Some(expected_client(peer, &addresses, &trusted))
+            );
+        }
+
+        #[test]
+        fn garbage_left_of_the_client_is_never_read(
+            (proxy, client) in (any_address(), any_address())
+                .prop_filter("the client is not the proxy", |(proxy, client)| {
+                    canonical(*proxy) != canonical(*client)
+                }),
+            garbage in "[^,]{0,20}",
+        ) {
+            let trusted = [IpNet::from(canonical(proxy))];
+            let header = format!("{garbage}, {client}");
+            prop_assert_eq!(
+                client_address(proxy, &[&header], &trusted),
+                Some(canonical(client))
+            );
+        }
+
+        #[test]
+        fn garbage_from_a_trusted_hop_is_no_address(
+            proxy in any_address(),
+            garbage in "[^,]{0,20}".prop_filter("not an address", |garbage| {
+                parse_forwarded_hop(garbage.trim()).is_none()
+            }),
+        ) {
+            let trusted = [IpNet::from(canonical(proxy))];
+            prop_assert_eq!(client_address(proxy, &[&garbage], &trusted), None);
+        }
+
+        #[test]
+        fn a_hop_with_or_without_a_port_is_its_address(
+            (ip, text) in any_address().prop_flat_map(|ip| (Just(ip), hop_text(ip)))
+        ) {
+            prop_assert_eq!(parse_forwarded_hop(text.trim()), Some(canonical(ip)));
+        }
+    }
+}

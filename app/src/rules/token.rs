@@ -347,12 +347,11 @@ mod properties {
             start in PREFIX.len()..BODY_LEN,
             picks in proptest::collection::vec(any::<u8>(), 1..=4),
         ) {
-            let mut bytes = token.clone().into_bytes();
+            let mut bytes = token.into_bytes();
             let end = (start + picks.len()).min(BODY_LEN);
             for (slot, pick) in bytes[start..end].iter_mut().zip(&picks) {
-                *slot = BASE62_DIGITS[usize::from(*pick) % BASE62_DIGITS.len()];
+                *slot = other_alphanumeric(*slot, *pick);
             }
-            prop_assume!(bytes != token.as_bytes());
             prop_assert_eq!(
                 PlainToken::from_bytes(&bytes).err(),
                 Some(TokenFormatError::Checksum)
@@ -363,9 +362,8 @@ mod properties {
         fn a_token_with_anything_around_it_is_refused_for_its_length(
             token in valid_token(),
             before in "\\PC{0,3}",
-            after in "\\PC{0,3}",
+            after in "\\PC{1,3}",
         ) {
-            prop_assume!(!before.is_empty() || !after.is_empty());
             prop_assert_eq!(
                 PlainToken::parse(&format!("{before}{token}{after}")).err(),
                 Some(TokenFormatError::Length)
