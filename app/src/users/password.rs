@@ -5,7 +5,30 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+use tokio::sync::Semaphore;
+
+/// Passwords hashed or checked at once: one per core. Each takes 19 MiB and tens of
+/// milliseconds of a core; more at once would only hold their memory while they wait for a
+/// core, and tokio's blocking pool would start a thread for each. The rest wait their turn.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, |cores| cores.get()))
+});
+
+/// Runs `work` (a hash or a check) on a blocking thread once a core is free for it.
+async fn when_a_core_is_free<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _turn = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// `hash_password` for request handlers: off the async workers, one per core at a time.
+pub async fn hash_password_in_turn(password: String) -> Option<String> {
+    when_a_core_is_free(move || hash_password(&password).ok())
+        .await
+        .flatten()
+}
 
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
@@ -32,8 +55,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
             .is_ok()
             && known
     };
-    // Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
-    tokio::task::spawn_blocking(work).await.unwrap_or(false)
+    when_a_core_is_free(work).await.unwrap_or(false)
 }
 
 static UNKNOWN_USER_CHECKS: AtomicU64 = AtomicU64::new(0);
@@ -69,5 +91,24 @@ mod tests {
             unknown_user_checks() > before,
             "the throwaway hash was not checked"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_there_are_cores() {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Arc;
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let work = (0..cores * 4).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            when_a_core_is_free(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })
+        });
+        futures::future::join_all(work).await;
+        assert!(most.load(Ordering::SeqCst) <= cores, "{most:?} at once on {cores} cores");
     }
 }

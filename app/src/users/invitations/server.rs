@@ -11,7 +11,7 @@ use crate::rules::username::normalize_username;
 use crate::services::{client_ip, require_admin, services, Services};
 use crate::sessions::{admitted_client, start_session};
 use crate::store::{AcceptRefusal, EmailOwner, InvitationRecord, Invitee, NewInvitation};
-use crate::users::password::hash_password;
+use crate::users::password::hash_password_in_turn;
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 use rand::TryRngCore;
@@ -167,13 +167,10 @@ pub async fn accept(
     validate_password(&password).map_err(|e| AppError::invalid(Field::Password, e))?;
     check_confirmation(&password, &password_confirmation)
         .map_err(|e: InviteeError| AppError::invalid(Field::PasswordConfirmation, e))?;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
-        .map_err(|error| {
-            tracing::error!(%error, "password hashing failed");
-            AppError::Internal
-        })?;
+    let password_hash = hash_password_in_turn(password).await.ok_or_else(|| {
+        tracing::error!("password hashing failed");
+        AppError::Internal
+    })?;
     let invitee = Invitee {
         username: username.clone(),
         password_hash,
