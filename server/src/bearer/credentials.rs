@@ -201,3 +201,184 @@ mod tests {
         }
     }
 }
+
+/// The Authorization header and query string come straight from whoever calls the API:
+/// every value gets a refusal a client can act on, and a real token always gets through.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use http::HeaderValue;
+    use proptest::prelude::*;
+    use rand::{rngs::StdRng, SeedableRng};
+
+    fn valid_token() -> impl Strategy<Value = String> {
+        any::<u64>()
+            .prop_map(|seed| PlainToken::generate(&mut StdRng::seed_from_u64(seed)).into_secret())
+    }
+
+    /// "bearer" in any letter case.
+    fn bearer_scheme() -> impl Strategy<Value = String> {
+        "[bB][eE][aA][rR][eE][rR]"
+    }
+
+    fn header_with(value: &[u8]) -> Option<HeaderMap> {
+        let value = HeaderValue::from_bytes(value).ok()?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, value);
+        Some(headers)
+    }
+
+    /// The refusals a caller may get from reading a header: none of them a server error.
+    fn is_a_clear_refusal(error: &ApiError) -> bool {
+        matches!(
+            error,
+            ApiError::MissingCredentials | ApiError::InvalidRequest(_) | ApiError::InvalidToken
+        )
+    }
+
+    fn header_like_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..80),
+            "[ -~\t]{0,80}".prop_map(String::into_bytes),
+            ("[bB]earer {1,3}", "[ -~]{0,60}")
+                .prop_map(|(scheme, rest)| format!("{scheme}{rest}").into_bytes()),
+            (
+                bearer_scheme(),
+                valid_token(),
+                any::<prop::sample::Index>(),
+                any::<u8>()
+            )
+                .prop_map(|(scheme, token, position, byte)| {
+                    let mut value = format!("{scheme} {token}").into_bytes();
+                    let at = position.index(value.len());
+                    value[at] = byte;
+                    value
+                }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_is_a_token_or_a_clear_refusal(value in header_like_bytes()) {
+            // Values http itself refuses (line breaks, NUL) never reach us.
+            let Some(headers) = header_with(&value) else {
+                return Ok(());
+            };
+            match bearer_token(&headers, None) {
+                Ok(token) => {
+                    let secret = token.into_secret();
+                    prop_assert!(value.ends_with(secret.as_bytes()));
+                    prop_assert!(value[..6].eq_ignore_ascii_case(b"bearer"));
+                    prop_assert!(value[6..value.len() - secret.len()].iter().all(|&b| b == b' '));
+                }
+                Err(error) => prop_assert!(is_a_clear_refusal(&error), "{error:?}"),
+            }
+        }
+
+        #[test]
+        fn any_query_string_is_read_without_panicking(
+            query in any::<String>(),
+            token in valid_token(),
+        ) {
+            let headers = header_with(format!("Bearer {token}").as_bytes()).unwrap();
+            match bearer_token(&headers, Some(&query)) {
+                Ok(found) => prop_assert_eq!(found.into_secret(), token),
+                Err(error) => prop_assert_eq!(
+                    error,
+                    ApiError::InvalidRequest(
+                        "Send the token in the Authorization header, never in the URL."
+                    )
+                ),
+            }
+        }
+
+        #[test]
+        fn a_token_in_the_query_string_is_always_refused(
+            before in "([a-z_]{1,8}=[a-zA-Z0-9]{0,8}&){0,3}",
+            token in valid_token(),
+            send_a_header in any::<bool>(),
+        ) {
+            let query = format!("{before}access_token={token}");
+            let headers = if send_a_header {
+                header_with(format!("Bearer {token}").as_bytes()).unwrap()
+            } else {
+                HeaderMap::new()
+            };
+            prop_assert!(matches!(
+                bearer_token(&headers, Some(&query)),
+                Err(ApiError::InvalidRequest(_))
+            ));
+        }
+
+        #[test]
+        fn a_token_after_bearer_in_any_case_reads_back_as_itself(
+            scheme in bearer_scheme(),
+            spaces in " {1,4}",
+            token in valid_token(),
+        ) {
+            let headers = header_with(format!("{scheme}{spaces}{token}").as_bytes()).unwrap();
+            let found = bearer_token(&headers, None).unwrap();
+            prop_assert_eq!(found.into_secret(), token);
+        }
+
+        #[test]
+        fn a_token_with_one_character_changed_is_an_invalid_token(
+            token in valid_token(),
+            position in 0..app::rules::token::TOKEN_LEN,
+            replacement in "[0-9A-Za-z]",
+        ) {
+            let mut changed = token.clone().into_bytes();
+            let replacement = replacement.as_bytes()[0];
+            prop_assume!(changed[position] != replacement);
+            changed[position] = replacement;
+            let mut value = b"Bearer ".to_vec();
+            value.extend_from_slice(&changed);
+            prop_assert_eq!(
+                bearer_token(&header_with(&value).unwrap(), None).err(),
+                Some(ApiError::InvalidToken)
+            );
+        }
+
+        #[test]
+        fn another_scheme_carries_no_bearer_credentials(
+            scheme in "[A-Za-z][A-Za-z0-9-]{0,12}",
+            credentials in "[ -~]{0,60}",
+        ) {
+            prop_assume!(!scheme.eq_ignore_ascii_case("bearer"));
+            let value = format!("{scheme} {credentials}");
+            prop_assert_eq!(
+                bearer_token(&header_with(value.as_bytes()).unwrap(), None).err(),
+                Some(ApiError::MissingCredentials)
+            );
+        }
+
+        #[test]
+        fn bytes_outside_visible_text_are_unreadable(
+            scheme in bearer_scheme(),
+            token in valid_token(),
+            position in any::<prop::sample::Index>(),
+            byte in 0x80..=0xffu8,
+        ) {
+            let mut value = format!("{scheme} {token}").into_bytes();
+            let at = position.index(value.len());
+            value[at] = byte;
+            prop_assert_eq!(
+                bearer_token(&header_with(&value).unwrap(), None).err(),
+                Some(ApiError::InvalidRequest("The Authorization header is not readable text."))
+            );
+        }
+
+        #[test]
+        fn b64token_syntax_is_checked_without_panicking(
+            text in proptest::collection::vec(any::<u8>(), 0..40)
+        ) {
+            let body = match text.iter().rposition(|&b| b != b'=') {
+                Some(last) => &text[..=last],
+                None => &[][..],
+            };
+            let expected = !body.is_empty()
+                && body.iter().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(b));
+            prop_assert_eq!(is_b64token(&text), expected);
+        }
+    }
+}
