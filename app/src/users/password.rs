@@ -109,6 +109,9 @@ mod tests {
             })
         });
         futures::future::join_all(work).await;
-        assert!(most.load(Ordering::SeqCst) <= cores, "{most:?} at once on {cores} cores");
+        assert!(
+            most.load(Ordering::SeqCst) <= cores,
+            "{most:?} at once on {cores} cores"
+        );
     }
 }
