@@ -229,6 +229,17 @@ async fn create_refuses_bad_fields_with_422_naming_the_field() {
             json!({"label": "x", "permissions": ["tokens:write"], "domain_whitelist": ["bad_name"]}),
             "domain_whitelist",
         ),
+        // At most 100 entries each.
+        (
+            json!({"label": "x", "permissions": ["tokens:write"],
+                   "ip_whitelist": (0..101).map(|n| format!("10.0.{n}.1")).collect::<Vec<_>>()}),
+            "ip_whitelist",
+        ),
+        (
+            json!({"label": "x", "permissions": ["tokens:write"],
+                   "domain_whitelist": (0..101).map(|n| format!("h{n}.example.com")).collect::<Vec<_>>()}),
+            "domain_whitelist",
+        ),
     ];
     for (body, field) in cases {
         let answer = app

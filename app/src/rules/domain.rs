@@ -1,5 +1,6 @@
 //! Whitelist Domains: the web sites whose pages may use a token from a browser.
 
+use super::lists::distinct;
 use super::network::split_entries;
 use serde::{Deserialize, Serialize};
 
@@ -60,14 +61,10 @@ fn is_host_name(name: &str) -> bool {
 /// Entries separated by commas, spaces or line breaks; duplicates dropped, the first bad
 /// entry named in the error.
 pub fn parse_domain_list(text: &str) -> Result<Vec<DomainPattern>, DomainError> {
-    let mut patterns: Vec<DomainPattern> = Vec::new();
-    for entry in split_entries(text) {
-        let pattern = DomainPattern::parse(entry)?;
-        if !patterns.contains(&pattern) {
-            patterns.push(pattern);
-        }
-    }
-    Ok(patterns)
+    let patterns = split_entries(text)
+        .map(DomainPattern::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(distinct(patterns, |pattern| pattern.as_str().to_owned()))
 }
 
 /// The host of an `Origin` header (`scheme://host[:port]`); `None` for `null` or junk.

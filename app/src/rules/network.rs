@@ -1,6 +1,7 @@
 //! Addresses and ranges: token IP whitelists, the company allowlist's checking bits, and
 //! which address a request really comes from behind trusted proxies.
 
+use super::lists::distinct;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -71,14 +72,10 @@ pub fn entry_text(net: &IpNet) -> String {
 /// Entries separated by commas, spaces or line breaks, as typed in the form. Duplicates are
 /// dropped; the first bad entry is named in the error.
 pub fn parse_ip_list(text: &str) -> Result<Vec<IpNet>, NetworkError> {
-    let mut nets: Vec<IpNet> = Vec::new();
-    for entry in split_entries(text) {
-        let net = parse_ip_entry(entry)?;
-        if !nets.contains(&net) {
-            nets.push(net);
-        }
-    }
-    Ok(nets)
+    let nets = split_entries(text)
+        .map(parse_ip_entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(distinct(nets, |net| *net))
 }
 
 pub(crate) fn split_entries(text: &str) -> impl Iterator<Item = &str> {

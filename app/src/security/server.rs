@@ -1,7 +1,7 @@
 use super::{AllowlistRow, PermissionView, SecurityView};
 use crate::error::{AppError, Field};
 use crate::rules::expiry::LifetimePolicy;
-use crate::rules::lists::distinct;
+use crate::rules::lists::{at_most_max, distinct};
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::{validate_description, validate_name, Permission};
 use crate::services::{client_ip, require_admin, services};
@@ -41,7 +41,7 @@ pub async fn save_allowlist(
         })?;
         parsed.push(entry);
     }
-    let entries = distinct(parsed, |entry| (entry.address, entry.bits))
+    let entries = at_most_max(distinct(parsed, |entry| (entry.address, entry.bits)))
         .map_err(|e| AppError::invalid(Field::Allowlist, e))?;
     let mine = client_ip();
     if !confirm_lockout && !allowlist_admits(&entries, mine) {

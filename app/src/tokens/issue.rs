@@ -6,6 +6,7 @@ use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::ExpirationLength;
 use crate::rules::inheritance::{domains_within, expiry_within, ips_within};
 use crate::rules::label::validate_label;
+use crate::rules::lists::at_most_max;
 use crate::rules::network::{entry_text, parse_ip_list};
 use crate::rules::permission::check_grant;
 use crate::rules::token::PlainToken;
@@ -43,10 +44,11 @@ pub async fn issue_token(
         .map_err(|e| AppError::invalid(Field::Expiration, e))?;
     let permissions = check_grant(&request.permissions, &policy.permissions, owner.role)
         .map_err(|e| AppError::invalid(Field::Permissions, e))?;
-    let mut ip_whitelist = parse_ip_list(&request.ip_whitelist)
-        .map_err(|e| AppError::invalid(Field::IpWhitelist, e))?;
-    let mut domain_whitelist = parse_domain_list(&request.domain_whitelist)
-        .map_err(|e| AppError::invalid(Field::DomainWhitelist, e))?;
+    let mut ip_whitelist = whitelist(parse_ip_list(&request.ip_whitelist), Field::IpWhitelist)?;
+    let mut domain_whitelist = whitelist(
+        parse_domain_list(&request.domain_whitelist),
+        Field::DomainWhitelist,
+    )?;
     let mut expires_at = request.length.expires_at(now);
     if let Some(parent) = &request.made_with {
         expires_at = expiry_within(expires_at, parent.expires_at)
@@ -85,4 +87,14 @@ pub async fn issue_token(
         .await?;
     tracing::info!(token_id = record.id, user = %owner.username, "token created");
     Ok((record, plain))
+}
+
+/// A parsed whitelist, if it holds no more than `lists::MAX_ENTRIES`: every check of the
+/// token reads it.
+fn whitelist<T>(
+    parsed: Result<Vec<T>, impl std::fmt::Display>,
+    field: Field,
+) -> Result<Vec<T>, AppError> {
+    let entries = parsed.map_err(|e| AppError::invalid(field, e))?;
+    at_most_max(entries).map_err(|e| AppError::invalid(field, e))
 }
