@@ -41,6 +41,9 @@ pub enum AppError {
     Forbidden,
     #[error("Sign-in is not allowed from your network.")]
     NetworkNotAllowed,
+    /// Sign-in is throttled after repeated failures: how long is left, in words and seconds.
+    #[error("Too many failed sign-ins. Please try again in {words}.")]
+    TooManyAttempts { words: String, seconds: u64 },
     /// Saving would lock the admin out; the form asks them to confirm and sends it again.
     #[error("The allowlist does not include your current address {0}. You will not be able to sign in from it again.")]
     LockoutRisk(String),
@@ -83,6 +86,7 @@ impl AppError {
             Self::NotFound | Self::InvitationBroken => 404,
             Self::Conflict(_) | Self::LockoutRisk(_) => 409,
             Self::Invalid { .. } => 422,
+            Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,
             Self::Unreachable => 502,
         }

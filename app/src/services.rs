@@ -57,6 +57,9 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             let status = http::StatusCode::from_u16(error.status_code())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
             response.set_status(status);
+            if let AppError::TooManyAttempts { seconds, .. } = error {
+                response.insert_header(http::header::RETRY_AFTER, (*seconds).into());
+            }
         }
     }
     result

@@ -211,6 +211,14 @@ pub struct SeedUser {
     pub tokens: Vec<SeedToken>,
 }
 
+/// Failed sign-ins in a row against one subject, and when the last was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFailures {
+    pub subject: String,
+    pub failures: i64,
+    pub last_failure_at: DateTime<Utc>,
+}
+
 /// The company's security settings, as admins last saved them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecuritySettings {

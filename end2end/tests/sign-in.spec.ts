@@ -18,6 +18,27 @@ test("an unknown user gets the same message", async ({ page }) => {
   await expect(login.error()).toHaveText("Invalid username or password.");
 });
 
+test("repeated failures make sign-in wait, and the page says how long", async ({ page }) => {
+  // An address of its own (the server believes the local proxy's X-Forwarded-For), so the
+  // wait it earns holds up no other test.
+  await page.setExtraHTTPHeaders({ "X-Forwarded-For": "198.51.100.77" });
+  const login = new LoginPage(page);
+  await login.open();
+  const attempt = async (password: string) => {
+    const answered = page.waitForResponse((response) => response.url().endsWith("/rpc/login"));
+    await login.signIn("guessed-name", password);
+    return (await answered).status();
+  };
+  for (let guess = 1; guess <= 5; guess++) {
+    expect(await attempt(`guess number ${guess}`)).toBe(401);
+  }
+  expect(await attempt("one guess too many")).toBe(429);
+  await expect(login.error()).toHaveText(
+    /^Too many failed sign-ins\. Please try again in \d+ seconds\.$/,
+  );
+  await page.screenshot({ path: "screenshots/sign-in-throttled.png" });
+});
+
 test("signing in lands on the profile, signing out ends the session", async ({ page }) => {
   const profile = await ProfilePage.signedInAs(page, users.alice);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(users.alice.displayName);

@@ -1,8 +1,10 @@
-//! Work on a timer: forgetting sign-ins older than Recent Authentications shows.
+//! Work on a timer: forgetting sign-ins older than Recent Authentications shows, and
+//! counts of failed sign-ins too old to matter.
 
 use app::clock::Clock;
 use app::rules::session::retention_cutoff;
-use app::store::{SessionStore, StoreResult};
+use app::rules::throttle::FORGET_AFTER;
+use app::store::{SessionStore, StoreResult, ThrottleStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,15 +16,23 @@ pub async fn purge_old_sessions(store: &dyn SessionStore, clock: &dyn Clock) -> 
 }
 
 /// Purges at start-up and then every hour, for as long as the server runs.
-pub fn spawn(store: Arc<dyn SessionStore>, clock: Arc<dyn Clock>) {
+pub fn spawn(
+    sessions: Arc<dyn SessionStore>,
+    failures: Arc<dyn ThrottleStore>,
+    clock: Arc<dyn Clock>,
+) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(EVERY);
         loop {
             ticks.tick().await;
-            match purge_old_sessions(store.as_ref(), clock.as_ref()).await {
+            match purge_old_sessions(sessions.as_ref(), clock.as_ref()).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "old sessions purged"),
                 Err(error) => tracing::error!(%error, "purging old sessions failed"),
+            }
+            let forgotten = clock.now() - FORGET_AFTER;
+            if let Err(error) = failures.purge_sign_in_failures(forgotten).await {
+                tracing::error!(%error, "purging old sign-in failures failed");
             }
         }
     });

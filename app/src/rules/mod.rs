@@ -14,5 +14,6 @@ pub mod password;
 pub mod permission;
 pub mod secret;
 pub mod session;
+pub mod throttle;
 pub mod token;
 pub mod username;

@@ -5,6 +5,7 @@ use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::session::{
     retention_cutoff, session_expiry, SessionEnd, SessionStatus, SESSION_HOURS,
 };
+use crate::rules::throttle;
 use crate::rules::username::normalize_username;
 use crate::services::{client_ip, services, signed_in, Services};
 use crate::store::{NewSession, SessionId, SessionUser, UserSummary};
@@ -58,6 +59,14 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
             AppError::NetworkNotAllowed => (error, "address outside the company allowlist"),
             other => server_error(other),
         })?;
+    let now = services.clock.now();
+    let subjects = throttle::subjects(username, ip);
+    if let Some(wait) = throttled(&services, &subjects, now)
+        .await
+        .map_err(server_error)?
+    {
+        return Err((wait, "too many failures"));
+    }
     let credentials = services
         .store
         .find_credentials(username)
@@ -69,15 +78,50 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
     let verified = verify_password(password, stored_hash).await;
     let credentials = match credentials {
         Some(c) if verified => c,
-        Some(_) => return Err((AppError::InvalidCredentials, "wrong password")),
-        None => return Err((AppError::InvalidCredentials, "unknown username")),
+        other => {
+            let reason = match other {
+                Some(_) => "wrong password",
+                None => "unknown username",
+            };
+            let forgotten_before = now - throttle::FORGET_AFTER;
+            services
+                .store
+                .record_sign_in_failure(&subjects, now, forgotten_before)
+                .await
+                .map_err(|e| server_error(e.into()))?;
+            return Err((AppError::InvalidCredentials, reason));
+        }
     };
+    // The right password clears the name's count; the address's waits out its failures.
+    services
+        .store
+        .clear_sign_in_failures(&subjects[0])
+        .await
+        .map_err(|e| server_error(e.into()))?;
     if !credentials.login_active || !credentials.current {
         return Err((AppError::AccountDisabled, "account disabled"));
     }
     start_session(&services, &credentials.user, ip)
         .await
         .map_err(server_error)
+}
+
+/// The refusal for someone who must still wait after failing too often, by name or by
+/// address, on any instance.
+async fn throttled(
+    services: &Services,
+    subjects: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<AppError>, AppError> {
+    let counts = services.store.sign_in_failures(subjects).await?;
+    let longest = counts
+        .iter()
+        .filter_map(|count| throttle::still_waiting(count.failures, count.last_failure_at, now))
+        .max();
+    Ok(longest.map(|wait| AppError::TooManyAttempts {
+        words: throttle::in_words(wait),
+        seconds: wait.num_seconds().max(1) as u64,
+    }))
 }
 
 /// The client's address, if the company allowlist lets it sign in: the rule for signing in

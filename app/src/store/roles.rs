@@ -12,12 +12,24 @@ use chrono::{DateTime, Utc};
 
 /// Everything the app keeps, as `Services` carries it.
 pub trait Store:
-    UserStore + SessionStore + TokenStore + ReportStore + PolicyStore + InvitationStore
+    UserStore
+    + SessionStore
+    + TokenStore
+    + ReportStore
+    + PolicyStore
+    + InvitationStore
+    + ThrottleStore
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + SessionStore + TokenStore + ReportStore + PolicyStore + InvitationStore
+    T: UserStore
+        + SessionStore
+        + TokenStore
+        + ReportStore
+        + PolicyStore
+        + InvitationStore
+        + ThrottleStore
 {
 }
 
@@ -153,4 +165,24 @@ pub trait InvitationStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         invitee: Invitee,
     ) -> StoreResult<Result<UserSummary, AcceptRefusal>>;
+}
+
+/// Failed sign-ins, counted per subject (`rules::throttle::subjects`) in the database, so
+/// that every instance sees every other's.
+#[async_trait::async_trait]
+pub trait ThrottleStore: Send + Sync + 'static {
+    /// The counts of those of `subjects` that have any.
+    async fn sign_in_failures(&self, subjects: &[String]) -> StoreResult<Vec<SignInFailures>>;
+    /// One more failure for each subject at `at`; a count whose last failure is before
+    /// `forgotten_before` starts again.
+    async fn record_sign_in_failure(
+        &self,
+        subjects: &[String],
+        at: DateTime<Utc>,
+        forgotten_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Forgets a subject's failures: after a sign-in that worked.
+    async fn clear_sign_in_failures(&self, subject: &str) -> StoreResult<()>;
+    /// Forgets every count whose last failure is before `before`; how many.
+    async fn purge_sign_in_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -185,6 +185,7 @@ impl From<app::error::AppError> for ApiError {
             AppError::Forbidden
             | AppError::LockoutRisk(_)
             | AppError::InvitationBroken
+            | AppError::TooManyAttempts { .. }
             | AppError::Internal
             | AppError::Unreachable => Self::Internal,
         }

@@ -33,6 +33,7 @@ pub(crate) trait Backend:
     + Reads<PermissionRow>
     + Reads<AllowlistRow>
     + Reads<InvitationRow>
+    + Reads<SignInFailuresRow>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

@@ -18,6 +18,7 @@ mod sessions;
 pub mod sqlite;
 mod statement;
 mod store;
+mod throttle;
 mod tokens;
 mod users;
 

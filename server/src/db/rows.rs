@@ -294,3 +294,20 @@ impl From<InvitationRow> for app::store::InvitationRecord {
         }
     }
 }
+
+#[derive(FromRow)]
+pub(crate) struct SignInFailuresRow {
+    pub(crate) subject: String,
+    pub(crate) failures: i64,
+    pub(crate) last_failure_at: i64,
+}
+
+impl From<SignInFailuresRow> for app::store::SignInFailures {
+    fn from(row: SignInFailuresRow) -> Self {
+        Self {
+            subject: row.subject,
+            failures: row.failures,
+            last_failure_at: from_db(row.last_failure_at),
+        }
+    }
+}
