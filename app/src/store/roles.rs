@@ -12,13 +12,7 @@ use chrono::{DateTime, Utc};
 
 /// Everything the app keeps, as `Services` carries it.
 pub trait Store:
-    UserStore
-    + SessionStore
-    + TokenStore
-    + ReportStore
-    + PolicyStore
-    + InvitationStore
-    + ThrottleStore
+    UserStore + SessionStore + TokenStore + ReportStore + PolicyStore + InvitationStore + ThrottleStore
 {
 }
 
