@@ -8,7 +8,7 @@ use app::users::Role;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use common::nginx::{documented_block, serve, substitute, Nginx, Reply};
-use common::{TestApp, PASSWORD};
+use common::{TestApp, PASSWORD, PUBLIC_URL};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -69,8 +69,10 @@ impl Deployment {
         let cookie = cookie
             .map(|c| format!("Cookie: {c}\r\n"))
             .unwrap_or_default();
+        // Pages come from the instances' public URL (`TESSERA_PUBLIC_URL`), whatever host
+        // the balancer is reached by.
         let request = format!(
-            "POST /rpc/{endpoint} HTTP/1.0\r\nHost: {HOST}\r\nOrigin: https://{HOST}\r\n\
+            "POST /rpc/{endpoint} HTTP/1.0\r\nHost: {HOST}\r\nOrigin: {PUBLIC_URL}\r\n\
              Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
              {cookie}Content-Length: {}\r\n\r\n{body}",
             body.len()

@@ -72,6 +72,7 @@ async fn server_functions_take_calls_from_their_own_site_only() {
     };
     let foreign = app.send(sign_in_from(FOREIGN_PAGE)).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert_eq!(foreign.header(header::SET_COOKIE), None);
     assert_eq!(cors_origin(&foreign), None);
     let mut to_no_call = sign_in_from(FOREIGN_PAGE);
     *to_no_call.uri_mut() = "/rpc/no-such-call".parse().unwrap();
@@ -82,7 +83,7 @@ async fn server_functions_take_calls_from_their_own_site_only() {
         .headers_mut()
         .insert(header::HOST, "proxy.internal".parse().unwrap());
     assert_eq!(app.send(elsewhere).await.status, StatusCode::FORBIDDEN);
-    let own = app.send(sign_in_from("https://tessera.example")).await;
+    let own = app.send(sign_in_from(common::PUBLIC_URL)).await;
     assert!(own.header(header::SET_COOKIE).is_some(), "{}", own.status);
     // Only calls are refused: a link from another site still opens a page.
     let page = get_from_page(&app, "/login").await;
