@@ -41,7 +41,15 @@ async fn files_health_checks_and_other_api_paths_need_no_session() {
 #[tokio::test]
 async fn every_page_but_the_public_ones_sends_signed_out_people_to_login() {
     let app = TestApp::new().await;
-    for path in ["/admin/users.csv", "/api", "/pkg"] {
+    let pages = [
+        "/",
+        "/profile",
+        "/no-such-page",
+        "/admin/users.csv",
+        "/api",
+        "/pkg",
+    ];
+    for path in pages {
         let answer = app.get(path, None).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(answer.header(header::LOCATION), Some("/login"), "{path}");
