@@ -5,7 +5,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{
-    CACHE_CONTROL, HOST, ORIGIN, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, HOST, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use http::{HeaderValue, Method, StatusCode};
 
@@ -19,14 +20,30 @@ pub async fn may_be_stored(mut response: Response) -> Response {
     response
 }
 
+/// Whether browsers are told to reach this site over https only (HSTS): when
+/// `TESSERA_PUBLIC_URL` is an https address.
+#[derive(Clone, Copy)]
+pub struct HttpsOnly(pub bool);
+
 /// Pages carry personal data and one answer carries a new token's secret: nothing but the
 /// static bundle may be stored by a browser or a proxy. No page may be framed.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(HttpsOnly(https_only)): State<HttpsOnly>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let storable = response.extensions().get::<MayBeStored>().is_some();
     let headers = response.headers_mut();
     // One growth of the map instead of one per header.
-    headers.reserve(4);
+    headers.reserve(5);
+    if https_only {
+        // A year, the common choice; subdomains are the company's own business.
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !storable {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

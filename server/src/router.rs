@@ -1,6 +1,6 @@
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
-use crate::headers::{may_be_stored, same_origin_calls, security_headers};
+use crate::headers::{may_be_stored, same_origin_calls, security_headers, HttpsOnly};
 use crate::report_csv;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
@@ -39,8 +39,14 @@ pub fn build_router(state: AppState) -> Router {
     // Every request's layers are wrapped once around the whole app, not with `Router::layer`:
     // that wraps every route in a boxed copy of the stack, and each request clones the boxes
     // layer by layer. Each group pays that only for its own layers; the gateways' has none.
+    let https_only = HttpsOnly(
+        state
+            .site_origin
+            .as_deref()
+            .is_some_and(|origin| origin.starts_with("https://")),
+    );
     let every_request = ServiceBuilder::new()
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(https_only, security_headers))
         .layer(middleware::from_fn_with_state(state, client_ip_layer))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .service(app);

@@ -165,6 +165,12 @@ async fn only_the_bundle_may_be_cached_and_nothing_framed() {
             Some("DENY"),
             "{path}"
         );
+        // The tests' public URL is https: browsers are to come back over https only.
+        assert_eq!(
+            answer.header(header::STRICT_TRANSPORT_SECURITY),
+            Some("max-age=31536000"),
+            "{path}"
+        );
     }
     let bundle = app.get("/pkg/missing.wasm", None).await;
     assert_eq!(bundle.header(header::CACHE_CONTROL), None);

@@ -35,10 +35,25 @@ async fn cookie_is_secure_when_served_over_https() {
     let app = TestApp::with_options(true).await;
     app.add_user("alice", Role::User).await;
     let answer = app.sign_in_answer("alice", PASSWORD).await;
-    assert!(answer
-        .header(header::SET_COOKIE)
-        .unwrap()
-        .contains("Secure"));
+    let cookie = answer.header(header::SET_COOKIE).unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-tessera_session="), "{cookie}");
+    // The prefix's rules: for the whole site, and no Domain.
+    assert!(
+        cookie.contains("Path=/") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
+    // The session works under its new name, and the plain name means nothing here.
+    let named = cookie.split(';').next().unwrap();
+    assert_eq!(
+        app.get("/profile", Some(named)).await.status,
+        StatusCode::OK
+    );
+    let plain = named.replace("__Host-", "");
+    assert_eq!(
+        app.get("/profile", Some(&plain)).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ pub use recent::RecentAuthentications;
 #[cfg(feature = "ssr")]
 pub(crate) use server::{admitted_client, start_session};
 #[cfg(feature = "ssr")]
-pub use server::{resolve_session, SESSION_COOKIE};
+pub use server::{resolve_session, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 
 use crate::error::AppError;
 use crate::rules::session::SessionStatus;

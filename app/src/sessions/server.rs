@@ -18,6 +18,17 @@ use leptos_axum::ResponseOptions;
 use rand::TryRngCore;
 
 pub const SESSION_COOKIE: &str = "tessera_session";
+/// Its name over https. Browsers take a `__Host-` cookie only from a secure page, for the
+/// whole site and no other host: no plain-http page or subdomain can set or replace it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tessera_session";
+
+fn session_cookie_name(services: &Services) -> &'static str {
+    if services.secure_cookies {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
 /// The brands a Chromium-based browser names (RFC 8942 client hints).
 const SEC_CH_UA: HeaderName = HeaderName::from_static("sec-ch-ua");
@@ -261,7 +272,7 @@ pub async fn resolve_session(
     services: &Services,
     headers: &HeaderMap,
 ) -> Result<Option<SessionUser>, AppError> {
-    let Some(secret) = cookie_value(headers, SESSION_COOKIE) else {
+    let Some(secret) = cookie_value(headers, session_cookie_name(services)) else {
         return Ok(None);
     };
     let hash = SecretHash::of(&secret);
@@ -283,7 +294,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn session_cookie(services: &Services, value: String) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, value))
+    Cookie::build((session_cookie_name(services), value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
