@@ -89,3 +89,35 @@ async fn every_instance_counts_the_same_failures() {
     let throttled = second.sign_in_answer("alice", PASSWORD).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Guessing invitation links is throttled like guessing passwords: by address.
+#[tokio::test]
+async fn guessing_invitation_links_waits_too() {
+    let app = TestApp::new().await;
+    for _ in 0..5 {
+        assert_eq!(
+            accept(&app, "guessed-link").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let throttled = accept(&app, "one-more-guess").await;
+    assert_eq!(
+        wait_of(&throttled),
+        (StatusCode::TOO_MANY_REQUESTS, Some("30"))
+    );
+    // Signing in from the same address waits as well: it is the same count.
+    app.add_user("alice", Role::User).await;
+    let alice = app.sign_in_answer("alice", PASSWORD).await;
+    assert_eq!(alice.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn accept(app: &TestApp, secret: &str) -> common::Answer {
+    let password = "a long enough password";
+    let form = [
+        ("secret", secret),
+        ("username", "newcomer"),
+        ("password", password),
+        ("password_confirmation", password),
+    ];
+    app.call("invitations/accept", &form, None).await
+}

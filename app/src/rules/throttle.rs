@@ -13,16 +13,21 @@ pub const FORGET_AFTER: Duration = Duration::hours(1);
 
 /// What failures are counted against: the name tried, and where the attempt came from.
 pub fn subjects(username: &str, address: Option<IpAddr>) -> Vec<String> {
-    let mut subjects = vec![format!("user:{username}")];
-    match address.map(super::network::canonical) {
-        Some(IpAddr::V6(v6)) => {
+    let name = format!("user:{username}");
+    std::iter::once(name)
+        .chain(address_subject(address))
+        .collect()
+}
+
+/// Where an attempt came from, as a subject: an IPv6 client by its /64.
+pub fn address_subject(address: Option<IpAddr>) -> Option<String> {
+    match super::network::canonical(address?) {
+        IpAddr::V6(v6) => {
             let [a, b, c, d, ..] = v6.segments();
-            subjects.push(format!("address:{a:x}:{b:x}:{c:x}:{d:x}::/64"));
+            Some(format!("address:{a:x}:{b:x}:{c:x}:{d:x}::/64"))
         }
-        Some(v4) => subjects.push(format!("address:{v4}")),
-        None => {}
+        v4 => Some(format!("address:{v4}")),
     }
-    subjects
 }
 
 /// The wait after `failures` failures in a row: none for the first few.

@@ -10,7 +10,7 @@ mod server;
 pub use login_page::LoginPage;
 pub use recent::RecentAuthentications;
 #[cfg(feature = "ssr")]
-pub(crate) use server::{admitted_client, start_session};
+pub(crate) use server::{admitted_client, record_failure, start_session, throttled};
 #[cfg(feature = "ssr")]
 pub use server::{resolve_session, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 

@@ -94,12 +94,9 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
                 Some(_) => "wrong password",
                 None => "unknown username",
             };
-            let forgotten_before = now - throttle::FORGET_AFTER;
-            services
-                .store
-                .record_sign_in_failure(&subjects, now, forgotten_before)
+            record_failure(&services, &subjects, now)
                 .await
-                .map_err(|e| server_error(e.into()))?;
+                .map_err(server_error)?;
             return Err((AppError::InvalidCredentials, reason));
         }
     };
@@ -117,9 +114,23 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
         .map_err(server_error)
 }
 
+/// One more failure against each of `subjects`, on every instance's count.
+pub(crate) async fn record_failure(
+    services: &Services,
+    subjects: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let forgotten_before = now - throttle::FORGET_AFTER;
+    services
+        .store
+        .record_sign_in_failure(subjects, now, forgotten_before)
+        .await?;
+    Ok(())
+}
+
 /// The refusal for someone who must still wait after failing too often, by name or by
 /// address, on any instance.
-async fn throttled(
+pub(crate) async fn throttled(
     services: &Services,
     subjects: &[String],
     now: chrono::DateTime<chrono::Utc>,

@@ -7,9 +7,10 @@ use crate::rules::invitation::{
 };
 use crate::rules::password::validate_password;
 use crate::rules::secret::{random_base62, SecretHash};
+use crate::rules::throttle;
 use crate::rules::username::normalize_username;
 use crate::services::{client_ip, require_admin, services, Services};
-use crate::sessions::{admitted_client, start_session};
+use crate::sessions::{admitted_client, record_failure, start_session, throttled};
 use crate::store::{AcceptRefusal, EmailOwner, InvitationRecord, Invitee, NewInvitation};
 use crate::users::password::hash_password_in_turn;
 use crate::users::Role;
@@ -152,14 +153,16 @@ pub async fn accept(
             );
         }
     })?;
+    // Guessing links is throttled like guessing passwords, by address.
+    let now = services.clock.now();
+    let subjects: Vec<String> = throttle::address_subject(ip).into_iter().collect();
+    if let Some(wait) = throttled(&services, &subjects, now).await? {
+        return Err(wait);
+    }
     // A link that no longer works says so before anything is checked or hashed.
     let hash = SecretHash::of(&secret);
-    if services
-        .store
-        .open_invitation(&hash, services.clock.now())
-        .await?
-        .is_none()
-    {
+    if services.store.open_invitation(&hash, now).await?.is_none() {
+        record_failure(&services, &subjects, now).await?;
         return Err(AppError::InvitationBroken);
     }
     let username =
