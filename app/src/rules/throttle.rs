@@ -13,10 +13,14 @@ pub const FORGET_AFTER: Duration = Duration::hours(1);
 
 /// What failures are counted against: the name tried, and where the attempt came from.
 pub fn subjects(username: &str, address: Option<IpAddr>) -> Vec<String> {
-    let name = format!("user:{username}");
-    std::iter::once(name)
+    std::iter::once(user_subject(username))
         .chain(address_subject(address))
         .collect()
+}
+
+/// The name tried, as a subject.
+pub fn user_subject(username: &str) -> String {
+    format!("user:{username}")
 }
 
 /// Where an attempt came from, as a subject: an IPv6 client by its /64.

@@ -103,7 +103,7 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
     // The right password clears the name's count; the address's waits out its failures.
     services
         .store
-        .clear_sign_in_failures(&subjects[0])
+        .clear_sign_in_failures(&throttle::user_subject(username))
         .await
         .map_err(|e| server_error(e.into()))?;
     if !credentials.login_active || !credentials.current {
