@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { AcceptInvitationPage } from "./pages/accept-invitation.page";
 import { LoginPage, users } from "./pages/login.page";
 import { InvitationsPage } from "./pages/invitations.page";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { users, waitForHydration } from "./pages/login.page";
 import { PermissionsPage } from "./pages/permissions.page";
 import { ProfilePage } from "./pages/profile.page";

@@ -1,4 +1,5 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { type Browser } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { readFile } from "node:fs/promises";
 import { LoginPage, users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";

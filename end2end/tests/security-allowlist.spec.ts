@@ -1,4 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { type Browser, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { withCompanyAllowlist } from "./pages/company-allowlist.lock";
 import { LoginPage, users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";

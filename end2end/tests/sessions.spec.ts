@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { RecentAuthentications } from "./pages/recent-authentications.page";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { LoginPage, users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 

@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod changes;
 pub mod cli;
 pub mod client_ip;
+pub mod content_policy;
 pub mod db;
 pub mod demo;
 #[cfg(test)]

@@ -1,10 +1,11 @@
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
+use crate::content_policy::shell_under_policy;
 use crate::headers::{may_be_stored, same_origin_calls, security_headers, HttpsOnly};
 use crate::report_csv;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
-use app::{shell, App};
+use app::App;
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::routing::{any_service, get, on, MethodFilter, MethodRouter};
@@ -64,7 +65,7 @@ fn pages(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
             state,
             page_routes().to_vec(),
             move || provide_context(services.clone()),
-            move || shell(options.clone()),
+            move || shell_under_policy(options.clone()),
         )
         .fallback(files)
         .layer(middleware::from_fn_with_state(
@@ -135,7 +136,7 @@ fn everything_under(prefix: &str, service: MethodRouter<AppState>) -> Router<App
 /// for a non-admin, in the Playwright suite) thereby turned a wasm chunk's answer into a
 /// 403, and the page never hydrated. It now only gets the paths no file matches.
 fn site_files(state: &AppState) -> MethodRouter<AppState> {
-    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell_under_policy);
     any_service(
         ServeDir::new(&*state.leptos_options.site_root)
             .append_index_html_on_directories(false)
