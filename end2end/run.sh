@@ -30,6 +30,9 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add alice --display-name "Alice
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add bruno --display-name "Bruno Example" --email bruno@example.com
 # Only sessions.spec.ts signs in as dana, so her Recent Authentications hold just its sessions.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add dana --display-name "Dana Example" --email dana@example.com
+# Only passwords.spec.ts signs in as erin and frank: it changes and resets their passwords.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add erin --display-name "Erin Example" --email erin@example.com
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add frank --display-name "Frank Example" --email frank@example.com
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

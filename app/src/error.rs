@@ -27,6 +27,7 @@ pub enum Field {
     Username,
     Password,
     PasswordConfirmation,
+    CurrentPassword,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -42,7 +43,7 @@ pub enum AppError {
     #[error("Sign-in is not allowed from your network.")]
     NetworkNotAllowed,
     /// Sign-in is throttled after repeated failures: how long is left, in words and seconds.
-    #[error("Too many failed sign-ins. Please try again in {words}.")]
+    #[error("Too many failed attempts. Please try again in {words}.")]
     TooManyAttempts { words: String, seconds: u64 },
     /// Saving would lock the admin out; the form asks them to confirm and sends it again.
     #[error("The allowlist does not include your current address {0}. You will not be able to sign in from it again.")]
@@ -52,6 +53,9 @@ pub enum AppError {
     /// A used, expired, revoked or unknown invitation link: one answer for all four.
     #[error("This invitation link is broken. Please contact your system administrator")]
     InvitationBroken,
+    /// A used, expired, replaced or unknown password reset link.
+    #[error("This password reset link is broken. Ask your administrator for a new one.")]
+    ResetLinkBroken,
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -83,7 +87,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
             Self::AccountDisabled | Self::Forbidden | Self::NetworkNotAllowed => 403,
-            Self::NotFound | Self::InvitationBroken => 404,
+            Self::NotFound | Self::InvitationBroken | Self::ResetLinkBroken => 404,
             Self::Conflict(_) | Self::LockoutRisk(_) => 409,
             Self::Invalid { .. } => 422,
             Self::TooManyAttempts { .. } => 429,

@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::sessions::{whoami, CurrentUser, Logout, RecentAuthentications};
 use crate::tokens::TokenBlock;
 use crate::ui::browser;
+use crate::users::passwords::ChangePasswordBlock;
 use crate::users::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -57,6 +58,7 @@ pub fn SignedInLayout() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let user = expect_context::<UserResource>();
+    let sessions_changed = RwSignal::new(0_u32);
     view! {
         <Title text="Profile · Tessera"/>
         <Suspense fallback=|| view! { <h1>"Profile"</h1> }>
@@ -66,7 +68,9 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Suspense>
         <TokenBlock/>
-        <RecentAuthentications/>
+        // A password change signs out the other sessions the list shows.
+        <ChangePasswordBlock on_changed=move || sessions_changed.update(|n| *n += 1)/>
+        <RecentAuthentications refresh=sessions_changed/>
     }
 }
 

@@ -28,6 +28,7 @@ use report::SystemUsersPage;
 use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
 use users::invitations::{AcceptInvitationPage, InvitationsPage};
+use users::passwords::ResetPasswordPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                 // Async: a broken link's 404 reaches the status line.
                 <Route path=path!("/invite/:secret") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:secret") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
                     <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
@@ -98,6 +100,7 @@ lazy_page!(SignedInRoute, SignedInLayout);
 lazy_page!(LoginRoute, LoginPage);
 lazy_page!(ProfileRoute, ProfilePage);
 lazy_page!(AcceptInvitationRoute, AcceptInvitationPage);
+lazy_page!(ResetPasswordRoute, ResetPasswordPage);
 lazy_page!(SystemUsersRoute, SystemUsersPage);
 lazy_page!(SecurityRoute, SecurityPage);
 lazy_page!(PermissionsRoute, PermissionsPage);

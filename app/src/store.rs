@@ -74,6 +74,24 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// A password reset link an admin made for a user: only its secret's hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewPasswordReset {
+    pub user_id: UserId,
+    pub secret_hash: SecretHash,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Whose password a reset link sets, and where it can be sent.
+#[derive(Debug, Clone)]
+pub struct PasswordResetRecord {
+    pub user: UserSummary,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub user_id: UserId,

@@ -34,7 +34,7 @@ test("repeated failures make sign-in wait, and the page says how long", async ({
   }
   expect(await attempt("one guess too many")).toBe(429);
   await expect(login.error()).toHaveText(
-    /^Too many failed sign-ins\. Please try again in \d+ seconds\.$/,
+    /^Too many failed attempts\. Please try again in \d+ seconds\.$/,
   );
   await page.screenshot({ path: "screenshots/sign-in-throttled.png" });
 });

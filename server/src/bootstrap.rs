@@ -5,6 +5,7 @@ use app::rules::secret::random_base62;
 use app::rules::username::normalize_username;
 use app::store::{NewUser, UserStore};
 use app::users::password::hash_password;
+use app::users::strength::too_easy_to_guess;
 use app::users::Role;
 use rand::TryRngCore;
 
@@ -14,6 +15,8 @@ pub enum BootstrapError {
     Username(app::rules::username::UsernameError),
     #[error("TESSERA_ADMIN_PASSWORD: {0}")]
     Password(app::rules::password::PasswordError),
+    #[error("TESSERA_ADMIN_PASSWORD: {0}")]
+    EasyToGuess(String),
     #[error("could not hash the admin password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -40,6 +43,9 @@ pub async fn ensure_admin(
     let (password, generated) = match password {
         Some(given) => {
             validate_password(&given).map_err(BootstrapError::Password)?;
+            if let Some(reason) = too_easy_to_guess(&given, &[&username]) {
+                return Err(BootstrapError::EasyToGuess(reason));
+            }
             (given, false)
         }
         None => (random_base62(&mut rand::rngs::OsRng.unwrap_err(), 20), true),

@@ -10,6 +10,7 @@ use app::rules::password::validate_password;
 use app::rules::username::normalize_username;
 use app::store::{NewUser, Store, StoreError, Unique};
 use app::users::password::hash_password;
+use app::users::strength::too_easy_to_guess;
 use app::users::Role;
 use clap::{Args, Parser, Subcommand};
 use leptos::config::{Env, LeptosOptions};
@@ -337,6 +338,14 @@ async fn add_user(
     let username = normalize_username(&username)?;
     let password = read_password()?;
     validate_password(&password)?;
+    let personal = [
+        username.as_str(),
+        display_name.as_deref().unwrap_or_default(),
+        email.as_deref().unwrap_or_default(),
+    ];
+    if let Some(reason) = too_easy_to_guess(&password, &personal) {
+        return Err(reason.into());
+    }
     let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
     let role = if admin { Role::Admin } else { Role::User };
     let email = email.unwrap_or_default();

@@ -12,9 +12,10 @@ use http::StatusCode;
 const LOGIN: &str = "/login";
 const HOME: &str = "/profile";
 
-/// Pages anyone may open: signing in, and accepting an invitation (the link is the key).
+/// Pages anyone may open: signing in, accepting an invitation and resetting a password
+/// (the link is the key).
 fn is_public_page(path: &str) -> bool {
-    path == LOGIN || path.starts_with("/invite/")
+    path == LOGIN || path.starts_with("/invite/") || path.starts_with("/reset/")
 }
 
 /// For pages: signed-out people go to /login unless the page is public, and signed-in

@@ -40,6 +40,14 @@ async fn configured_credentials_are_used_and_checked() {
     .await;
     assert!(refused.is_err());
     assert_eq!(app.store.count_users().await.unwrap(), 0);
+    let common = ensure_admin(
+        app.store.as_ref(),
+        Some("root".into()),
+        Some("letmein123".into()),
+    )
+    .await;
+    assert!(common.is_err_and(|e| e.to_string().contains("too easy to guess")));
+    assert_eq!(app.store.count_users().await.unwrap(), 0);
 
     let created = ensure_admin(
         app.store.as_ref(),

@@ -95,6 +95,14 @@ fn user_add_refuses_a_short_password_and_a_bad_name() {
     assert!(!short.status.success());
     assert!(text(&short.stderr).contains("at least 8 characters"));
 
+    let common = tessera(&url, &["user", "add", "erin"], "password123\n");
+    assert!(!common.status.success());
+    assert!(
+        text(&common.stderr).contains("too easy to guess"),
+        "{}",
+        text(&common.stderr)
+    );
+
     let bad = tessera(&url, &["user", "add", "has space"], "long enough pw\n");
     assert!(!bad.status.success());
     assert!(

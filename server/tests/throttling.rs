@@ -30,7 +30,7 @@ async fn failures_against_a_name_make_it_wait_longer_each_time() {
     let error = throttled.json::<AppError>();
     assert_eq!(
         error.to_string(),
-        "Too many failed sign-ins. Please try again in 30 seconds."
+        "Too many failed attempts. Please try again in 30 seconds."
     );
     // The name waits from any address.
     let elsewhere = app.sign_in_from("198.51.100.9", &[], "alice").await;

@@ -1,5 +1,6 @@
 use super::{ReportUserView, UpdateUser};
 use crate::ui::Modal;
+use crate::users::passwords::ResetLinkSection;
 use crate::users::Role;
 use leptos::prelude::*;
 
@@ -34,6 +35,7 @@ pub fn EditUserModal(
         }
     });
     let user_id = user.id;
+    let reset_name = user.display_name.clone();
     let save = move |_| {
         action.dispatch(UpdateUser {
             user_id,
@@ -91,6 +93,7 @@ pub fn EditUserModal(
                     </div>
                 </Show>
                 {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+                <ResetLinkSection user_id display_name=reset_name.clone()/>
                 <div class="modal-actions">
                     <button on:click=move |_| on_close.run(())>"Cancel"</button>
                     <button class="primary" disabled=move || action.pending().get() on:click=save>"Save"</button>

@@ -23,6 +23,8 @@ pub fn retention_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
 pub enum SessionEnd {
     SignedOut,
     Deactivated,
+    /// The user's password was changed or reset elsewhere.
+    PasswordChanged,
 }
 
 impl SessionEnd {
@@ -30,6 +32,7 @@ impl SessionEnd {
         match self {
             Self::SignedOut => "signed_out",
             Self::Deactivated => "deactivated",
+            Self::PasswordChanged => "password_changed",
         }
     }
 
@@ -37,6 +40,7 @@ impl SessionEnd {
     pub fn parse(text: &str) -> Self {
         match text {
             "signed_out" => Self::SignedOut,
+            "password_changed" => Self::PasswordChanged,
             _ => Self::Deactivated,
         }
     }
@@ -48,6 +52,7 @@ pub enum SessionStatus {
     Expired,
     Deactivated,
     SignedOut,
+    PasswordChanged,
 }
 
 impl SessionStatus {
@@ -61,6 +66,7 @@ impl SessionStatus {
             Some((at, end)) if at < expires_at => match end {
                 SessionEnd::SignedOut => Self::SignedOut,
                 SessionEnd::Deactivated => Self::Deactivated,
+                SessionEnd::PasswordChanged => Self::PasswordChanged,
             },
             _ if now < expires_at => Self::Active,
             _ => Self::Expired,
@@ -73,6 +79,7 @@ impl SessionStatus {
             Self::Expired => "Expired",
             Self::Deactivated => "Deactivated",
             Self::SignedOut => "Signed out",
+            Self::PasswordChanged => "Ended: password changed",
         }
     }
 }
@@ -133,7 +140,11 @@ mod tests {
 
     #[test]
     fn endings_round_trip() {
-        for end in [SessionEnd::SignedOut, SessionEnd::Deactivated] {
+        for end in [
+            SessionEnd::SignedOut,
+            SessionEnd::Deactivated,
+            SessionEnd::PasswordChanged,
+        ] {
             assert_eq!(SessionEnd::parse(end.as_str()), end);
         }
         assert_eq!(SessionStatus::Deactivated.words(), "Deactivated");

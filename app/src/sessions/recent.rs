@@ -6,9 +6,16 @@ use leptos::prelude::*;
 /// The Recent Authentications block of the profile page: where and how the user signed in,
 /// and a way to end any session still open.
 #[component]
-pub fn RecentAuthentications() -> impl IntoView {
+pub fn RecentAuthentications(
+    /// Changes when something else ended sessions, such as a password change.
+    #[prop(into)]
+    refresh: Signal<u32>,
+) -> impl IntoView {
     let deactivate = ServerAction::<DeactivateSession>::new();
-    let sessions = Resource::new(move || deactivate.version().get(), |_| recent_sessions());
+    let sessions = Resource::new(
+        move || (deactivate.version().get(), refresh.get()),
+        |_| recent_sessions(),
+    );
     // The page's own session is gone: nothing here works any more.
     Effect::new(move |_| {
         if let Some(Ok(done)) = deactivate.value().get() {
@@ -62,7 +69,7 @@ fn SessionRow(session: SessionView, action: ServerAction<DeactivateSession>) -> 
     let badge = match session.status {
         SessionStatus::Active => "badge active",
         SessionStatus::Expired | SessionStatus::SignedOut => "badge expired",
-        SessionStatus::Deactivated => "badge revoked",
+        SessionStatus::Deactivated | SessionStatus::PasswordChanged => "badge revoked",
     };
     let id = session.id;
     let active = session.status == SessionStatus::Active;

@@ -12,7 +12,14 @@ use chrono::{DateTime, Utc};
 
 /// Everything the app keeps, as `Services` carries it.
 pub trait Store:
-    UserStore + SessionStore + TokenStore + ReportStore + PolicyStore + InvitationStore + ThrottleStore
+    UserStore
+    + SessionStore
+    + TokenStore
+    + ReportStore
+    + PolicyStore
+    + InvitationStore
+    + PasswordResetStore
+    + ThrottleStore
 {
 }
 
@@ -23,6 +30,7 @@ impl<T> Store for T where
         + ReportStore
         + PolicyStore
         + InvitationStore
+        + PasswordResetStore
         + ThrottleStore
 {
 }
@@ -33,6 +41,15 @@ pub trait UserStore: Send + Sync + 'static {
     async fn insert_user(&self, user: NewUser) -> StoreResult<UserId>;
     async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>>;
     async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool>;
+    /// Sets the user's password and ends every session of theirs live at `at` but `keep`,
+    /// in one transaction; how many sessions ended.
+    async fn change_password(
+        &self,
+        user_id: UserId,
+        password_hash: String,
+        keep: SessionId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Inserts demo users and their tokens in one transaction.
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
 }
@@ -159,6 +176,31 @@ pub trait InvitationStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         invitee: Invitee,
     ) -> StoreResult<Result<UserSummary, AcceptRefusal>>;
+}
+
+/// Single-use links an admin makes for a user to set a new password.
+#[async_trait::async_trait]
+pub trait PasswordResetStore: Send + Sync + 'static {
+    /// Keeps a new link for the user and breaks any earlier one of theirs; `None` if there
+    /// is no such user.
+    async fn insert_password_reset(
+        &self,
+        reset: NewPasswordReset,
+    ) -> StoreResult<Option<PasswordResetRecord>>;
+    /// The reset this link secret opens, if it is unused and unexpired at `now`.
+    async fn open_password_reset(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PasswordResetRecord>>;
+    /// Uses the link up, sets the password and ends every session of the user, in one
+    /// transaction; `None` if the link no longer works.
+    async fn use_password_reset(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+        password_hash: String,
+    ) -> StoreResult<Option<UserSummary>>;
 }
 
 /// Failed sign-ins, counted per subject (`rules::throttle::subjects`) in the database, so

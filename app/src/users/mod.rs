@@ -3,6 +3,9 @@
 pub mod invitations;
 #[cfg(feature = "ssr")]
 pub mod password;
+pub mod passwords;
+#[cfg(feature = "ssr")]
+pub mod strength;
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,8 @@ export const users = {
   alice: { username: "alice", displayName: "Alice Example", password: () => process.env.E2E_USER_PASSWORD! },
   bruno: { username: "bruno", displayName: "Bruno Example", password: () => process.env.E2E_USER_PASSWORD! },
   dana: { username: "dana", displayName: "Dana Example", password: () => process.env.E2E_USER_PASSWORD! },
+  erin: { username: "erin", displayName: "Erin Example", password: () => process.env.E2E_USER_PASSWORD! },
+  frank: { username: "frank", displayName: "Frank Example", password: () => process.env.E2E_USER_PASSWORD! },
   admin: { username: "admin", displayName: "Ada Admin", password: () => process.env.E2E_ADMIN_PASSWORD! },
 };
 

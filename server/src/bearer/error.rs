@@ -172,6 +172,7 @@ impl From<app::error::AppError> for ApiError {
                     Field::Username => "username",
                     Field::Password => "password",
                     Field::PasswordConfirmation => "password_confirmation",
+                    Field::CurrentPassword => "current_password",
                 },
                 message,
             },
@@ -185,6 +186,7 @@ impl From<app::error::AppError> for ApiError {
             AppError::Forbidden
             | AppError::LockoutRisk(_)
             | AppError::InvitationBroken
+            | AppError::ResetLinkBroken
             | AppError::TooManyAttempts { .. }
             | AppError::Internal
             | AppError::Unreachable => Self::Internal,

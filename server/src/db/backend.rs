@@ -34,6 +34,7 @@ pub(crate) trait Backend:
     + Reads<AllowlistRow>
     + Reads<InvitationRow>
     + Reads<SignInFailuresRow>
+    + Reads<PasswordResetRow>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

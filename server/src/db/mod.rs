@@ -9,6 +9,7 @@
 mod backend;
 mod bearer;
 mod invitations;
+mod password_resets;
 mod policy;
 pub mod postgres;
 pub(crate) mod report_sql;

@@ -311,3 +311,21 @@ impl From<SignInFailuresRow> for app::store::SignInFailures {
         }
     }
 }
+
+#[derive(FromRow)]
+pub(crate) struct PasswordResetRow {
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+    pub(crate) email: String,
+    pub(crate) expires_at: i64,
+}
+
+impl From<PasswordResetRow> for app::store::PasswordResetRecord {
+    fn from(row: PasswordResetRow) -> Self {
+        Self {
+            user: row.user.into_summary(),
+            email: row.email,
+            expires_at: from_db(row.expires_at),
+        }
+    }
+}

@@ -5,10 +5,12 @@ use super::statement::Statement;
 use super::tokens::insert_seed_tokens;
 use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
+use app::rules::session::SessionEnd;
 use app::store::{
-    NewUser, SeedUser, StoreResult, Unique, UserChange, UserCredentials, UserId, UserStore,
+    NewUser, SeedUser, SessionId, StoreResult, Unique, UserChange, UserCredentials, UserId,
+    UserStore,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 #[async_trait::async_trait]
 impl<DB: Backend> UserStore for SqlStore<DB> {
@@ -68,6 +70,30 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
         .await
     }
 
+    async fn change_password(
+        &self,
+        user_id: UserId,
+        password_hash: String,
+        keep: SessionId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        // Sessions are read from the database on every request: nothing to announce.
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    Statement::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(user_id)
+                        .execute(DB::on_connection(db))
+                        .await?;
+                    end_sessions_of::<DB>(db, user_id, Some(keep), at).await
+                })
+            },
+            |_| None,
+        )
+        .await
+    }
+
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
         self.write(
             |db| Box::pin(insert_seed_users::<DB>(db, users)),
@@ -80,6 +106,28 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
             .await?;
         Ok(())
     }
+}
+
+/// Ends every session of the user live at `at`, but `keep`, because their password changed;
+/// how many.
+pub(super) async fn end_sessions_of<DB: Backend>(
+    db: &mut DB::Connection,
+    user_id: UserId,
+    keep: Option<SessionId>,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Statement::new(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2
+         WHERE user_id = $3 AND ended_at IS NULL AND expires_at > $4 AND id <> $5",
+    )
+    .bind(to_db(at))
+    .bind(SessionEnd::PasswordChanged.as_str().to_owned())
+    .bind(user_id)
+    .bind(to_db(at))
+    // No session has id 0: with nothing to keep, every session ends.
+    .bind(keep.unwrap_or(0))
+    .execute(DB::on_connection(db))
+    .await
 }
 
 async fn insert_seed_users<DB: Backend>(

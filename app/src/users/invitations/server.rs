@@ -2,10 +2,8 @@ use super::mail::invitation_mail;
 use super::{Delivery, InvitationView, InvitationWelcome, IssuedInvitation};
 use crate::error::{AppError, Field};
 use crate::rules::invitation::{
-    check_confirmation, invitation_expiry, normalize_display_name, normalize_email,
-    InvitationStatus, InviteeError,
+    invitation_expiry, normalize_display_name, normalize_email, InvitationStatus,
 };
-use crate::rules::password::validate_password;
 use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::throttle;
 use crate::rules::username::normalize_username;
@@ -13,6 +11,7 @@ use crate::services::{client_ip, require_admin, services, Services};
 use crate::sessions::{admitted_client, record_failure, start_session, throttled};
 use crate::store::{AcceptRefusal, EmailOwner, InvitationRecord, Invitee, NewInvitation};
 use crate::users::password::hash_password_in_turn;
+use crate::users::strength::check_new_password;
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 use rand::TryRngCore;
@@ -161,15 +160,18 @@ pub async fn accept(
     }
     // A link that no longer works says so before anything is checked or hashed.
     let hash = SecretHash::of(&secret);
-    if services.store.open_invitation(&hash, now).await?.is_none() {
+    let Some(invitation) = services.store.open_invitation(&hash, now).await? else {
         record_failure(&services, &subjects, now).await?;
         return Err(AppError::InvitationBroken);
-    }
+    };
     let username =
         normalize_username(&username).map_err(|e| AppError::invalid(Field::Username, e))?;
-    validate_password(&password).map_err(|e| AppError::invalid(Field::Password, e))?;
-    check_confirmation(&password, &password_confirmation)
-        .map_err(|e: InviteeError| AppError::invalid(Field::PasswordConfirmation, e))?;
+    let personal = [
+        username.as_str(),
+        invitation.display_name.as_str(),
+        invitation.email.as_str(),
+    ];
+    check_new_password(&password, &password_confirmation, &personal)?;
     let password_hash = hash_password_in_turn(password).await.ok_or_else(|| {
         tracing::error!("password hashing failed");
         AppError::Internal
