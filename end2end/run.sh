@@ -33,6 +33,8 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add dana --display-name "Dana E
 # Only passwords.spec.ts signs in as erin and frank: it changes and resets their passwords.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add erin --display-name "Erin Example" --email erin@example.com
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add frank --display-name "Frank Example" --email frank@example.com
+# Only two-factor.spec.ts signs in as gina: it turns two-factor on for her.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add gina --display-name "Gina Example" --email gina@example.com
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -28,6 +28,8 @@ pub enum Field {
     Password,
     PasswordConfirmation,
     CurrentPassword,
+    Code,
+    TwoFactor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -56,6 +58,12 @@ pub enum AppError {
     /// A used, expired, replaced or unknown password reset link.
     #[error("This password reset link is broken. Ask your administrator for a new one.")]
     ResetLinkBroken,
+    /// The password was right, but the code it waited for did not come in time.
+    #[error("Your sign-in has expired. Please sign in again.")]
+    SignInExpired,
+    /// The company requires two-factor sign-in and this user has not set it up yet.
+    #[error("Your organisation requires two-factor authentication. Set it up to continue.")]
+    TwoFactorSetupRequired,
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -85,8 +93,11 @@ impl AppError {
     /// The one place an app error becomes an HTTP status.
     pub fn status_code(&self) -> u16 {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::AccountDisabled | Self::Forbidden | Self::NetworkNotAllowed => 403,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::SignInExpired => 401,
+            Self::AccountDisabled
+            | Self::Forbidden
+            | Self::NetworkNotAllowed
+            | Self::TwoFactorSetupRequired => 403,
             Self::NotFound | Self::InvitationBroken | Self::ResetLinkBroken => 404,
             Self::Conflict(_) | Self::LockoutRisk(_) => 409,
             Self::Invalid { .. } => 422,

@@ -5,6 +5,7 @@ use crate::sessions::{whoami, CurrentUser, Logout, RecentAuthentications};
 use crate::tokens::TokenBlock;
 use crate::ui::browser;
 use crate::users::passwords::ChangePasswordBlock;
+use crate::users::two_factor::TwoFactorBlock;
 use crate::users::Role;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -70,6 +71,7 @@ pub fn ProfilePage() -> impl IntoView {
         <TokenBlock/>
         // A password change signs out the other sessions the list shows.
         <ChangePasswordBlock on_changed=move || sessions_changed.update(|n| *n += 1)/>
+        <TwoFactorBlock/>
         <RecentAuthentications refresh=sessions_changed/>
     }
 }

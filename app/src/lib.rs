@@ -29,6 +29,7 @@ use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
 use users::invitations::{AcceptInvitationPage, InvitationsPage};
 use users::passwords::ResetPasswordPage;
+use users::two_factor::{SignInCodePage, TwoFactorSetUpPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,11 +60,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/login/code") view={Lazy::<SignInCodeRoute>::new()}/>
                 // Async: a broken link's 404 reaches the status line.
                 <Route path=path!("/invite/:secret") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/reset/:secret") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
                     <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()}/>
+                    <Route path=path!("/two-factor") view={Lazy::<TwoFactorSetUpRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view={Lazy::<SystemUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
@@ -98,6 +101,8 @@ macro_rules! lazy_page {
 
 lazy_page!(SignedInRoute, SignedInLayout);
 lazy_page!(LoginRoute, LoginPage);
+lazy_page!(SignInCodeRoute, SignInCodePage);
+lazy_page!(TwoFactorSetUpRoute, TwoFactorSetUpPage);
 lazy_page!(ProfileRoute, ProfilePage);
 lazy_page!(AcceptInvitationRoute, AcceptInvitationPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);

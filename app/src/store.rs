@@ -9,6 +9,7 @@ use crate::rules::expiry::{LifetimePolicy, TokenStatus};
 use crate::rules::network::AllowlistEntry;
 use crate::rules::secret::SecretHash;
 use crate::rules::session::SessionEnd;
+use crate::rules::two_factor::{SecondFactor, TwoFactorRequirement};
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 
@@ -102,6 +103,8 @@ pub struct NewSession {
     pub user_agent: Option<String>,
     /// The browser and system in words ("Chromium on Linux"), decided at sign-in.
     pub device: Option<String>,
+    /// How the sign-in was confirmed after the password, if it had to be.
+    pub second_factor: Option<SecondFactor>,
 }
 
 /// A sign-in, as Recent Authentications lists it.
@@ -114,6 +117,7 @@ pub struct SessionRecord {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub device: Option<String>,
+    pub second_factor: Option<SecondFactor>,
 }
 
 /// A live session and its user, as every authenticated request sees them.
@@ -121,6 +125,8 @@ pub struct SessionRecord {
 pub struct SessionUser {
     pub session_id: SessionId,
     pub user: UserSummary,
+    /// The user has two-factor sign-in turned on.
+    pub two_factor_on: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +248,28 @@ pub struct SignInFailures {
 pub struct SecuritySettings {
     pub lifetime: LifetimePolicy,
     pub allowlist: Vec<AllowlistEntry>,
+    pub two_factor: TwoFactorRequirement,
+}
+
+/// A user's two-factor set-up.
+#[derive(Debug, Clone)]
+pub struct TwoFactorRecord {
+    /// The TOTP secret, base32.
+    pub secret: String,
+    /// When the first code confirmed it; until then it is a set-up in progress.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The last time step whose code was used.
+    pub last_used_step: Option<i64>,
+    pub recovery_codes_left: u64,
+}
+
+/// Someone who gave the right password and still owes a code.
+#[derive(Debug, Clone)]
+pub struct NewSignInChallenge {
+    pub secret_hash: SecretHash,
+    pub user_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// An invitation about to be sent; only the hash of its link's secret is kept.

@@ -8,8 +8,10 @@ import { ReportPage } from "./pages/report.page";
 const fresh = (who: string) => `${who}-${Date.now() % 100000}-orchid-pw`;
 
 test("changing the password signs out the other browser and keeps this one", async ({ browser }) => {
-  const phone = await browser.newContext();
-  const laptop = await browser.newContext();
+  // Addresses of their own (the server believes the local proxy's X-Forwarded-For): the
+  // failures this test makes on purpose then hold up no other test.
+  const phone = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.81" } });
+  const laptop = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.82" } });
   try {
     const phonePage = await phone.newPage();
     await ProfilePage.signedInAs(phonePage, users.erin);

@@ -16,4 +16,5 @@ pub mod secret;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod two_factor;
 pub mod username;

@@ -17,6 +17,7 @@ pub use policy::{Policy, PolicyCache};
 use crate::error::AppError;
 use crate::rules::network::AllowlistEntry;
 use crate::rules::permission::Permission;
+use crate::rules::two_factor::TwoFactorRequirement;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,7 @@ pub struct SecurityView {
     /// The admin's own address as Tessera sees it, so they can tell whether a list keeps
     /// them in.
     pub your_address: Option<String>,
+    pub two_factor: TwoFactorRequirement,
 }
 
 /// One row of the allowlist form, as typed.
@@ -63,6 +65,12 @@ pub async fn save_allowlist(
     confirm_lockout: bool,
 ) -> Result<SecurityView, AppError> {
     crate::services::reply(server::save_allowlist(entries, confirm_lockout).await)
+}
+
+/// `rule` is `nobody`, `admins` or `everyone`.
+#[server(prefix = "/rpc", endpoint = "security/two-factor")]
+pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {
+    crate::services::reply(server::save_two_factor_requirement(rule).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "permissions/list")]

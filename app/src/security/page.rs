@@ -1,11 +1,13 @@
 use super::allowlist_editor::AllowlistEditor;
-use super::{security_settings, SaveMaxLifetime, SecurityView};
+use super::{security_settings, SaveMaxLifetime, SaveTwoFactorRequirement, SecurityView};
 use crate::error::{AppError, Field};
+use crate::rules::two_factor::TwoFactorRequirement;
 use crate::ui::{browser, Forbidden};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Admin → Security: the company IP allowlist and the maximum token lifetime.
+/// Admin → Security: the company IP allowlist, the maximum token lifetime, and who must use
+/// two-factor sign-in.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     // Loaded once: each form keeps its own state and shows what its save returned.
@@ -17,7 +19,8 @@ pub fn SecurityPage() -> impl IntoView {
             {move || settings.get().map(|answer| match answer {
                 Ok(view) => view! {
                     <AllowlistEditor initial=view.clone()/>
-                    <LifetimeForm initial=view/>
+                    <LifetimeForm initial=view.clone()/>
+                    <TwoFactorForm initial=view/>
                 }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="Security settings"/> }.into_any(),
                 Err(error) => {
@@ -79,6 +82,65 @@ fn LifetimeForm(initial: SecurityView) -> impl IntoView {
                     <small class="hint-text">
                         "Leave blank for no maximum. With a maximum, “No expiration” and longer lengths "
                         "are no longer offered, and the API refuses them. Existing tokens are not changed."
+                    </small>
+                </label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>"Save"</button>
+            </form>
+            {move || error().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+        </section>
+    }
+    .into_any()
+}
+
+fn describe_requirement(rule: TwoFactorRequirement) -> &'static str {
+    match rule {
+        TwoFactorRequirement::Nobody => "Two-factor sign-in is optional for everyone.",
+        TwoFactorRequirement::Admins => "Admins must use two-factor sign-in.",
+        TwoFactorRequirement::Everyone => "Everyone must use two-factor sign-in.",
+    }
+}
+
+#[component]
+fn TwoFactorForm(initial: SecurityView) -> impl IntoView {
+    let action = ServerAction::<SaveTwoFactorRequirement>::new();
+    let chosen = RwSignal::new(initial.two_factor.as_str().to_owned());
+    let current = RwSignal::new(initial.two_factor);
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = action.value().get() {
+            current.set(view.two_factor);
+        }
+    });
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(SaveTwoFactorRequirement {
+            rule: chosen.get_untracked(),
+        });
+    };
+    let options = TwoFactorRequirement::ALL
+        .into_iter()
+        .map(|rule| view! { <option value=rule.as_str()>{rule.words()}</option> })
+        .collect_view();
+    view! {
+        <section class="card block" aria-labelledby="two-factor-rule-heading">
+            <h2 id="two-factor-rule-heading">"Two-factor authentication"</h2>
+            <p class="muted" data-testid="two-factor-now">{move || describe_requirement(current.get())}</p>
+            <form class="inline-form" on:submit=submit novalidate>
+                <label class="field">
+                    <span>"Required for"</span>
+                    <select name="rule" prop:value=move || chosen.get()
+                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        {options}
+                    </select>
+                    <small class="hint-text">
+                        "People it applies to who have not set it up are sent to do so at their next "
+                        "sign-in, and can use nothing else until they have."
                     </small>
                 </label>
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Save"</button>

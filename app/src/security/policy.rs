@@ -5,7 +5,9 @@
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::Permission;
+use crate::rules::two_factor::TwoFactorRequirement;
 use crate::store::{PolicyStore, SecuritySettings, StoreResult};
+use crate::users::Role;
 use arc_swap::ArcSwapOption;
 use std::future::Future;
 use std::net::IpAddr;
@@ -20,11 +22,17 @@ pub struct Policy {
     pub lifetime: LifetimePolicy,
     pub allowlist: Vec<AllowlistEntry>,
     pub permissions: Vec<Permission>,
+    pub two_factor: TwoFactorRequirement,
 }
 
 impl Policy {
     pub fn admits(&self, ip: Option<IpAddr>) -> bool {
         allowlist_admits(&self.allowlist, ip)
+    }
+
+    /// Whether someone of this role must sign in with a second factor.
+    pub fn requires_two_factor(&self, role: Role) -> bool {
+        self.two_factor.applies_to_admin(role == Role::Admin)
     }
 }
 
@@ -105,6 +113,7 @@ impl PolicyCache {
             version: self.versions.fetch_add(1, Ordering::Relaxed) + 1,
             lifetime: settings.lifetime,
             allowlist: settings.allowlist,
+            two_factor: settings.two_factor,
             permissions,
         });
         // Kept only if nothing was forgotten meanwhile: what was read may predate a change.

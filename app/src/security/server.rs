@@ -4,6 +4,7 @@ use crate::rules::expiry::LifetimePolicy;
 use crate::rules::lists::{at_most_max, distinct};
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::{validate_description, validate_name, Permission};
+use crate::rules::two_factor::TwoFactorRequirement;
 use crate::services::{client_ip, require_admin, services};
 use crate::store::StoreError;
 
@@ -15,7 +16,22 @@ pub async fn settings() -> Result<SecurityView, AppError> {
         max_token_days: policy.lifetime.max_days,
         allowlist: policy.allowlist.clone(),
         your_address: client_ip().map(|ip| ip.to_string()),
+        two_factor: policy.two_factor,
     })
+}
+
+pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let rule = TwoFactorRequirement::parse(&rule).ok_or_else(|| {
+        AppError::invalid(Field::TwoFactor, "Choose who must use two-factor sign-in.")
+    })?;
+    services.store.save_two_factor_requirement(rule).await?;
+    tracing::info!(
+        target: "tessera::audit", event = "two_factor_requirement", admin = %me.user.username,
+        required_for = rule.as_str()
+    );
+    settings().await
 }
 
 pub async fn save_max_lifetime(days: String) -> Result<SecurityView, AppError> {

@@ -10,12 +10,17 @@ mod server;
 pub use login_page::LoginPage;
 pub use recent::RecentAuthentications;
 #[cfg(feature = "ssr")]
-pub(crate) use server::{admitted_client, record_failure, start_session, throttled};
+pub(crate) use server::{
+    admitted_client, end_challenge, pending_sign_in, record_failure, start_session, throttled,
+};
 #[cfg(feature = "ssr")]
-pub use server::{resolve_session, SECURE_SESSION_COOKIE, SESSION_COOKIE};
+pub use server::{
+    resolve_session, CODE_PAGE, SECURE_SESSION_COOKIE, SESSION_COOKIE, TWO_FACTOR_SET_UP_PAGE,
+};
 
 use crate::error::AppError;
 use crate::rules::session::SessionStatus;
+use crate::rules::two_factor::SecondFactor;
 use crate::users::Role;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -60,6 +65,8 @@ pub struct SessionView {
     pub status: SessionStatus,
     /// The session this very page is signed in with.
     pub current: bool,
+    /// How the sign-in was confirmed after the password, if it was.
+    pub second_factor: Option<SecondFactor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

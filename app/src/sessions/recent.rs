@@ -60,7 +60,7 @@ fn SessionTable(
         .map(|session| view! { <SessionRow session action/> })
         .collect_view();
     view! {
-        <DataTable class="sessions" columns=&["Signed in", "IP address", "Browser", "Expires", "Status"]>{rows}</DataTable>
+        <DataTable class="sessions" columns=&["Signed in", "IP address", "Browser", "Second factor", "Expires", "Status"]>{rows}</DataTable>
     }
 }
 
@@ -86,6 +86,7 @@ fn SessionRow(session: SessionView, action: ServerAction<DeactivateSession>) -> 
             </td>
             <td class="ip">{session.ip.unwrap_or_else(|| "Unknown".to_owned())}</td>
             <td class="device">{session.device}</td>
+            <td class="second-factor">{session.second_factor.map_or("None", |factor| factor.words())}</td>
             <td>{format_time(session.expires_at)}</td>
             <td class="status"><span class=badge>{session.status.words()}</span></td>
             <td class="actions">

@@ -6,9 +6,10 @@ use crate::rules::session::{
     retention_cutoff, session_expiry, SessionEnd, SessionStatus, SESSION_HOURS,
 };
 use crate::rules::throttle;
+use crate::rules::two_factor::{SecondFactor, CHALLENGE_MINUTES};
 use crate::rules::username::normalize_username;
 use crate::services::{client_ip, services, signed_in, Services};
-use crate::store::{NewSession, SessionId, SessionUser, UserSummary};
+use crate::store::{NewSession, NewSignInChallenge, SessionId, SessionUser, UserSummary};
 use crate::users::password::verify_password;
 use cookie::{Cookie, SameSite};
 use http::header::{HeaderName, COOKIE, SET_COOKIE, USER_AGENT};
@@ -29,6 +30,12 @@ fn session_cookie_name(services: &Services) -> &'static str {
         SESSION_COOKIE
     }
 }
+const CHALLENGE_COOKIE: &str = "tessera_sign_in";
+const SECURE_CHALLENGE_COOKIE: &str = "__Host-tessera_sign_in";
+/// Where someone whose password was right enters their code.
+pub const CODE_PAGE: &str = "/login/code";
+/// Where someone the company requires two-factor of sets it up before anything else.
+pub const TWO_FACTOR_SET_UP_PAGE: &str = "/two-factor";
 const SESSION_SECRET_LEN: usize = 43; // about 256 bits of base62
 /// The brands a Chromium-based browser names (RFC 8942 client hints).
 const SEC_CH_UA: HeaderName = HeaderName::from_static("sec-ch-ua");
@@ -39,12 +46,15 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let username = normalize_username(&username).unwrap_or_default();
     let address = client_ip();
     match sign_in(&username, password).await {
-        Ok(()) => {
+        Ok(next) => {
+            let outcome = match next {
+                AfterPassword::AskForCode => "code_required",
+                AfterPassword::SignedIn { .. } => "signed_in",
+            };
             tracing::info!(
-                target: "tessera::audit", event = "sign_in", %username, ?address,
-                outcome = "signed_in"
+                target: "tessera::audit", event = "sign_in", %username, ?address, outcome
             );
-            leptos_axum::redirect("/profile");
+            leptos_axum::redirect(next.page());
             Ok(())
         }
         Err((error, reason)) => {
@@ -57,9 +67,32 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     }
 }
 
+/// Where someone goes once their password was right.
+enum AfterPassword {
+    /// Two-factor is on: the code page, with a challenge cookie.
+    AskForCode,
+    /// Signed in; to the two-factor set-up first if the company requires it of them.
+    SignedIn { must_set_up_two_factor: bool },
+}
+
+impl AfterPassword {
+    fn page(&self) -> &'static str {
+        match self {
+            Self::AskForCode => CODE_PAGE,
+            Self::SignedIn {
+                must_set_up_two_factor: true,
+            } => TWO_FACTOR_SET_UP_PAGE,
+            Self::SignedIn { .. } => "/profile",
+        }
+    }
+}
+
 /// Signs `username` in, or says why not: the error the caller is shown, and the reason the
 /// audit log keeps.
-async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'static str)> {
+async fn sign_in(
+    username: &str,
+    password: String,
+) -> Result<AfterPassword, (AppError, &'static str)> {
     let server_error = |error: AppError| (error, "server error");
     let services = services().map_err(server_error)?;
     // The network is checked before the password, so that nobody outside it can learn
@@ -100,18 +133,82 @@ async fn sign_in(username: &str, password: String) -> Result<(), (AppError, &'st
             return Err((AppError::InvalidCredentials, reason));
         }
     };
+    if !credentials.login_active || !credentials.current {
+        return Err((AppError::AccountDisabled, "account disabled"));
+    }
+    let user = credentials.user;
+    let two_factor = services
+        .store
+        .two_factor_of(user.id)
+        .await
+        .map_err(|e| server_error(e.into()))?;
+    if two_factor.is_some_and(|t| t.confirmed_at.is_some()) {
+        // The name's failures are cleared only once the code is right too.
+        ask_for_code(&services, &user).await.map_err(server_error)?;
+        return Ok(AfterPassword::AskForCode);
+    }
     // The right password clears the name's count; the address's waits out its failures.
     services
         .store
         .clear_sign_in_failures(&throttle::user_subject(username))
         .await
         .map_err(|e| server_error(e.into()))?;
-    if !credentials.login_active || !credentials.current {
-        return Err((AppError::AccountDisabled, "account disabled"));
-    }
-    start_session(&services, &credentials.user, ip)
+    start_session(&services, &user, ip, None)
         .await
-        .map_err(server_error)
+        .map_err(server_error)?;
+    let policy = services
+        .policy
+        .get(services.store.as_ref())
+        .await
+        .map_err(|e| server_error(e.into()))?;
+    Ok(AfterPassword::SignedIn {
+        must_set_up_two_factor: policy.requires_two_factor(user.role),
+    })
+}
+
+/// Keeps a challenge for `user` and gives the browser its cookie: the code page finds who
+/// is signing in through it.
+async fn ask_for_code(services: &Services, user: &UserSummary) -> Result<(), AppError> {
+    let now = services.clock.now();
+    let secret = random_base62(&mut rand::rngs::OsRng.unwrap_err(), SESSION_SECRET_LEN);
+    services
+        .store
+        .insert_sign_in_challenge(NewSignInChallenge {
+            secret_hash: SecretHash::of(&secret),
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + chrono::Duration::minutes(CHALLENGE_MINUTES),
+        })
+        .await?;
+    set_cookie(challenge_cookie(services, secret));
+    Ok(())
+}
+
+/// The user whose password was right in this browser a moment ago, and the challenge's hash.
+pub(crate) async fn pending_sign_in(
+    services: &Services,
+) -> Result<(UserSummary, SecretHash), AppError> {
+    let headers = use_context::<http::request::Parts>()
+        .map(|parts| parts.headers)
+        .unwrap_or_default();
+    let secret =
+        cookie_value(&headers, challenge_cookie_name(services)).ok_or(AppError::SignInExpired)?;
+    let hash = SecretHash::of(&secret);
+    let user = services
+        .store
+        .find_sign_in_challenge(&hash, services.clock.now())
+        .await?
+        .ok_or(AppError::SignInExpired)?;
+    Ok((user, hash))
+}
+
+/// Ends a challenge once its code was right, and takes its cookie back.
+pub(crate) async fn end_challenge(services: &Services, hash: &SecretHash) -> Result<(), AppError> {
+    services.store.end_sign_in_challenge(hash).await?;
+    let mut removal = challenge_cookie(services, String::new());
+    removal.make_removal();
+    set_cookie(removal);
+    Ok(())
 }
 
 /// One more failure against each of `subjects`, on every instance's count.
@@ -159,12 +256,13 @@ pub(crate) async fn admitted_client(
     Ok(ip)
 }
 
-/// Opens a session for `user` and hands its cookie to the browser: what signing in and
-/// accepting an invitation both end with.
+/// Opens a session for `user` and hands its cookie to the browser: what signing in,
+/// accepting an invitation and resetting a password all end with.
 pub(crate) async fn start_session(
     services: &Services,
     user: &UserSummary,
     ip: Option<std::net::IpAddr>,
+    second_factor: Option<SecondFactor>,
 ) -> Result<(), AppError> {
     let now = services.clock.now();
     let secret = random_base62(&mut rand::rngs::OsRng.unwrap_err(), SESSION_SECRET_LEN);
@@ -189,6 +287,7 @@ pub(crate) async fn start_session(
             ip: ip.map(|ip| ip.to_string()),
             user_agent,
             device: Some(device),
+            second_factor,
         })
         .await?;
     set_cookie(session_cookie(services, secret));
@@ -236,6 +335,7 @@ pub async fn recent() -> Result<Vec<SessionView>, AppError> {
             expires_at: record.expires_at,
             status: SessionStatus::at(now, record.expires_at, record.ended),
             current: record.id == me.session_id,
+            second_factor: record.second_factor,
         })
         .collect())
 }
@@ -302,6 +402,25 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(Result::ok)
         .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned())
+}
+
+/// The short-lived cookie of a sign-in that waits for its code, named like the session's.
+fn challenge_cookie_name(services: &Services) -> &'static str {
+    if services.secure_cookies {
+        SECURE_CHALLENGE_COOKIE
+    } else {
+        CHALLENGE_COOKIE
+    }
+}
+
+fn challenge_cookie(services: &Services, value: String) -> Cookie<'static> {
+    Cookie::build((challenge_cookie_name(services), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(services.secure_cookies)
+        .max_age(cookie::time::Duration::minutes(CHALLENGE_MINUTES))
+        .build()
 }
 
 fn session_cookie(services: &Services, value: String) -> Cookie<'static> {

@@ -8,6 +8,7 @@ use crate::rules::network::AllowlistEntry;
 use crate::rules::permission::Permission;
 use crate::rules::secret::SecretHash;
 use crate::rules::session::SessionEnd;
+use crate::rules::two_factor::TwoFactorRequirement;
 use chrono::{DateTime, Utc};
 
 /// Everything the app keeps, as `Services` carries it.
@@ -19,6 +20,7 @@ pub trait Store:
     + PolicyStore
     + InvitationStore
     + PasswordResetStore
+    + TwoFactorStore
     + ThrottleStore
 {
 }
@@ -31,6 +33,7 @@ impl<T> Store for T where
         + PolicyStore
         + InvitationStore
         + PasswordResetStore
+        + TwoFactorStore
         + ThrottleStore
 {
 }
@@ -141,6 +144,7 @@ pub trait PolicyStore: Send + Sync + 'static {
     async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()>;
     /// Replaces the whole allowlist, in the order given.
     async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
+    async fn save_two_factor_requirement(&self, rule: TwoFactorRequirement) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -201,6 +205,56 @@ pub trait PasswordResetStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: String,
     ) -> StoreResult<Option<UserSummary>>;
+}
+
+/// Two-factor sign-in: each user's TOTP secret and recovery codes, and the sign-ins that
+/// wait for a code.
+#[async_trait::async_trait]
+pub trait TwoFactorStore: Send + Sync + 'static {
+    async fn two_factor_of(&self, user_id: UserId) -> StoreResult<Option<TwoFactorRecord>>;
+    /// Keeps `secret` for a set-up that waits for its first code, replacing any such;
+    /// false if two-factor is already on.
+    async fn begin_two_factor(
+        &self,
+        user_id: UserId,
+        secret: String,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Turns a set-up on with the step of its first code and a fresh set of recovery codes;
+    /// false if there was no set-up waiting.
+    async fn confirm_two_factor(
+        &self,
+        user_id: UserId,
+        step: i64,
+        at: DateTime<Utc>,
+        recovery_codes: Vec<SecretHash>,
+    ) -> StoreResult<bool>;
+    /// Records that the code of `step` was used; false if it, or a later one, already was,
+    /// here or on another instance.
+    async fn use_code_step(&self, user_id: UserId, step: i64) -> StoreResult<bool>;
+    /// Uses up a recovery code; false if it is not one of the user's unused ones.
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code: &SecretHash,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        recovery_codes: Vec<SecretHash>,
+    ) -> StoreResult<()>;
+    /// Turns two-factor off and forgets the secret and codes; false if it was not on.
+    async fn disable_two_factor(&self, user_id: UserId) -> StoreResult<bool>;
+    /// Keeps a challenge, and forgets those that have run out.
+    async fn insert_sign_in_challenge(&self, challenge: NewSignInChallenge) -> StoreResult<()>;
+    /// The user a challenge waits on, if it has not run out at `now`.
+    async fn find_sign_in_challenge(
+        &self,
+        secret_hash: &SecretHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserSummary>>;
+    async fn end_sign_in_challenge(&self, secret_hash: &SecretHash) -> StoreResult<()>;
 }
 
 /// Failed sign-ins, counted per subject (`rules::throttle::subjects`) in the database, so

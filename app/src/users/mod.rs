@@ -6,6 +6,7 @@ pub mod password;
 pub mod passwords;
 #[cfg(feature = "ssr")]
 pub mod strength;
+pub mod two_factor;
 
 use serde::{Deserialize, Serialize};
 

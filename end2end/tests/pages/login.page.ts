@@ -6,6 +6,7 @@ export const users = {
   dana: { username: "dana", displayName: "Dana Example", password: () => process.env.E2E_USER_PASSWORD! },
   erin: { username: "erin", displayName: "Erin Example", password: () => process.env.E2E_USER_PASSWORD! },
   frank: { username: "frank", displayName: "Frank Example", password: () => process.env.E2E_USER_PASSWORD! },
+  gina: { username: "gina", displayName: "Gina Example", password: () => process.env.E2E_USER_PASSWORD! },
   admin: { username: "admin", displayName: "Ada Admin", password: () => process.env.E2E_ADMIN_PASSWORD! },
 };
 

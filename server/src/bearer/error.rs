@@ -173,6 +173,8 @@ impl From<app::error::AppError> for ApiError {
                     Field::Password => "password",
                     Field::PasswordConfirmation => "password_confirmation",
                     Field::CurrentPassword => "current_password",
+                    Field::Code => "code",
+                    Field::TwoFactor => "two_factor",
                 },
                 message,
             },
@@ -187,6 +189,8 @@ impl From<app::error::AppError> for ApiError {
             | AppError::LockoutRisk(_)
             | AppError::InvitationBroken
             | AppError::ResetLinkBroken
+            | AppError::SignInExpired
+            | AppError::TwoFactorSetupRequired
             | AppError::TooManyAttempts { .. }
             | AppError::Internal
             | AppError::Unreachable => Self::Internal,

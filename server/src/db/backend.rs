@@ -35,6 +35,9 @@ pub(crate) trait Backend:
     + Reads<InvitationRow>
     + Reads<SignInFailuresRow>
     + Reads<PasswordResetRow>
+    + Reads<TwoFactorRow>
+    + Reads<UserRow>
+    + Reads<(Option<i64>, String)>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

@@ -21,6 +21,7 @@ mod statement;
 mod store;
 mod throttle;
 mod tokens;
+mod two_factor;
 mod users;
 
 pub(crate) use backend::Backend;

@@ -7,6 +7,7 @@ use crate::changes::Change;
 use app::rules::expiry::LifetimePolicy;
 use app::rules::network::AllowlistEntry;
 use app::rules::permission::Permission;
+use app::rules::two_factor::TwoFactorRequirement;
 use app::store::{PolicyStore, SecuritySettings, StoreError, StoreResult, Unique};
 
 #[async_trait::async_trait]
@@ -52,11 +53,12 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
     }
 
     async fn security_settings(&self) -> StoreResult<SecuritySettings> {
-        let max_days: Option<i64> =
-            Statement::new("SELECT max_token_days FROM security_settings WHERE id = 1")
-                .fetch_optional::<(Option<i64>,)>(DB::on_pool(&self.pool))
-                .await?
-                .and_then(|(days,)| days);
+        let (max_days, two_factor): (Option<i64>, String) = Statement::new(
+            "SELECT max_token_days, two_factor_required FROM security_settings WHERE id = 1",
+        )
+        .fetch_optional(DB::on_pool(&self.pool))
+        .await?
+        .ok_or_else(|| StoreError::Backend("the security_settings row is missing".into()))?;
         let rows: Vec<AllowlistRow> =
             Statement::new("SELECT address, bits FROM ip_allowlist ORDER BY position")
                 .fetch_all(DB::on_pool(&self.pool))
@@ -73,6 +75,7 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
                 max_days: max_days.and_then(|d| u32::try_from(d).ok()),
             },
             allowlist,
+            two_factor: TwoFactorRequirement::parse(&two_factor).unwrap_or_default(),
         })
     }
 
@@ -80,6 +83,18 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
         let update =
             Statement::new("UPDATE security_settings SET max_token_days = $1 WHERE id = 1")
                 .bind(policy.max_days.map(i64::from));
+        self.write(
+            |db| Box::pin(update.execute(DB::on_connection(db))),
+            |_| Some(Change::Policy),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn save_two_factor_requirement(&self, rule: TwoFactorRequirement) -> StoreResult<()> {
+        let update =
+            Statement::new("UPDATE security_settings SET two_factor_required = $1 WHERE id = 1")
+                .bind(rule.as_str().to_owned());
         self.write(
             |db| Box::pin(update.execute(DB::on_connection(db))),
             |_| Some(Change::Policy),

@@ -39,6 +39,7 @@ pub(crate) struct SessionRow {
     pub(crate) session_id: i64,
     #[sqlx(flatten)]
     pub(crate) user: UserRow,
+    pub(crate) two_factor_on: bool,
 }
 
 #[derive(FromRow)]
@@ -232,6 +233,7 @@ pub(crate) struct SessionListRow {
     pub(crate) ip: Option<String>,
     pub(crate) user_agent: Option<String>,
     pub(crate) device: Option<String>,
+    pub(crate) second_factor: Option<String>,
 }
 
 impl From<SessionListRow> for app::store::SessionRecord {
@@ -251,6 +253,10 @@ impl From<SessionListRow> for app::store::SessionRecord {
             ip: row.ip,
             user_agent: row.user_agent,
             device: row.device,
+            second_factor: row
+                .second_factor
+                .as_deref()
+                .and_then(app::rules::two_factor::SecondFactor::parse),
         }
     }
 }
@@ -326,6 +332,25 @@ impl From<PasswordResetRow> for app::store::PasswordResetRecord {
             user: row.user.into_summary(),
             email: row.email,
             expires_at: from_db(row.expires_at),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct TwoFactorRow {
+    pub(crate) secret: String,
+    pub(crate) confirmed_at: Option<i64>,
+    pub(crate) last_used_step: Option<i64>,
+    pub(crate) recovery_codes_left: i64,
+}
+
+impl From<TwoFactorRow> for app::store::TwoFactorRecord {
+    fn from(row: TwoFactorRow) -> Self {
+        Self {
+            secret: row.secret,
+            confirmed_at: row.confirmed_at.map(from_db),
+            last_used_step: row.last_used_step,
+            recovery_codes_left: row.recovery_codes_left.max(0) as u64,
         }
     }
 }

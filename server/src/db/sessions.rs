@@ -16,8 +16,8 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
     async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
         Statement::new(
             "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent,
-                                   device)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                   device, second_factor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(session.user_id)
         .bind(session.secret_hash.as_bytes().to_vec())
@@ -26,6 +26,11 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
         .bind(session.ip)
         .bind(session.user_agent)
         .bind(session.device)
+        .bind(
+            session
+                .second_factor
+                .map(|factor| factor.as_str().to_owned()),
+        )
         .fetch_value(DB::on_pool(&self.pool))
         .await
     }
@@ -36,7 +41,10 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>> {
         let row: Option<SessionRow> = Statement::new(
-            "SELECT s.id AS session_id, u.id, u.username, u.display_name, u.role
+            "SELECT s.id AS session_id, u.id, u.username, u.display_name, u.role,
+                    EXISTS (SELECT 1 FROM two_factor t
+                            WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                      AS two_factor_on
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
                AND u.login_active AND u.is_current",
@@ -48,6 +56,7 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
         Ok(row.map(|row| SessionUser {
             session_id: row.session_id,
             user: row.user.into_summary(),
+            two_factor_on: row.two_factor_on,
         }))
     }
 
@@ -80,7 +89,8 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<SessionRecord>> {
         let rows: Vec<SessionListRow> = Statement::new(
-            "SELECT id, created_at, expires_at, ended_at, end_reason, ip, user_agent, device
+            "SELECT id, created_at, expires_at, ended_at, end_reason, ip, user_agent, device,
+                    second_factor
              FROM sessions WHERE user_id = $1 AND created_at >= $2
              ORDER BY created_at DESC, id DESC",
         )

@@ -201,7 +201,7 @@ pub async fn accept(
         }
     };
     tracing::info!(user = %user.username, "invitation accepted");
-    start_session(&services, &user, ip).await?;
+    start_session(&services, &user, ip, None).await?;
     Ok(())
 }
 

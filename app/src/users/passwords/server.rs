@@ -155,7 +155,7 @@ pub async fn reset(secret: String, password: String, confirmation: String) -> Re
         target: "tessera::audit", event = "password_reset", username = %user.username,
         address = ?ip, outcome = "changed"
     );
-    start_session(&services, &user, ip).await
+    start_session(&services, &user, ip, None).await
 }
 
 async fn hashed(password: String) -> Result<String, AppError> {
