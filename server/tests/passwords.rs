@@ -216,6 +216,7 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() {
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     let done = use_link(&app, &secret, NEW_PASSWORD).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json::<String>(), "/profile");
     let signed_in = session_cookie(&done);
     assert_eq!(
         app.get("/profile", Some(&signed_in)).await.status,

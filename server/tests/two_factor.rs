@@ -313,3 +313,46 @@ async fn the_requirement_holds_on_every_instance() {
         Some("/two-factor")
     );
 }
+
+#[tokio::test]
+async fn a_reset_link_does_not_skip_the_second_factor() {
+    let app = TestApp::new().await;
+    app.add_user("admin", Role::Admin).await;
+    let alice = app.add_user("alice", Role::User).await;
+    let alice_cookie = app.sign_in("alice").await;
+    let (secret, _) = turn_on(&app, &alice_cookie).await;
+    let admin = app.sign_in("admin").await;
+    let issued: app::users::passwords::IssuedReset = app
+        .call(
+            "password/reset-link",
+            &[("user_id", &alice.to_string())],
+            Some(&admin),
+        )
+        .await
+        .json();
+    let link_secret = issued.link.rsplit('/').next().unwrap();
+    let new_password = "gravel orchid tundra";
+    let reset = app
+        .call(
+            "password/reset",
+            &[
+                ("secret", link_secret),
+                ("password", new_password),
+                ("password_confirmation", new_password),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert_eq!(reset.json::<String>(), "/login/code");
+    assert_eq!(cookie_named(&reset, "tessera_session"), None);
+    let challenge = cookie_named(&reset, "tessera_sign_in").expect("a challenge cookie");
+
+    app.clock.advance(Duration::seconds(30));
+    let signed_in = code_step(&app, &challenge, &code_at(&secret, app.now())).await;
+    assert!(
+        cookie_named(&signed_in, "tessera_session").is_some(),
+        "{}",
+        signed_in.body
+    );
+}

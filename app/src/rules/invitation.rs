@@ -216,6 +216,17 @@ mod tests {
     }
 
     #[test]
+    fn overlong_emails_are_refused() {
+        // RFC 5321's limits: 64 characters before the @, 254 in all.
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        let long_domain = format!("ada@{}.com", "a".repeat(260));
+        for bad in [long_local, long_domain] {
+            assert_eq!(normalize_email(&bad), Err(InviteeError::EmailInvalid));
+        }
+        assert!(normalize_email(&format!("{}@example.com", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
     fn same_email_ignores_case_and_blanks() {
         assert!(same_email("Ada@Example.com", " ada@example.com"));
         assert!(!same_email("ada@example.com", "ada@example.org"));

@@ -168,7 +168,7 @@ async fn sign_in(
 
 /// Keeps a challenge for `user` and gives the browser its cookie: the code page finds who
 /// is signing in through it.
-async fn ask_for_code(services: &Services, user: &UserSummary) -> Result<(), AppError> {
+pub(crate) async fn ask_for_code(services: &Services, user: &UserSummary) -> Result<(), AppError> {
     let now = services.clock.now();
     let secret = random_base62(&mut rand::rngs::OsRng.unwrap_err(), SESSION_SECRET_LEN);
     services

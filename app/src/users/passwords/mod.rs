@@ -89,12 +89,12 @@ pub async fn open_reset_link(secret: String) -> Result<ResetWelcome, AppError> {
 }
 
 /// Sets the new password, uses up the link, signs out every session of the user and signs
-/// them in here.
+/// them in here, after their two-factor code if they use one: answers the page to go to.
 #[server(prefix = "/rpc", endpoint = "password/reset")]
 pub async fn reset_password(
     secret: String,
     password: String,
     password_confirmation: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     crate::services::reply(server::reset(secret, password, password_confirmation).await)
 }

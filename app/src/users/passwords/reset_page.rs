@@ -52,10 +52,11 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
     let edited = move || errors.outcome.forget();
     let general_error = move || errors.outcome.general_message();
     let secret = StoredValue::new(secret);
-    // Signed in with the new password: load the profile from scratch.
+    // Signed in with the new password (or on to the two-factor code): load that page from
+    // scratch.
     Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            browser::go_to("/profile");
+        if let Some(Ok(next)) = action.value().get() {
+            browser::go_to(&next);
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {

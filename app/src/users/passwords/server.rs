@@ -4,7 +4,9 @@ use crate::rules::invitation::{invitation_expiry, INVITATION_HOURS};
 use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::throttle;
 use crate::services::{client_ip, require_admin, services, signed_in, Services};
-use crate::sessions::{admitted_client, record_failure, start_session, throttled};
+use crate::sessions::{
+    admitted_client, ask_for_code, record_failure, start_session, throttled, CODE_PAGE,
+};
 use crate::store::{NewPasswordReset, PasswordResetRecord};
 use crate::ui::format_time;
 use crate::users::invitations::mail::OutgoingMail;
@@ -121,7 +123,11 @@ pub async fn open_reset_link(secret: String) -> Result<ResetWelcome, AppError> {
     })
 }
 
-pub async fn reset(secret: String, password: String, confirmation: String) -> Result<(), AppError> {
+pub async fn reset(
+    secret: String,
+    password: String,
+    confirmation: String,
+) -> Result<String, AppError> {
     let services = services()?;
     let ip = admitted_client(&services).await?;
     // Guessing links is throttled like guessing passwords, by address.
@@ -155,7 +161,19 @@ pub async fn reset(secret: String, password: String, confirmation: String) -> Re
         target: "tessera::audit", event = "password_reset", username = %user.username,
         address = ?ip, outcome = "changed"
     );
-    start_session(&services, &user, ip, None).await
+    // The link replaces the password, not the second factor: with two-factor on, the code
+    // is still asked for before a session opens.
+    let two_factor_on = services
+        .store
+        .two_factor_of(user.id)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some());
+    if two_factor_on {
+        ask_for_code(&services, &user).await?;
+        return Ok(CODE_PAGE.to_owned());
+    }
+    start_session(&services, &user, ip, None).await?;
+    Ok("/profile".to_owned())
 }
 
 async fn hashed(password: String) -> Result<String, AppError> {
