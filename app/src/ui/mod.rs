@@ -1,5 +1,6 @@
 //! Small pieces the feature pages share.
 
+mod broken_link;
 pub mod browser;
 mod confirm_modal;
 mod copy_field;
@@ -8,7 +9,9 @@ mod forbidden;
 mod load_error;
 mod modal;
 mod outcome;
+mod password_input;
 
+pub use broken_link::BrokenLink;
 pub use confirm_modal::ConfirmModal;
 pub use copy_field::CopyField;
 pub use data_table::DataTable;
@@ -16,6 +19,7 @@ pub use forbidden::Forbidden;
 pub use load_error::LoadError;
 pub use modal::Modal;
 pub use outcome::{FormErrors, Outcome};
+pub use password_input::PasswordInput;
 
 use chrono::{DateTime, Utc};
 

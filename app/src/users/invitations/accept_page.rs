@@ -3,7 +3,7 @@ use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
 use crate::rules::username::normalize_username;
-use crate::ui::{browser, format_time, FormErrors};
+use crate::ui::{browser, format_time, BrokenLink, FormErrors, PasswordInput};
 use crate::users::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,22 +23,10 @@ pub fn AcceptInvitationPage() -> impl IntoView {
             <Suspense fallback=|| view! { <div class="card auth-card"><p class="muted">"Opening your invitation…"</p></div> }>
                 {move || invitation.get().map(|answer| match answer {
                     Ok(welcome) => view! { <AcceptForm secret=secret() welcome/> }.into_any(),
-                    Err(error) => {
-                        #[cfg(feature = "ssr")]
-                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                            let status = http::StatusCode::from_u16(error.status_code())
-                                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-                            response.set_status(status);
-                        }
-                        view! {
-                            <div class="card auth-card">
-                                <h1>"Invitation"</h1>
-                                <p class="form-error" role="alert" data-testid="invitation-error">{error.to_string()}</p>
-                                <a href="/login">"Go to sign in"</a>
-                            </div>
-                        }
-                        .into_any()
+                    Err(error) => view! {
+                        <BrokenLink heading="Invitation" error testid="invitation-error"/>
                     }
+                    .into_any(),
                 })}
             </Suspense>
         </main>
@@ -115,34 +103,12 @@ fn AcceptForm(secret: String, welcome: InvitationWelcome) -> impl IntoView {
                 <span class="hint-text" id="invite-username-hint">"Letters, digits, '.', '_' and '-'. Not case sensitive."</span>
                 {errors.view_for(Field::Username)}
             </div>
-            <div class="field">
-                <label for="invite-password">"Password"</label>
-                <input
-                    id="invite-password"
-                    type="password"
-                    name="password"
-                    autocomplete="new-password"
-                    aria-describedby="invite-password-hint"
-                    prop:value=password
-                    on:input=move |ev| { password.set(event_target_value(&ev)); edited(); }
-                    aria-invalid=errors.invalid(Field::Password)
-                />
-                <span class="hint-text" id="invite-password-hint">{format!("At least {MIN_PASSWORD_CHARS} characters.")}</span>
-                {errors.view_for(Field::Password)}
-            </div>
-            <div class="field">
-                <label for="invite-confirmation">"Confirm password"</label>
-                <input
-                    id="invite-confirmation"
-                    type="password"
-                    name="password_confirmation"
-                    autocomplete="new-password"
-                    prop:value=confirmation
-                    on:input=move |ev| { confirmation.set(event_target_value(&ev)); edited(); }
-                    aria-invalid=errors.invalid(Field::PasswordConfirmation)
-                />
-                {errors.view_for(Field::PasswordConfirmation)}
-            </div>
+            <PasswordInput id="invite-password" label="Password" name="password"
+                autocomplete="new-password" value=password field=Field::Password errors
+                hint=format!("At least {MIN_PASSWORD_CHARS} characters, and not a common password.")/>
+            <PasswordInput id="invite-confirmation" label="Confirm password"
+                name="password_confirmation" autocomplete="new-password" value=confirmation
+                field=Field::PasswordConfirmation errors/>
             <Show when=move || general_error().is_some()>
                 <p class="form-error" role="alert">{general_error}</p>
             </Show>

@@ -2,7 +2,7 @@ use super::ChangePassword;
 use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
-use crate::ui::FormErrors;
+use crate::ui::{FormErrors, PasswordInput};
 use leptos::prelude::*;
 
 /// The profile's Change Password block: the current password and the new one twice.
@@ -14,7 +14,6 @@ pub fn ChangePasswordBlock(#[prop(into)] on_changed: Callback<()>) -> impl IntoV
     let new = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
     let errors = FormErrors::of(action);
-    let edited = move || errors.outcome.forget();
     let general_error = move || errors.outcome.general_message();
     let done = move || match action.value().get() {
         Some(Ok(changed)) => Some(match changed.other_sessions_ended {
@@ -62,12 +61,6 @@ pub fn ChangePasswordBlock(#[prop(into)] on_changed: Callback<()>) -> impl IntoV
             });
         }
     };
-    let input = move |signal: RwSignal<String>| {
-        move |ev| {
-            signal.set(event_target_value(&ev));
-            edited();
-        }
-    };
 
     view! {
         <section class="card block" aria-labelledby="password-heading">
@@ -76,31 +69,14 @@ pub fn ChangePasswordBlock(#[prop(into)] on_changed: Callback<()>) -> impl IntoV
             </header>
             <p class="muted">"Changing your password signs out every other session of yours; this one stays signed in."</p>
             <form class="stack narrow" on:submit=submit novalidate>
-                <div class="field">
-                    <label for="current-password">"Current password"</label>
-                    <input id="current-password" type="password" name="current_password"
-                        autocomplete="current-password" prop:value=current on:input=input(current)
-                        aria-invalid=errors.invalid(Field::CurrentPassword)/>
-                    {errors.view_for(Field::CurrentPassword)}
-                </div>
-                <div class="field">
-                    <label for="new-password">"New password"</label>
-                    <input id="new-password" type="password" name="new_password"
-                        autocomplete="new-password" aria-describedby="new-password-hint"
-                        prop:value=new on:input=input(new)
-                        aria-invalid=errors.invalid(Field::Password)/>
-                    <span class="hint-text" id="new-password-hint">
-                        {format!("At least {MIN_PASSWORD_CHARS} characters, and not a common password.")}
-                    </span>
-                    {errors.view_for(Field::Password)}
-                </div>
-                <div class="field">
-                    <label for="new-password-confirmation">"Confirm new password"</label>
-                    <input id="new-password-confirmation" type="password" name="new_password_confirmation"
-                        autocomplete="new-password" prop:value=confirmation on:input=input(confirmation)
-                        aria-invalid=errors.invalid(Field::PasswordConfirmation)/>
-                    {errors.view_for(Field::PasswordConfirmation)}
-                </div>
+                <PasswordInput id="current-password" label="Current password" name="current_password"
+                    autocomplete="current-password" value=current field=Field::CurrentPassword errors/>
+                <PasswordInput id="new-password" label="New password" name="new_password"
+                    autocomplete="new-password" value=new field=Field::Password errors
+                    hint=format!("At least {MIN_PASSWORD_CHARS} characters, and not a common password.")/>
+                <PasswordInput id="new-password-confirmation" label="Confirm new password"
+                    name="new_password_confirmation" autocomplete="new-password" value=confirmation
+                    field=Field::PasswordConfirmation errors/>
                 <Show when=move || general_error().is_some()>
                     <p class="form-error" role="alert">{general_error}</p>
                 </Show>

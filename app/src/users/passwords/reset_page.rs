@@ -2,7 +2,7 @@ use super::{open_reset_link, ResetPassword, ResetWelcome};
 use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
-use crate::ui::{browser, format_time, FormErrors};
+use crate::ui::{browser, format_time, BrokenLink, FormErrors, PasswordInput};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -21,22 +21,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <Suspense fallback=|| view! { <div class="card auth-card"><p class="muted">"Opening your link…"</p></div> }>
                 {move || reset.get().map(|answer| match answer {
                     Ok(welcome) => view! { <ResetForm secret=secret() welcome/> }.into_any(),
-                    Err(error) => {
-                        #[cfg(feature = "ssr")]
-                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                            let status = http::StatusCode::from_u16(error.status_code())
-                                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-                            response.set_status(status);
-                        }
-                        view! {
-                            <div class="card auth-card">
-                                <h1>"Password reset"</h1>
-                                <p class="form-error" role="alert" data-testid="reset-error">{error.to_string()}</p>
-                                <a href="/login">"Go to sign in"</a>
-                            </div>
-                        }
-                        .into_any()
+                    Err(error) => view! {
+                        <BrokenLink heading="Password reset" error testid="reset-error"/>
                     }
+                    .into_any(),
                 })}
             </Suspense>
         </main>
@@ -49,7 +37,6 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
     let errors = FormErrors::of(action);
-    let edited = move || errors.outcome.forget();
     let general_error = move || errors.outcome.general_message();
     let secret = StoredValue::new(secret);
     // Signed in with the new password (or on to the two-factor code): load that page from
@@ -86,25 +73,12 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
             </p>
             // Lets password managers file the new password under the right account.
             <input type="hidden" name="username" autocomplete="username" value=welcome.username/>
-            <div class="field">
-                <label for="reset-password">"New password"</label>
-                <input id="reset-password" type="password" name="password" autocomplete="new-password"
-                    autofocus aria-describedby="reset-password-hint" prop:value=password
-                    on:input=move |ev| { password.set(event_target_value(&ev)); edited(); }
-                    aria-invalid=errors.invalid(Field::Password)/>
-                <span class="hint-text" id="reset-password-hint">
-                    {format!("At least {MIN_PASSWORD_CHARS} characters, and not a common password.")}
-                </span>
-                {errors.view_for(Field::Password)}
-            </div>
-            <div class="field">
-                <label for="reset-confirmation">"Confirm new password"</label>
-                <input id="reset-confirmation" type="password" name="password_confirmation"
-                    autocomplete="new-password" prop:value=confirmation
-                    on:input=move |ev| { confirmation.set(event_target_value(&ev)); edited(); }
-                    aria-invalid=errors.invalid(Field::PasswordConfirmation)/>
-                {errors.view_for(Field::PasswordConfirmation)}
-            </div>
+            <PasswordInput id="reset-password" label="New password" name="password"
+                autocomplete="new-password" value=password field=Field::Password errors autofocus=true
+                hint=format!("At least {MIN_PASSWORD_CHARS} characters, and not a common password.")/>
+            <PasswordInput id="reset-confirmation" label="Confirm new password"
+                name="password_confirmation" autocomplete="new-password" value=confirmation
+                field=Field::PasswordConfirmation errors/>
             <Show when=move || general_error().is_some()>
                 <p class="form-error" role="alert">{general_error}</p>
             </Show>
