@@ -26,8 +26,10 @@ run: tools build
 test: tools chromium postgresql nginx unit-test build e2e-test
 
 # --split puts each lazy route's code in a wasm chunk of its own (see App in app/src/lib.rs).
+# The server sends the brotli or gzip copies that precompress.mjs writes beside each file.
 build: tools
 	cargo leptos build --release --split
+	node scripts/precompress.mjs target/site/pkg
 
 # The server's integration tests run twice: on SQLite files, then on a throwaway PostgreSQL.
 unit-test: postgresql nginx

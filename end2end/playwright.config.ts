@@ -15,9 +15,16 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
   outputDir: "test-results",
+  projects: [
+    { name: "chromium", testIgnore: /no-javascript\.spec\.ts/ },
+    // The flows that must work as plain HTML forms, for people who browse without scripts.
+    { name: "no-javascript", testMatch: /no-javascript\.spec\.ts/, use: { javaScriptEnabled: false } },
+  ],
   use: {
     baseURL,
     browserName: "chromium",
+    // Pages show times in the browser's zone; specs read them in UTC unless they say otherwise.
+    timezoneId: "UTC",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {

@@ -35,6 +35,10 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add erin --display-name "Erin E
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add frank --display-name "Frank Example" --email frank@example.com
 # Only two-factor.spec.ts signs in as gina: it turns two-factor on for her.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add gina --display-name "Gina Example" --email gina@example.com
+# Only times.spec.ts signs in as hana, and only no-javascript.spec.ts as ivan: report.spec.ts
+# deactivates bruno while they might run.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add hana --display-name "Hana Example" --email hana@example.com
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add ivan --display-name "Ivan Example" --email ivan@example.com
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

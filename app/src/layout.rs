@@ -19,36 +19,50 @@ pub fn SignedInLayout() -> impl IntoView {
     let user: UserResource = Resource::new(|| (), |_| whoami());
     provide_context(user);
     let logout = ServerAction::<Logout>::new();
+    // On phones the links are a menu over the page; following one keeps this header, so the
+    // menu closes itself, or it would cover the next page.
+    let menu = NodeRef::<leptos::html::Details>::new();
 
     view! {
         <header class="topbar">
             <A href="/profile" attr:class="brand">"Tessera"</A>
-            <nav aria-label="Main">
-                <A href="/profile">"Profile"</A>
-                <Suspense>
-                    {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
-                        <A href="/admin/users">"System Users"</A>
-                        <A href="/admin/invitations">"Invitations"</A>
-                        <A href="/admin/permissions">"Permissions"</A>
-                        <A href="/admin/security">"Security"</A>
-                    })}
-                </Suspense>
-            </nav>
-            <div class="who">
-                <Suspense>
-                    {move || user.get().map(|answer| match answer {
-                        Ok(me) => view! { <span class="who-name">{me.display_name}</span> }.into_any(),
-                        Err(AppError::Unauthenticated) => {
-                            browser::go_to_login();
-                            ().into_any()
+            // A plain <details>, so the menu opens before the wasm has loaded too; on wide
+            // screens the stylesheet keeps it open and hides "Menu".
+            <details class="nav-menu" node_ref=menu>
+                <summary>"Menu"</summary>
+                <div class="nav-menu-panel">
+                    <nav aria-label="Main" on:click=move |_| {
+                        if let Some(menu) = menu.get_untracked() {
+                            menu.set_open(false);
                         }
-                        Err(_) => ().into_any(),
-                    })}
-                </Suspense>
-                <ActionForm action=logout attr:class="inline">
-                    <button type="submit" class="link">"Sign out"</button>
-                </ActionForm>
-            </div>
+                    }>
+                        <A href="/profile">"Profile"</A>
+                        <Suspense>
+                            {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
+                                <A href="/admin/users">"System Users"</A>
+                                <A href="/admin/invitations">"Invitations"</A>
+                                <A href="/admin/permissions">"Permissions"</A>
+                                <A href="/admin/security">"Security"</A>
+                            })}
+                        </Suspense>
+                    </nav>
+                    <div class="who">
+                        <Suspense>
+                            {move || user.get().map(|answer| match answer {
+                                Ok(me) => view! { <span class="who-name">{me.display_name}</span> }.into_any(),
+                                Err(AppError::Unauthenticated) => {
+                                    browser::go_to_login();
+                                    ().into_any()
+                                }
+                                Err(_) => ().into_any(),
+                            })}
+                        </Suspense>
+                        <ActionForm action=logout attr:class="inline">
+                            <button type="submit" class="link">"Sign out"</button>
+                        </ActionForm>
+                    </div>
+                </div>
+            </details>
         </header>
         <main class="page">
             <Outlet/>

@@ -21,7 +21,7 @@ mod layout;
 
 use layout::{NotFound, ProfilePage, SignedInLayout};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 use report::SystemUsersPage;
@@ -41,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // No icon file to fetch: browsers otherwise ask for /favicon.ico on every page.
                 <link rel="icon" href="data:,"/>
+                <HashedStylesheet id="tessera" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -55,7 +56,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="tessera" href="/pkg/tessera.css"/>
         <Title text="Tessera"/>
         <Router>
             <Routes fallback=NotFound>
@@ -65,7 +65,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:secret") view={Lazy::<AcceptInvitationRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/reset/:secret") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
-                    <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()}/>
+                    // Async: the page arrives whole, for browsers without scripts too.
+                    <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/two-factor") view={Lazy::<TwoFactorSetUpRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view={Lazy::<SystemUsersRoute>::new()} ssr=SsrMode::Async/>
@@ -97,6 +98,13 @@ macro_rules! lazy_page {
             }
         }
     };
+}
+
+/// Fetches the code of the signed-in frame and the profile while someone types their
+/// password, so that the profile replaces the sign-in form as soon as the server says yes.
+pub(crate) async fn preload_profile_code() {
+    SignedInRoute::preload().await;
+    ProfileRoute::preload().await;
 }
 
 lazy_page!(SignedInRoute, SignedInLayout);

@@ -52,6 +52,12 @@ pub fn require_admin() -> Result<SessionUser, AppError> {
 
 /// Every server function ends here: errors carry their HTTP status to the response.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    // A plain form post (before hydration, or without JavaScript) is answered with a redirect
+    // back to its page, the error in the address for the page to show; a status set here
+    // would turn that redirect into a bare error body.
+    if is_plain_form_post() {
+        return result;
+    }
     if let Err(error) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             let status = http::StatusCode::from_u16(error.status_code())
@@ -63,6 +69,19 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// A browser's own form submission asks for HTML; the pages' calls ask for JSON. (A page
+/// being rendered asks for HTML too, but with a GET, and its status must stand.)
+fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
 }
 
 /// The address a request comes from, worked out once by the server (behind trusted

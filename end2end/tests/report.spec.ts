@@ -4,9 +4,9 @@ import { readFile } from "node:fs/promises";
 import { LoginPage, users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { ReportPage } from "./pages/report.page";
+import { shownDayIn } from "./pages/time";
 
 const unique = (what: string) => `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-const utcDatePlus = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Signs `user` in inside a fresh browser context, creates a token, returns its hint. */
 async function tokenOf(browser: Browser, user: typeof users.alice, label: string) {
@@ -32,7 +32,7 @@ test("an admin finds a user's new token under Active Tokens and expires it", asy
 
   const row = report.tokenRow(owner.hint);
   await expect(row.locator("td.label")).toHaveText(label);
-  await expect(row.locator("td.expires")).toContainText(utcDatePlus(30));
+  await expect(row.locator("td.expires")).toContainText(shownDayIn(30));
   await expect(report.userGroup("alice")).toBeVisible();
   await page.screenshot({ path: "screenshots/report-active-tokens.png", fullPage: true });
 

@@ -13,6 +13,7 @@ pub fn hydrate() {
         leptos::mount::hydrate_from_async(body.clone(), app::App)
             .await
             .forget();
+        app::ui::browser::remember_time_zone();
         // Lets people and tests tell a page that reacts to clicks from the plain server HTML.
         let _ = body.set_attribute("data-hydrated", "");
     });

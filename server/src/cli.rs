@@ -271,6 +271,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         .site_pkg_dir("pkg")
         .site_addr(args.addr)
         .env(Env::PROD)
+        .hash_files(bundle_names_are_hashed())
         .build();
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
@@ -307,6 +308,15 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let written = usage.flush_on_shutdown().await;
     tracing::info!(tokens = written, "recorded last token use; stopped");
     Ok(())
+}
+
+/// `make build` (cargo-leptos `hash-files`) names the bundle's files by their content and
+/// lists the names in `hash.txt` beside the binary, where leptos looks for it.
+fn bundle_names_are_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|binary| Some(binary.parent()?.join("hash.txt")))
+        .is_some_and(|list| list.is_file())
 }
 
 async fn shutdown_signal() {

@@ -5,18 +5,45 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{
-    CACHE_CONTROL, HOST, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    CACHE_CONTROL, HOST, ORIGIN, REFERER, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use http::{HeaderValue, Method, StatusCode};
 
-/// Marks an answer that browsers and proxies may store: the static bundle's.
-#[derive(Clone, Copy)]
-struct MayBeStored;
+/// How long browsers and proxies may keep the static bundle's files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BundleCaching {
+    /// `make build` puts each file's content hash in its name, so a name never changes
+    /// content: a new build is new names, and a file may be kept for a year unasked.
+    Immutable,
+    /// Without hashed names (a development build) a browser asks again each time, and
+    /// gets a 304 when the file is unchanged.
+    Revalidate,
+}
 
-/// The static files' group sets this on its answers, for `security_headers` to see.
-pub async fn may_be_stored(mut response: Response) -> Response {
-    response.extensions_mut().insert(MayBeStored);
+impl BundleCaching {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::Immutable => "public, max-age=31536000, immutable",
+            Self::Revalidate => "no-cache",
+        })
+    }
+}
+
+/// The static files' group: a file found gets the bundle's caching; a missing one is the
+/// not-found page, which is kept nowhere like any page.
+pub async fn bundle_caching(
+    State(caching): State<BundleCaching>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, caching.header());
+    }
     response
 }
 
@@ -26,14 +53,14 @@ pub async fn may_be_stored(mut response: Response) -> Response {
 pub struct HttpsOnly(pub bool);
 
 /// Pages carry personal data and one answer carries a new token's secret: nothing but the
-/// static bundle may be stored by a browser or a proxy. No page may be framed.
+/// static bundle, which says so itself, may be stored by a browser or a proxy. No page may
+/// be framed.
 pub async fn security_headers(
     State(HttpsOnly(https_only)): State<HttpsOnly>,
     request: Request,
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let storable = response.extensions().get::<MayBeStored>().is_some();
     let headers = response.headers_mut();
     // One growth of the map instead of one per header.
     headers.reserve(5);
@@ -44,7 +71,7 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    if !storable {
+    if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -68,6 +95,32 @@ pub async fn same_origin_calls(
             "Cross-site requests are not allowed.",
         )
             .into_response();
+    }
+    next.run(request).await
+}
+
+/// A form posted by the browser itself (before the page hydrates, or without JavaScript)
+/// comes back to its page with the error in the address, as leptos's `__path` and `__err`.
+/// Leptos adds them to the page's address as the browser sends it, which may still hold an
+/// earlier failure's: the page would show that one. So the page's address loses them first.
+pub async fn without_earlier_form_errors(mut request: Request, next: Next) -> Response {
+    if let Some(referer) = request.headers().get(REFERER).and_then(|v| v.to_str().ok()) {
+        if let Ok(mut page) = url::Url::parse(referer) {
+            let kept: Vec<(String, String)> = page
+                .query_pairs()
+                .filter(|(key, _)| key != "__path" && key != "__err")
+                .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                .collect();
+            if page.query_pairs().count() != kept.len() {
+                page.set_query(None);
+                if !kept.is_empty() {
+                    page.query_pairs_mut().extend_pairs(kept);
+                }
+                if let Ok(value) = HeaderValue::from_str(page.as_str()) {
+                    request.headers_mut().insert(REFERER, value);
+                }
+            }
+        }
     }
     next.run(request).await
 }

@@ -1,7 +1,10 @@
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
 use crate::content_policy::shell_under_policy;
-use crate::headers::{may_be_stored, same_origin_calls, security_headers, HttpsOnly};
+use crate::headers::{
+    bundle_caching, same_origin_calls, security_headers, without_earlier_form_errors,
+    BundleCaching, HttpsOnly,
+};
 use crate::report_csv;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
@@ -35,7 +38,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(server_functions(&state, files.clone()))
         .merge(api(bearer.browser_callable, files.clone()))
         .merge(bearer.for_gateways)
-        .merge(static_files(files))
+        .merge(static_files(files, bundle_caching_for(&state)))
         .with_state(state.clone());
     // Every request's layers are wrapped once around the whole app, not with `Router::layer`:
     // that wraps every route in a boxed copy of the stack, and each request clones the boxes
@@ -100,6 +103,7 @@ fn server_functions(state: &AppState, files: MethodRouter<AppState>) -> Router<A
             state.clone(),
             same_origin_calls,
         ))
+        .layer(middleware::from_fn(without_earlier_form_errors))
 }
 
 /// The API that pages on other sites may call, under CORS. Other paths under `/api/` are no
@@ -111,13 +115,21 @@ fn api(browser_callable: Router<AppState>, files: MethodRouter<AppState>) -> Rou
 }
 
 /// The web bundle, which browsers may keep, the icon and the health check: no session.
-fn static_files(files: MethodRouter<AppState>) -> Router<AppState> {
-    let bundle =
-        everything_under("/pkg", files.clone()).layer(middleware::map_response(may_be_stored));
+fn static_files(files: MethodRouter<AppState>, caching: BundleCaching) -> Router<AppState> {
+    let bundle = everything_under("/pkg", files.clone())
+        .layer(middleware::from_fn_with_state(caching, bundle_caching));
     Router::new()
         .route("/favicon.ico", files)
         .route("/healthz", get(|| async { "ok" }))
         .merge(bundle)
+}
+
+fn bundle_caching_for(state: &AppState) -> BundleCaching {
+    if state.leptos_options.hash_files {
+        BundleCaching::Immutable
+    } else {
+        BundleCaching::Revalidate
+    }
 }
 
 /// `service` at `prefix/` and every path below it, unless a more specific route claims it

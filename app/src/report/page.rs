@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::ExpireTokenModal;
 use crate::tokens::{ExpireToken, TokenPermissionsCell, TokenStatusCell, TokenView};
-use crate::ui::{browser, format_optional, format_time, Forbidden};
+use crate::ui::{browser, Forbidden, MaybeTime, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -262,10 +262,10 @@ fn AccessTokens(
                 <tr data-token-id=token.id>
                     <td class="label">{token.label.clone()}</td>
                     <td class="hint"><code>"…"{token.hint.clone()}</code></td>
-                    <td>{format_time(token.created_at)}</td>
-                    <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+                    <td><Time at=token.created_at/></td>
+                    <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
                     <TokenPermissionsCell token=token.clone()/>
-                    <td>{format_optional(token.last_used_at, "Never")}</td>
+                    <td><MaybeTime at=token.last_used_at none="Never"/></td>
                     <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
                     <TokenStatusCell token=token.clone()/>
                     <td class="actions">

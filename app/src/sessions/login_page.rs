@@ -6,6 +6,8 @@ use leptos_meta::Title;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    // Effects run only in the browser, once the page has hydrated.
+    Effect::new(|_| leptos::task::spawn_local(crate::preload_profile_code()));
     let error = move || {
         login
             .value()

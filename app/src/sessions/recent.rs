@@ -1,6 +1,6 @@
 use super::{recent_sessions, DeactivateSession, SessionView};
 use crate::rules::session::{SessionStatus, SESSION_HOURS, SESSION_RETENTION_DAYS};
-use crate::ui::{browser, format_time, DataTable, LoadError, Outcome};
+use crate::ui::{browser, DataTable, LoadError, Outcome, Time};
 use leptos::prelude::*;
 
 /// The Recent Authentications block of the profile page: where and how the user signed in,
@@ -81,13 +81,13 @@ fn SessionRow(session: SessionView, action: ServerAction<DeactivateSession>) -> 
     view! {
         <tr data-session-id=id class:current=session.current>
             <td>
-                {format_time(session.signed_in_at)}
+                <Time at=session.signed_in_at/>
                 {session.current.then(|| view! { <span class="this-session">"This session"</span> })}
             </td>
             <td class="ip">{session.ip.unwrap_or_else(|| "Unknown".to_owned())}</td>
             <td class="device">{session.device}</td>
             <td class="second-factor">{session.second_factor.map_or("None", |factor| factor.words())}</td>
-            <td>{format_time(session.expires_at)}</td>
+            <td><Time at=session.expires_at/></td>
             <td class="status"><span class=badge>{session.status.words()}</span></td>
             <td class="actions">
                 {active.then(|| view! {

@@ -1,7 +1,7 @@
 use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
 use super::{list_tokens, CreateToken, ExpireToken, TokenView};
 use crate::rules::expiry::TokenStatus;
-use crate::ui::{format_optional, format_time, DataTable, LoadError};
+use crate::ui::{DataTable, LoadError, MaybeTime, Time};
 use leptos::prelude::*;
 
 /// The Manage Personal Access Tokens block of the profile page.
@@ -81,20 +81,16 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
 
 #[component]
 fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
-    let last_used = match (&token.last_used_at, &token.last_used_ip) {
-        (Some(at), Some(ip)) => format!("{} from {ip}", format_time(*at)),
-        (Some(at), None) => format_time(*at),
-        _ => "Never".to_owned(),
-    };
+    let last_used_ip = token.last_used_at.and(token.last_used_ip.clone());
     let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
     view! {
         <tr data-token-id=token.id>
             <td class="label">{token.label.clone()}</td>
             <td class="hint"><code>"…"{token.hint.clone()}</code></td>
-            <td>{format_time(token.created_at)}</td>
-            <td class="expires">{format_optional(token.expires_at, "Never")}</td>
+            <td><Time at=token.created_at/></td>
+            <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
             <TokenPermissionsCell token=token.clone()/>
-            <td>{last_used}</td>
+            <td><MaybeTime at=token.last_used_at none="Never"/>{last_used_ip.map(|ip| format!(" from {ip}"))}</td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
                 {expirable.map(|token| view! {
@@ -138,11 +134,8 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
         TokenStatus::ExpiredManually => "badge revoked",
     };
     let detail = token.expired_at.map(|at| {
-        let by = token
-            .expired_by
-            .map(|name| format!(" by {name}"))
-            .unwrap_or_default();
-        format!("on {}{by}", format_time(at))
+        let by = token.expired_by.map(|name| format!(" by {name}"));
+        view! { "on " <Time at/> {by} }
     });
     view! {
         <td class="status">

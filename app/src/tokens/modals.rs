@@ -5,7 +5,7 @@ use crate::rules::expiry::{ExpirationLength, ExpiryError, LifetimePolicy};
 use crate::rules::label::{validate_label, MAX_LABEL_CHARS};
 use crate::rules::network::parse_ip_list;
 use crate::rules::permission::{join_scopes, PermissionError};
-use crate::ui::{browser, format_optional, ConfirmModal, CopyField, FormErrors, Modal, Outcome};
+use crate::ui::{browser, ConfirmModal, CopyField, FormErrors, MaybeTime, Modal, Outcome};
 use leptos::prelude::*;
 
 /// Label, Expiration Length, Permissions and the whitelists. The form offers what the
@@ -223,8 +223,6 @@ pub fn NewSecretModal(
     created: CreatedToken,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    let expires = format_optional(created.token.expires_at, "Never");
-
     view! {
         <Modal title="Your new personal access token" on_close>
             <p class="warning" role="note">
@@ -234,7 +232,7 @@ pub fn NewSecretModal(
             <CopyField text=created.secret what="the token" testid="new-token-secret"/>
             <dl class="facts">
                 <dt>"Label"</dt><dd>{created.token.label}</dd>
-                <dt>"Expires"</dt><dd>{expires}</dd>
+                <dt>"Expires"</dt><dd><MaybeTime at=created.token.expires_at none="Never"/></dd>
                 <dt>"Permissions"</dt><dd>{created.token.permissions.join(", ")}</dd>
             </dl>
             <div class="modal-actions">

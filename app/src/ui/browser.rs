@@ -21,6 +21,38 @@ pub fn utc_offset_minutes_at(local: &str) -> i32 {
     }
 }
 
+/// Tells the server the browser's time zone, so that the pages it renders from now on show
+/// times as the hydrated page does (see `ui::time`).
+pub fn remember_time_zone() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        let zone = js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string());
+        let document = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.dyn_into::<web_sys::HtmlDocument>().ok());
+        if let (Some(zone), Some(document)) = (zone, document) {
+            let secure = if document
+                .location()
+                .is_some_and(|at| at.protocol().as_deref() == Ok("https:"))
+            {
+                "; secure"
+            } else {
+                ""
+            };
+            let cookie = format!(
+                "{}={zone}; path=/; max-age=31536000; samesite=lax{secure}",
+                super::ZONE_COOKIE
+            );
+            let _ = document.set_cookie(&cookie);
+        }
+    }
+}
+
 /// Writes `text` to the clipboard; `false` when the browser refused.
 pub async fn copy_to_clipboard(text: String) -> bool {
     #[cfg(feature = "hydrate")]

@@ -7,6 +7,8 @@ export const users = {
   erin: { username: "erin", displayName: "Erin Example", password: () => process.env.E2E_USER_PASSWORD! },
   frank: { username: "frank", displayName: "Frank Example", password: () => process.env.E2E_USER_PASSWORD! },
   gina: { username: "gina", displayName: "Gina Example", password: () => process.env.E2E_USER_PASSWORD! },
+  hana: { username: "hana", displayName: "Hana Example", password: () => process.env.E2E_USER_PASSWORD! },
+  ivan: { username: "ivan", displayName: "Ivan Example", password: () => process.env.E2E_USER_PASSWORD! },
   admin: { username: "admin", displayName: "Ada Admin", password: () => process.env.E2E_ADMIN_PASSWORD! },
 };
 

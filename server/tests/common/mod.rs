@@ -162,6 +162,8 @@ struct Settings {
     mailer: Option<Arc<dyn Mailer>>,
     /// Where the web bundle is (`tessera serve --site-root`), when a test serves one.
     site_root: Option<String>,
+    /// Whether its files carry their content hashes in their names (`make build`).
+    hashed_bundle: bool,
 }
 
 impl TestApp {
@@ -238,6 +240,16 @@ impl TestApp {
         .await
     }
 
+    /// Serving a bundle whose file names carry their content hashes, as `make build` makes it.
+    pub async fn serving_hashed_bundle_from(site_root: &std::path::Path) -> Self {
+        Self::build(Settings {
+            site_root: Some(site_root.display().to_string()),
+            hashed_bundle: true,
+            ..Settings::default()
+        })
+        .await
+    }
+
     async fn build(settings: Settings) -> Self {
         Self::build_on(settings, empty_database().await).await
     }
@@ -263,6 +275,7 @@ impl TestApp {
             .output_name("tessera")
             .site_root(settings.site_root.unwrap_or_else(|| "target/site".into()))
             .site_pkg_dir("pkg")
+            .hash_files(settings.hashed_bundle)
             .build();
         let trusted_proxies = app::rules::network::parse_ip_list(settings.trusted_proxies).unwrap();
         let mut state = AppState::new(

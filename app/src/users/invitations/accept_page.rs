@@ -3,7 +3,7 @@ use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
 use crate::rules::username::normalize_username;
-use crate::ui::{browser, format_time, BrokenLink, FormErrors, PasswordInput};
+use crate::ui::{browser, BrokenLink, FormErrors, PasswordInput, Time};
 use crate::users::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,7 +84,7 @@ fn AcceptForm(secret: String, welcome: InvitationWelcome) -> impl IntoView {
             <p class="muted">
                 "You were invited as " {role} " with the e-mail "
                 <strong>{welcome.email}</strong> ". Choose how you will sign in. This link works once, until "
-                {format_time(welcome.expires_at)} "."
+                <Time at=welcome.expires_at/> "."
             </p>
             // Hints sit outside the labels, so each input's name is just its label.
             <div class="field">

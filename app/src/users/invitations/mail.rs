@@ -3,7 +3,7 @@
 
 use crate::rules::invitation::INVITATION_HOURS;
 use crate::store::InvitationRecord;
-use crate::ui::format_time;
+use crate::ui::format_utc;
 use crate::users::Role;
 use std::fmt;
 
@@ -48,7 +48,7 @@ pub fn invitation_mail(invitation: &InvitationRecord, link: &str) -> OutgoingMai
          sent). If it has expired, ask your system administrator to resend the invitation.\n",
         name = invitation.display_name,
         inviter = invitation.invited_by,
-        expires = format_time(invitation.expires_at),
+        expires = format_utc(invitation.expires_at),
     );
     OutgoingMail {
         to_name: invitation.display_name.clone(),

@@ -1,7 +1,7 @@
 use super::{Delivery, InvitationView, InviteUser, IssuedInvitation, RevokeInvitation};
 use crate::error::Field;
 use crate::rules::invitation::{normalize_display_name, normalize_email};
-use crate::ui::{format_time, ConfirmModal, CopyField, FormErrors, Modal, Outcome};
+use crate::ui::{ConfirmModal, CopyField, FormErrors, Modal, Outcome, Time};
 use leptos::prelude::*;
 
 /// Invite user: one person, their display name and role.
@@ -115,7 +115,7 @@ pub fn IssuedModal(
             <dl class="facts">
                 <dt>"Invitee"</dt><dd>{format!("{} <{}>", invitation.display_name, invitation.email)}</dd>
                 <dt>"Role"</dt><dd>{invitation.role.words()}</dd>
-                <dt>"Link expires"</dt><dd>{format_time(invitation.expires_at)}</dd>
+                <dt>"Link expires"</dt><dd><Time at=invitation.expires_at/></dd>
             </dl>
             <p class="muted">
                 "The link works once. Tessera keeps only a hash of it, so it cannot be shown again; "

@@ -2,7 +2,7 @@ use super::modals::{InviteModal, IssuedModal, RevokeModal};
 use super::{list_invitations, InvitationView, InviteUser, ResendInvitation, RevokeInvitation};
 use crate::error::AppError;
 use crate::rules::invitation::InvitationStatus;
-use crate::ui::{format_time, DataTable, Forbidden, LoadError};
+use crate::ui::{DataTable, Forbidden, LoadError, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -131,11 +131,11 @@ fn InvitationRow(
         InvitationStatus::Expired => "badge expired",
         InvitationStatus::Revoked => "badge revoked",
     };
-    let detail = match (&invitation.accepted_username, invitation.accepted_at) {
-        (Some(name), Some(at)) => Some(format!("as {name} on {}", format_time(at))),
-        (None, Some(at)) => Some(format!("on {}", format_time(at))),
-        _ => None,
-    };
+    let detail = invitation.accepted_at.map(|at| {
+        let name = invitation.accepted_username.clone();
+        let on = name.map_or_else(|| "on ".to_owned(), |name| format!("as {name} on "));
+        view! { {on} <Time at/> }
+    });
     let revocable = invitation.clone();
     view! {
         <tr data-invitation-id=id data-email=invitation.email.clone()>
@@ -145,8 +145,8 @@ fn InvitationRow(
             </td>
             <td>{invitation.role.words()}</td>
             <td>{invitation.invited_by.clone()}</td>
-            <td>{format_time(invitation.sent_at)}</td>
-            <td>{format_time(invitation.expires_at)}</td>
+            <td><Time at=invitation.sent_at/></td>
+            <td><Time at=invitation.expires_at/></td>
             <td class="status">
                 <span class=badge>{status.words()}</span>
                 {detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}

@@ -1,5 +1,5 @@
 use super::{CreateResetLink, ResetDelivery};
-use crate::ui::{format_time, CopyField, Outcome};
+use crate::ui::{CopyField, Outcome, Time};
 use leptos::prelude::*;
 
 /// Part of the admin's Edit User dialog: makes a single-use link for the user to choose a new
@@ -45,7 +45,7 @@ pub fn ResetLinkSection(user_id: i64, display_name: String) -> impl IntoView {
                     view! {
                         <p class="muted" role="status">{delivery}</p>
                         <CopyField text=reset.link what="the link" testid="reset-link"/>
-                        <p class="muted">{format!("Works once, until {}.", format_time(reset.expires_at))}</p>
+                        <p class="muted">"Works once, until " <Time at=reset.expires_at/> "."</p>
                     }
                     .into_any()
                 }

@@ -2,7 +2,7 @@ use super::{open_reset_link, ResetPassword, ResetWelcome};
 use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
-use crate::ui::{browser, format_time, BrokenLink, FormErrors, PasswordInput};
+use crate::ui::{browser, BrokenLink, FormErrors, PasswordInput, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -69,7 +69,7 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
             <p class="muted">
                 "For the username " <strong>{welcome.username.clone()}</strong>
                 ". Setting it signs you out everywhere else. This link works once, until "
-                {format_time(welcome.expires_at)} "."
+                <Time at=welcome.expires_at/> "."
             </p>
             // Lets password managers file the new password under the right account.
             <input type="hidden" name="username" autocomplete="username" value=welcome.username/>

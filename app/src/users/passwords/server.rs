@@ -8,7 +8,7 @@ use crate::sessions::{
     admitted_client, ask_for_code, record_failure, start_session, throttled, CODE_PAGE,
 };
 use crate::store::{NewPasswordReset, PasswordResetRecord};
-use crate::ui::format_time;
+use crate::ui::format_utc;
 use crate::users::invitations::mail::OutgoingMail;
 use crate::users::password::{hash_password_in_turn, verify_password};
 use crate::users::strength::check_new_password;
@@ -212,7 +212,7 @@ fn reset_mail(record: &PasswordResetRecord, link: &str) -> OutgoingMail {
          made). Setting a new password signs you out everywhere else.\n",
         name = record.user.display_name,
         username = record.user.username,
-        expires = format_time(record.expires_at),
+        expires = format_utc(record.expires_at),
     );
     OutgoingMail {
         to_name: record.user.display_name.clone(),

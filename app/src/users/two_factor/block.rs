@@ -3,7 +3,7 @@ use super::{
     RecoveryCodes, TwoFactorStatus,
 };
 use crate::error::Field;
-use crate::ui::{format_time, FormErrors, LoadError, Outcome};
+use crate::ui::{FormErrors, LoadError, Outcome, Time};
 use leptos::prelude::*;
 
 /// The profile's Two-Factor Authentication block: set it up with an authenticator app, see
@@ -166,12 +166,12 @@ fn TurnedOn(
             .or_else(|| renew_errors.outcome.general_message())
     };
     let busy = move || disable.pending().get() || renew.pending().get();
-    let since = status.on_since.map(format_time).unwrap_or_default();
     let left = status.recovery_codes_left;
     view! {
         <p>
             <span class="badge active">"On"</span>
-            {format!(" since {since}. {left} of 10 recovery codes left.")}
+            {status.on_since.map(|at| view! { " since " <Time at/> })}
+            {format!(". {left} of 10 recovery codes left.")}
         </p>
         {status.required.then(|| view! {
             <p class="muted">"Your organisation requires it, so it cannot be turned off."</p>
