@@ -39,6 +39,7 @@ pub fn SignedInLayout() -> impl IntoView {
                         <A href="/profile">"Profile"</A>
                         <Suspense>
                             {move || user.get().and_then(Result::ok).filter(|me| me.role == Role::Admin).map(|_| view! {
+                                <A href="/admin" exact=true>"Overview"</A>
                                 <A href="/admin/users">"System Users"</A>
                                 <A href="/admin/invitations">"Invitations"</A>
                                 <A href="/admin/permissions">"Permissions"</A>

@@ -1,6 +1,7 @@
 //! Tessera's pages and server functions, shared by the server (`ssr`) and the browser
 //! (`hydrate`). Each feature keeps its components and server functions side by side.
 
+pub mod dashboard;
 pub mod error;
 pub mod report;
 pub mod rules;
@@ -19,6 +20,7 @@ pub mod store;
 
 mod layout;
 
+use dashboard::DashboardPage;
 use layout::{NotFound, ProfilePage, SignedInLayout};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
                     // Async: the page arrives whole, for browsers without scripts too.
                     <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/two-factor") view={Lazy::<TwoFactorSetUpRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view={Lazy::<SystemUsersRoute>::new()} ssr=SsrMode::Async/>
@@ -114,6 +117,7 @@ lazy_page!(TwoFactorSetUpRoute, TwoFactorSetUpPage);
 lazy_page!(ProfileRoute, ProfilePage);
 lazy_page!(AcceptInvitationRoute, AcceptInvitationPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);
+lazy_page!(DashboardRoute, DashboardPage);
 lazy_page!(SystemUsersRoute, SystemUsersPage);
 lazy_page!(SecurityRoute, SecurityPage);
 lazy_page!(PermissionsRoute, PermissionsPage);

@@ -326,3 +326,13 @@ pub enum AcceptRefusal {
 }
 
 pub type ExportStream<'a> = futures::stream::BoxStream<'a, StoreResult<ExportRow>>;
+
+/// What happened to tokens in one week of the overview's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekCount {
+    /// Whole weeks after the chart's first.
+    pub week: i64,
+    pub created: u64,
+    /// Expired by hand or by time.
+    pub expired: u64,
+}

@@ -21,6 +21,7 @@ use leptos_axum::{
 };
 use std::sync::OnceLock;
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 
@@ -75,6 +76,9 @@ fn pages(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
             state.clone(),
             session_for_pages,
         ))
+        // Pages are made per request; bundle files that already have a compressed copy
+        // arrive encoded and pass through untouched.
+        .layer(CompressionLayer::new())
 }
 
 /// The calls the pages make, which answer a missing session themselves and are taken from

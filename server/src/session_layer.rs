@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use app::error::AppError;
 use app::services::Authenticated;
-use app::sessions::{resolve_session, CODE_PAGE, TWO_FACTOR_SET_UP_PAGE};
+use app::sessions::{landing_page, resolve_session, CODE_PAGE, TWO_FACTOR_SET_UP_PAGE};
 use app::store::SessionUser;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 
 const LOGIN: &str = "/login";
-const HOME: &str = "/profile";
 
 /// Pages anyone may open: signing in (both steps), accepting an invitation and resetting a
 /// password (the link is the key).
@@ -25,7 +24,7 @@ fn is_public_page(path: &str) -> bool {
 }
 
 /// For pages: signed-out people go to /login unless the page is public, and signed-in
-/// people who open /login or the bare address go to their profile.
+/// people who open /login or the bare address go to their landing page.
 pub async fn session_for_pages(
     State(state): State<AppState>,
     mut request: Request,
@@ -37,8 +36,8 @@ pub async fn session_for_pages(
     };
     let path = request.uri().path();
     match session {
-        Some(_) if path == LOGIN || path == CODE_PAGE || path == "/" => {
-            return Redirect::to(HOME).into_response()
+        Some(session) if path == LOGIN || path == CODE_PAGE || path == "/" => {
+            return Redirect::to(landing_page(session.user.role)).into_response()
         }
         Some(session) => {
             match owes_two_factor(&state, &session).await {

@@ -97,3 +97,18 @@ async fn pages_are_never_stored() {
     let page = fetch(&app, "/login", None).await;
     assert_eq!(page.header(CACHE_CONTROL), Some("no-store"));
 }
+
+#[tokio::test]
+async fn pages_are_compressed_as_they_are_sent() {
+    let app = TestApp::new().await;
+    let plain = fetch(&app, "/login", None).await;
+    assert_eq!(plain.header(CONTENT_ENCODING), None);
+    assert!(plain.body.contains("<html"));
+
+    for (accepted, encoding) in [("gzip", "gzip"), ("gzip, deflate, br, zstd", "br")] {
+        let page = fetch(&app, "/login", Some(accepted)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.header(CONTENT_ENCODING), Some(encoding), "{accepted}");
+        assert!(!page.body.contains("<html"), "{accepted}: sent as it was");
+    }
+}

@@ -13,15 +13,24 @@ pub enum Preset {
     AllUsers,
     ActiveTokens,
     ExpiringWithin7Days,
+    ExpiringWithin30Days,
+    NeverExpiring,
+    NeverUsed,
+    /// Active tokens not used, or never used and created, 90 days ago or longer.
+    UnusedFor90Days,
     Expired,
     ActiveTokensOfInactiveUsers,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 5] = [
+    pub const ALL: [Preset; 9] = [
         Self::AllUsers,
         Self::ActiveTokens,
         Self::ExpiringWithin7Days,
+        Self::ExpiringWithin30Days,
+        Self::NeverExpiring,
+        Self::NeverUsed,
+        Self::UnusedFor90Days,
         Self::Expired,
         Self::ActiveTokensOfInactiveUsers,
     ];
@@ -31,6 +40,10 @@ impl Preset {
             Self::AllUsers => "all",
             Self::ActiveTokens => "active-tokens",
             Self::ExpiringWithin7Days => "expiring",
+            Self::ExpiringWithin30Days => "expiring-30",
+            Self::NeverExpiring => "never-expiring",
+            Self::NeverUsed => "never-used",
+            Self::UnusedFor90Days => "unused-90",
             Self::Expired => "expired",
             Self::ActiveTokensOfInactiveUsers => "inactive-users",
         }
@@ -41,6 +54,10 @@ impl Preset {
             Self::AllUsers => "All users",
             Self::ActiveTokens => "Active Tokens",
             Self::ExpiringWithin7Days => "Expiring within 7 days",
+            Self::ExpiringWithin30Days => "Expiring within 30 days",
+            Self::NeverExpiring => "Never expiring",
+            Self::NeverUsed => "Never used",
+            Self::UnusedFor90Days => "Unused for 90 days",
             Self::Expired => "Expired",
             Self::ActiveTokensOfInactiveUsers => "Active tokens of inactive users",
         }

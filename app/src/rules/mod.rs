@@ -3,6 +3,7 @@
 //! check it again with the very same code.
 
 pub mod access;
+pub mod calendar;
 pub mod domain;
 pub mod expiry;
 pub mod inheritance;

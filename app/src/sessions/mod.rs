@@ -16,7 +16,8 @@ pub(crate) use server::{
 };
 #[cfg(feature = "ssr")]
 pub use server::{
-    resolve_session, CODE_PAGE, SECURE_SESSION_COOKIE, SESSION_COOKIE, TWO_FACTOR_SET_UP_PAGE,
+    landing_page, resolve_session, CODE_PAGE, SECURE_SESSION_COOKIE, SESSION_COOKIE,
+    TWO_FACTOR_SET_UP_PAGE,
 };
 
 use crate::error::AppError;

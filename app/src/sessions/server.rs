@@ -11,6 +11,7 @@ use crate::rules::username::normalize_username;
 use crate::services::{client_ip, services, signed_in, Services};
 use crate::store::{NewSession, NewSignInChallenge, SessionId, SessionUser, UserSummary};
 use crate::users::password::verify_password;
+use crate::users::Role;
 use cookie::{Cookie, SameSite};
 use http::header::{HeaderName, COOKIE, SET_COOKIE, USER_AGENT};
 use http::{HeaderMap, HeaderValue};
@@ -72,7 +73,19 @@ enum AfterPassword {
     /// Two-factor is on: the code page, with a challenge cookie.
     AskForCode,
     /// Signed in; to the two-factor set-up first if the company requires it of them.
-    SignedIn { must_set_up_two_factor: bool },
+    SignedIn {
+        must_set_up_two_factor: bool,
+        role: Role,
+    },
+}
+
+/// Where a user goes once signed in: admins to their overview, everyone else to their
+/// profile.
+pub fn landing_page(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "/admin",
+        Role::User => "/profile",
+    }
 }
 
 impl AfterPassword {
@@ -81,8 +94,9 @@ impl AfterPassword {
             Self::AskForCode => CODE_PAGE,
             Self::SignedIn {
                 must_set_up_two_factor: true,
+                ..
             } => TWO_FACTOR_SET_UP_PAGE,
-            Self::SignedIn { .. } => "/profile",
+            Self::SignedIn { role, .. } => landing_page(*role),
         }
     }
 }
@@ -163,6 +177,7 @@ async fn sign_in(
         .map_err(|e| server_error(e.into()))?;
     Ok(AfterPassword::SignedIn {
         must_set_up_two_factor: policy.requires_two_factor(user.role),
+        role: user.role,
     })
 }
 

@@ -2,6 +2,7 @@
 //! bundles them all for `Services`.
 
 use super::*;
+use crate::dashboard::EstateCounts;
 use crate::report::ReportQuery;
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::AllowlistEntry;
@@ -22,6 +23,7 @@ pub trait Store:
     + PasswordResetStore
     + TwoFactorStore
     + ThrottleStore
+    + EstateStore
 {
 }
 
@@ -35,6 +37,7 @@ impl<T> Store for T where
         + PasswordResetStore
         + TwoFactorStore
         + ThrottleStore
+        + EstateStore
 {
 }
 
@@ -130,6 +133,20 @@ pub trait ReportStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<TokenRecord>>;
     /// Every line of the report, streamed in report order.
     fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_>;
+}
+
+/// The token estate as a whole, for the admins' overview.
+#[async_trait::async_trait]
+pub trait EstateStore: Send + Sync + 'static {
+    /// How many tokens are in each of the overview's groups at `now`.
+    async fn estate_counts(&self, now: DateTime<Utc>) -> StoreResult<EstateCounts>;
+    /// Tokens created and tokens that ended in each week from `since` (a week start) to
+    /// `now`; weeks with neither are left out.
+    async fn weekly_activity(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<WeekCount>>;
 }
 
 /// The company's rules: the permission catalogue and the security settings.

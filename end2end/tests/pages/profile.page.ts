@@ -25,7 +25,9 @@ export class ProfilePage {
     const login = new LoginPage(page);
     await login.open();
     await login.signIn(user.username, user.password());
-    await expect(page).toHaveURL(/\/profile$/);
+    // Admins land on their overview; everyone else on their profile.
+    await expect(page).toHaveURL(/\/(profile|admin)$/);
+    if (page.url().endsWith("/admin")) await page.goto("/profile");
     const profile = new ProfilePage(page);
     await waitForHydration(page);
     await expect(profile.block).toBeVisible();

@@ -44,6 +44,13 @@ export const sitePages: SitePage[] = [
     },
   },
   {
+    name: "admin-overview",
+    path: "/admin",
+    signedIn: true,
+    heading: "Overview",
+    loaded: (page) => expect(page.getByRole("img", { name: /tokens created and .* expired/ })).toBeVisible(),
+  },
+  {
     name: "admin-users",
     path: "/admin/users",
     signedIn: true,

@@ -38,6 +38,8 @@ pub(crate) trait Backend:
     + Reads<TwoFactorRow>
     + Reads<UserRow>
     + Reads<(Option<i64>, String)>
+    + Reads<(i64, i64, i64)>
+    + Reads<EstateRow>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

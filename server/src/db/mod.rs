@@ -8,6 +8,7 @@
 
 mod backend;
 mod bearer;
+mod estate;
 mod invitations;
 mod password_resets;
 mod policy;

@@ -81,6 +81,24 @@ fn push_token_conditions<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, no
             b.push(" AND t.expires_at <= ");
             b.push_bind(now + 7 * DAY);
         }
+        Preset::ExpiringWithin30Days => {
+            push_active(b, "t", now);
+            b.push(" AND t.expires_at <= ");
+            b.push_bind(now + 30 * DAY);
+        }
+        Preset::NeverExpiring => {
+            push_active(b, "t", now);
+            b.push(" AND t.expires_at IS NULL");
+        }
+        Preset::NeverUsed => {
+            push_active(b, "t", now);
+            b.push(" AND t.last_used_at IS NULL");
+        }
+        Preset::UnusedFor90Days => {
+            push_active(b, "t", now);
+            b.push(" AND COALESCE(t.last_used_at, t.created_at) <= ");
+            b.push_bind(now - 90 * DAY);
+        }
         Preset::Expired => {
             b.push(" AND (t.expired_at IS NOT NULL OR t.expires_at <= ");
             b.push_bind(now);

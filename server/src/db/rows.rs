@@ -354,3 +354,30 @@ impl From<TwoFactorRow> for app::store::TwoFactorRecord {
         }
     }
 }
+
+/// The overview's counts, each a `COUNT` (which PostgreSQL returns as a BIGINT).
+#[derive(FromRow, Default)]
+pub(crate) struct EstateRow {
+    active: i64,
+    expiring_within_7_days: i64,
+    expiring_within_30_days: i64,
+    never_expiring: i64,
+    never_used: i64,
+    unused_for_90_days: i64,
+    of_inactive_users: i64,
+}
+
+impl From<EstateRow> for app::dashboard::EstateCounts {
+    fn from(row: EstateRow) -> Self {
+        let count = |value: i64| value.max(0) as u64;
+        Self {
+            active: count(row.active),
+            expiring_within_7_days: count(row.expiring_within_7_days),
+            expiring_within_30_days: count(row.expiring_within_30_days),
+            never_expiring: count(row.never_expiring),
+            never_used: count(row.never_used),
+            unused_for_90_days: count(row.unused_for_90_days),
+            of_inactive_users: count(row.of_inactive_users),
+        }
+    }
+}

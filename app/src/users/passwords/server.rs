@@ -5,7 +5,8 @@ use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::throttle;
 use crate::services::{client_ip, require_admin, services, signed_in, Services};
 use crate::sessions::{
-    admitted_client, ask_for_code, record_failure, start_session, throttled, CODE_PAGE,
+    admitted_client, ask_for_code, landing_page, record_failure, start_session, throttled,
+    CODE_PAGE,
 };
 use crate::store::{NewPasswordReset, PasswordResetRecord};
 use crate::ui::format_utc;
@@ -173,7 +174,7 @@ pub async fn reset(
         return Ok(CODE_PAGE.to_owned());
     }
     start_session(&services, &user, ip, None).await?;
-    Ok("/profile".to_owned())
+    Ok(landing_page(user.role).to_owned())
 }
 
 async fn hashed(password: String) -> Result<String, AppError> {

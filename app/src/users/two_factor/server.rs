@@ -7,7 +7,9 @@ use crate::rules::two_factor::{
     normalize_code, normalize_recovery_code, recovery_code, SecondFactor, RECOVERY_CODES,
 };
 use crate::services::{client_ip, services, signed_in, Services};
-use crate::sessions::{end_challenge, pending_sign_in, record_failure, start_session, throttled};
+use crate::sessions::{
+    end_challenge, landing_page, pending_sign_in, record_failure, start_session, throttled,
+};
 use crate::store::SessionUser;
 use crate::users::password::verify_password;
 use rand::{RngCore, TryRngCore};
@@ -148,7 +150,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
         target: "tessera::audit", event = "sign_in", %username, ?address,
         outcome = "signed_in", second_factor = factor.as_str()
     );
-    leptos_axum::redirect("/profile");
+    leptos_axum::redirect(landing_page(user.role));
     Ok(())
 }
 

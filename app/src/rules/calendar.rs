@@ -1,0 +1,76 @@
+//! The weeks and days the overview counts by. Weeks start on Monday at midnight UTC, so
+//! that every instance, and the server and the browser, put a moment in the same week.
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+
+pub const DAY: Duration = Duration::days(1);
+pub const WEEK: Duration = Duration::weeks(1);
+
+/// Midnight UTC at the start of `at`'s day.
+pub fn day_start(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.date_naive().and_time(NaiveTime::MIN).and_utc()
+}
+
+/// Monday midnight UTC at the start of `at`'s week.
+pub fn week_start(at: DateTime<Utc>) -> DateTime<Utc> {
+    let days_since_monday = i64::from(at.weekday().num_days_from_monday());
+    day_start(at) - Duration::days(days_since_monday)
+}
+
+/// The start of the first of `count` whole-or-current periods of `length` that end with the
+/// one holding `at`, whose own start is `current_start`.
+pub fn first_of_last(current_start: DateTime<Utc>, length: Duration, count: u32) -> DateTime<Utc> {
+    current_start - length * (count.saturating_sub(1) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, s).single().unwrap()
+    }
+
+    #[test]
+    fn a_day_starts_at_midnight_utc() {
+        assert_eq!(
+            day_start(at(2026, 12, 6, 23, 59, 59)),
+            at(2026, 12, 6, 0, 0, 0)
+        );
+        assert_eq!(
+            day_start(at(2026, 12, 6, 0, 0, 0)),
+            at(2026, 12, 6, 0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn every_day_of_a_week_belongs_to_its_monday() {
+        // 30 November 2026 is a Monday.
+        let monday = at(2026, 11, 30, 0, 0, 0);
+        for day in 0..7 {
+            let moment = monday + Duration::days(day) + Duration::hours(13);
+            assert_eq!(week_start(moment), monday, "day {day}");
+        }
+        assert_eq!(week_start(monday - Duration::seconds(1)), monday - WEEK);
+        assert_eq!(week_start(monday + WEEK), monday + WEEK);
+    }
+
+    #[test]
+    fn weeks_cross_years() {
+        // 1 January 2027 is a Friday; its week began on Monday 28 December 2026.
+        assert_eq!(
+            week_start(at(2027, 1, 1, 9, 0, 0)),
+            at(2026, 12, 28, 0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn the_last_periods_end_with_the_current_one() {
+        let monday = at(2026, 11, 30, 0, 0, 0);
+        assert_eq!(first_of_last(monday, WEEK, 1), monday);
+        assert_eq!(first_of_last(monday, WEEK, 52), monday - WEEK * 51);
+        assert_eq!(first_of_last(monday, DAY, 30), monday - DAY * 29);
+        assert_eq!(first_of_last(monday, DAY, 0), monday);
+    }
+}
