@@ -51,9 +51,14 @@ echo
 echo "System Users report, $users users, $tokens tokens, $backend, release build ($runs runs each)"
 printf '%-58s %8s %8s\n' "page (GET, server-rendered HTML)" "median" "worst"
 for path in \
+  "/admin" \
   "/admin/users" \
   "/admin/users?preset=active-tokens" \
   "/admin/users?preset=expiring" \
+  "/admin/users?preset=expiring-30" \
+  "/admin/users?preset=never-expiring" \
+  "/admin/users?preset=never-used" \
+  "/admin/users?preset=unused-90" \
   "/admin/users?preset=expired" \
   "/admin/users?preset=inactive-users" \
   "/admin/users?q=grafana&status=active" \

@@ -39,6 +39,8 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add gina --display-name "Gina E
 # deactivates bruno while they might run.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add hana --display-name "Hana Example" --email hana@example.com
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add ivan --display-name "Ivan Example" --email ivan@example.com
+# Only keyboard.spec.ts signs in as kim: it deactivates her other session.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add kim --display-name "Kim Example" --email kim@example.com
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

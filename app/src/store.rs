@@ -336,3 +336,16 @@ pub struct WeekCount {
     /// Expired by hand or by time.
     pub expired: u64,
 }
+
+/// Where the checks of secrets that named no token are counted, in place of a token id.
+pub const NO_TOKEN: TokenId = 0;
+
+/// How the checks of one token (or of `NO_TOKEN`) ended on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyChecks {
+    pub token_id: TokenId,
+    /// Midnight UTC.
+    pub day: DateTime<Utc>,
+    pub succeeded: u64,
+    pub refused: u64,
+}

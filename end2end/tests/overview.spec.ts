@@ -12,6 +12,8 @@ test("an admin lands on the overview and follows a count to the tokens behind it
   const profile = await ProfilePage.signedInAs(await owner.newPage(), users.alice);
   const { secret, secretDialog } = await profile.createToken({ label, length: "7 days" });
   await secretDialog.getByRole("button", { name: "Done" }).click();
+  // Each token row draws its last 30 days of use.
+  await expect(profile.row(label).getByRole("img", { name: "Not used in the last 30 days" })).toBeVisible();
   await owner.close();
 
   const login = new LoginPage(page);
@@ -21,6 +23,7 @@ test("an admin lands on the overview and follows a count to the tokens behind it
   const overview = new OverviewPage(page);
   await expect(overview.heading).toBeVisible();
   await expect(overview.chart).toBeVisible();
+  await expect(overview.checksChart).toBeVisible();
   expect(await overview.count("Expiring within 7 days")).toBeGreaterThanOrEqual(1);
   expect(await overview.count("Active tokens")).toBeGreaterThanOrEqual(await overview.count("Expiring within 30 days"));
   const [createdThisWeek] = await overview.latest("weekly");

@@ -275,7 +275,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         .build();
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
-    crate::housekeeping::spawn(store.clone(), store.clone(), clock.clone());
+    crate::housekeeping::spawn(store.clone(), store.clone(), store.clone(), clock.clone());
     let mut state = AppState::new(store, changes.clone(), clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)

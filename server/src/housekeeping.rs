@@ -1,7 +1,9 @@
-//! Work on a timer: forgetting sign-ins older than Recent Authentications shows, and
-//! counts of failed sign-ins too old to matter.
+//! Work on a timer: forgetting sign-ins older than Recent Authentications shows, counts of
+//! failed sign-ins too old to matter, and token check counts older than the charts show.
 
+use crate::bearer::store::TokenUsageStore;
 use app::clock::Clock;
+use app::rules::calendar::day_start;
 use app::rules::session::retention_cutoff;
 use app::rules::throttle::FORGET_AFTER;
 use app::store::{SessionStore, StoreResult, ThrottleStore};
@@ -9,6 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(60 * 60);
+/// The overview charts 30 days of checks; a month more is kept for anyone who looks.
+const CHECK_COUNT_DAYS: i64 = 60;
 
 /// Deletes the sessions that signed in more than 30 days before now; how many.
 pub async fn purge_old_sessions(store: &dyn SessionStore, clock: &dyn Clock) -> StoreResult<u64> {
@@ -19,6 +23,7 @@ pub async fn purge_old_sessions(store: &dyn SessionStore, clock: &dyn Clock) -> 
 pub fn spawn(
     sessions: Arc<dyn SessionStore>,
     failures: Arc<dyn ThrottleStore>,
+    checks: Arc<dyn TokenUsageStore>,
     clock: Arc<dyn Clock>,
 ) {
     tokio::spawn(async move {
@@ -33,6 +38,10 @@ pub fn spawn(
             let forgotten = clock.now() - FORGET_AFTER;
             if let Err(error) = failures.purge_sign_in_failures(forgotten).await {
                 tracing::error!(%error, "purging old sign-in failures failed");
+            }
+            let oldest_kept = day_start(clock.now()) - chrono::Duration::days(CHECK_COUNT_DAYS);
+            if let Err(error) = checks.purge_token_checks(oldest_kept).await {
+                tracing::error!(%error, "purging old token check counts failed");
             }
         }
     });

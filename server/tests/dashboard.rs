@@ -196,16 +196,25 @@ async fn token_checks_are_counted_per_day_and_shown() {
     let unknown = app::rules::token::PlainToken::generate(&mut rand::rng()).into_secret();
 
     for _ in 0..3 {
-        assert_eq!(app.bearer("/api/v1/me", &secret).await.status, StatusCode::OK);
+        assert_eq!(
+            app.bearer("/api/v1/me", &secret).await.status,
+            StatusCode::OK
+        );
     }
     let refusals = [
         app.bearer("/api/v1/me", &unknown).await.status,
         app.bearer("/api/v1/me", "not-a-token").await.status,
-        app.bearer("/api/v1/auth?scope=tokens:write", &secret).await.status,
+        app.bearer("/api/v1/auth?scope=tokens:write", &secret)
+            .await
+            .status,
     ];
     assert_eq!(
         refusals,
-        [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN]
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN
+        ]
     );
 
     let root = app.sign_in("root").await;
@@ -232,6 +241,8 @@ async fn token_checks_are_counted_per_day_and_shown() {
     app.clock.advance(Duration::days(1));
     app.bearer("/api/v1/me", &secret).await;
     app.usage.flush().await;
+    // Sign-in sessions last 3 hours.
+    let root = app.sign_in("root").await;
     let tomorrow = overview(&app, &root).await;
     let last_two: Vec<(u64, u64)> = tomorrow.days[CHART_DAYS as usize - 2..]
         .iter()

@@ -1,8 +1,7 @@
-//! Where the activity chart's bars, scale and month labels go, worked out apart from the
-//! markup so that the geometry is tested. Units are the SVG's own (its `viewBox`).
+//! Where the overview charts' bars, scale and labels go, worked out apart from the markup so
+//! that the geometry is tested. Units are the SVG's own (its `viewBox`).
 
-use super::WeekActivity;
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
 
 pub const WIDTH: f64 = 680.0;
 pub const HEIGHT: f64 = 200.0;
@@ -20,11 +19,11 @@ pub struct Bar {
     pub height: f64,
 }
 
-/// A week's two bars, side by side.
+/// A period's two bars, side by side.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WeekBars {
-    pub created: Bar,
-    pub expired: Bar,
+pub struct PairedBars {
+    pub first: Bar,
+    pub second: Bar,
 }
 
 /// A line across the plot, with its value at the left.
@@ -34,17 +33,17 @@ pub struct Tick {
     pub value: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MonthLabel {
+/// Words under the plot, starting at `x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
     pub x: f64,
-    pub name: &'static str,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct WeeklyChart {
-    pub bars: Vec<WeekBars>,
+pub struct BarChart {
+    pub bars: Vec<PairedBars>,
     pub ticks: Vec<Tick>,
-    pub months: Vec<MonthLabel>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -65,15 +64,17 @@ pub fn scale_top(value: u64) -> u64 {
     }
 }
 
-pub fn weekly_chart(weeks: &[WeekActivity]) -> WeeklyChart {
-    let highest = weeks
-        .iter()
-        .map(|week| week.created.max(week.expired))
-        .max()
-        .unwrap_or(0);
+/// The left edge of the `index`th of `slots` periods across the plot.
+pub fn slot_x(index: usize, slots: usize) -> f64 {
+    PLOT_LEFT + (WIDTH - PLOT_LEFT) / slots.max(1) as f64 * index as f64
+}
+
+/// Two bars a period, side by side, on one scale.
+pub fn paired_bars(pairs: &[(u64, u64)]) -> BarChart {
+    let highest = pairs.iter().map(|&(a, b)| a.max(b)).max().unwrap_or(0);
     let top = scale_top(highest);
     let plot_height = BASELINE - PLOT_TOP;
-    let slot = (WIDTH - PLOT_LEFT) / weeks.len().max(1) as f64;
+    let slot = (WIDTH - PLOT_LEFT) / pairs.len().max(1) as f64;
     let bar_width = slot * 0.4;
     let bar = |x: f64, value: u64| {
         let height = plot_height * value as f64 / top as f64;
@@ -84,14 +85,14 @@ pub fn weekly_chart(weeks: &[WeekActivity]) -> WeeklyChart {
             height,
         }
     };
-    let bars = weeks
+    let bars = pairs
         .iter()
         .enumerate()
-        .map(|(index, week)| {
-            let left = PLOT_LEFT + slot * index as f64 + slot * 0.1;
-            WeekBars {
-                created: bar(left, week.created),
-                expired: bar(left + bar_width, week.expired),
+        .map(|(index, &(first, second))| {
+            let left = slot_x(index, pairs.len()) + slot * 0.1;
+            PairedBars {
+                first: bar(left, first),
+                second: bar(left + bar_width, second),
             }
         })
         .collect();
@@ -108,41 +109,45 @@ pub fn weekly_chart(weeks: &[WeekActivity]) -> WeeklyChart {
             value,
         })
         .collect();
-    // A month is named under the first week that starts in it.
-    let months = weeks
+    BarChart { bars, ticks }
+}
+
+/// A month's name under the first period that starts in it.
+pub fn month_labels(starts: &[DateTime<Utc>]) -> Vec<Label> {
+    starts
         .iter()
         .enumerate()
-        .filter(|(index, week)| {
-            *index == 0 || weeks[index - 1].starts.month() != week.starts.month()
+        .filter(|(index, start)| *index == 0 || starts[index - 1].month() != start.month())
+        .map(|(index, start)| Label {
+            x: slot_x(index, starts.len()),
+            text: MONTHS[start.month0() as usize].to_owned(),
         })
-        .map(|(index, week)| MonthLabel {
-            x: PLOT_LEFT + slot * index as f64,
-            name: MONTHS[week.starts.month0() as usize],
+        .collect()
+}
+
+/// A day's date under every `every`th day, counted back from the last.
+pub fn day_labels(days: &[DateTime<Utc>], every: usize) -> Vec<Label> {
+    let count = days.len();
+    days.iter()
+        .enumerate()
+        .filter(|(index, _)| (count - 1 - index).is_multiple_of(every.max(1)))
+        .map(|(index, day)| Label {
+            x: slot_x(index, count),
+            text: format!("{} {}", day.day(), MONTHS[day.month0() as usize]),
         })
-        .collect();
-    WeeklyChart {
-        bars,
-        ticks,
-        months,
-    }
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::calendar::WEEK;
-    use chrono::{TimeZone, Utc};
+    use crate::rules::calendar::{DAY, WEEK};
+    use chrono::TimeZone;
 
-    fn weeks(counts: &[(u64, u64)]) -> Vec<WeekActivity> {
+    fn weeks_from_26_january(count: usize) -> Vec<DateTime<Utc>> {
         let first = Utc.with_ymd_and_hms(2026, 1, 26, 0, 0, 0).unwrap();
-        counts
-            .iter()
-            .enumerate()
-            .map(|(index, &(created, expired))| WeekActivity {
-                starts: first + WEEK * index as i32,
-                created,
-                expired,
-            })
+        (0..count)
+            .map(|index| first + WEEK * index as i32)
             .collect()
     }
 
@@ -167,57 +172,71 @@ mod tests {
     }
 
     #[test]
-    fn the_busiest_week_reaches_the_top_of_a_scale_just_above_it() {
-        let chart = weekly_chart(&weeks(&[(0, 0), (8, 3), (10, 10)]));
-        let tallest = chart.bars[2].created;
+    fn the_highest_bar_reaches_the_top_of_a_scale_just_above_it() {
+        let chart = paired_bars(&[(0, 0), (8, 3), (10, 10)]);
+        let tallest = chart.bars[2].first;
         assert_eq!(tallest.y, PLOT_TOP);
         assert_eq!(tallest.y + tallest.height, BASELINE);
-        assert_eq!(chart.bars[0].created.height, 0.0);
-        assert_eq!(chart.bars[0].created.y, BASELINE);
-        let created = chart.bars[1].created.height;
-        let expired = chart.bars[1].expired.height;
-        assert!((created / expired - 8.0 / 3.0).abs() < 1e-9);
+        assert_eq!(chart.bars[0].first.height, 0.0);
+        assert_eq!(chart.bars[0].first.y, BASELINE);
+        let first = chart.bars[1].first.height;
+        let second = chart.bars[1].second.height;
+        assert!((first / second - 8.0 / 3.0).abs() < 1e-9);
     }
 
     #[test]
     fn bars_stay_in_order_inside_the_plot() {
-        let chart = weekly_chart(&weeks(&[(1, 2); 52]));
+        let chart = paired_bars(&[(1, 2); 52]);
         let mut right_edge = PLOT_LEFT;
-        for week in &chart.bars {
-            assert!(week.created.x >= right_edge);
-            assert!(week.expired.x >= week.created.x + week.created.width - 1e-9);
-            right_edge = week.expired.x + week.expired.width;
+        for pair in &chart.bars {
+            assert!(pair.first.x >= right_edge);
+            assert!(pair.second.x >= pair.first.x + pair.first.width - 1e-9);
+            right_edge = pair.second.x + pair.second.width;
         }
         assert!(right_edge <= WIDTH);
     }
 
     #[test]
     fn the_scale_marks_zero_half_and_top() {
-        let chart = weekly_chart(&weeks(&[(7, 0)]));
-        let values: Vec<u64> = chart.ticks.iter().map(|tick| tick.value).collect();
-        assert_eq!(values, [0, 5, 10]);
-        assert_eq!(chart.ticks[0].y, BASELINE as i64);
-        assert_eq!(chart.ticks[2].y, PLOT_TOP as i64);
-        let values: Vec<u64> = weekly_chart(&weeks(&[(1, 0)]))
-            .ticks
-            .iter()
-            .map(|tick| tick.value)
-            .collect();
-        assert_eq!(values, [0, 1]);
+        let values = |pairs: &[(u64, u64)]| -> Vec<u64> {
+            paired_bars(pairs)
+                .ticks
+                .iter()
+                .map(|tick| tick.value)
+                .collect()
+        };
+        assert_eq!(values(&[(7, 0)]), [0, 5, 10]);
+        assert_eq!(values(&[(1, 0)]), [0, 1]);
+        assert_eq!(values(&[(0, 4)]), [0, 5]);
+        let ticks = paired_bars(&[(7, 0)]).ticks;
+        assert_eq!(ticks[0].y, BASELINE as i64);
+        assert_eq!(ticks[2].y, PLOT_TOP as i64);
     }
 
     #[test]
     fn each_month_is_named_once_under_its_first_week() {
-        // Weeks from Monday 26 January: February starts in the second, March in the sixth.
-        let chart = weekly_chart(&weeks(&[(0, 0); 6]));
-        let names: Vec<&str> = chart.months.iter().map(|month| month.name).collect();
+        // From Monday 26 January: February starts in the second week, March in the sixth.
+        let labels = month_labels(&weeks_from_26_january(6));
+        let names: Vec<&str> = labels.iter().map(|label| label.text.as_str()).collect();
         assert_eq!(names, ["Jan", "Feb", "Mar"]);
-        assert!(chart.months[1].x > chart.months[0].x);
+        assert_eq!(labels[1].x, slot_x(1, 6));
+        assert_eq!(labels[2].x, slot_x(5, 6));
     }
 
     #[test]
-    fn an_empty_chart_has_no_bars() {
-        let chart = weekly_chart(&[]);
-        assert!(chart.bars.is_empty() && chart.months.is_empty());
+    fn days_are_labelled_weekly_back_from_the_last() {
+        let first = Utc.with_ymd_and_hms(2026, 11, 7, 0, 0, 0).unwrap();
+        let days: Vec<_> = (0..30).map(|index| first + DAY * index).collect();
+        let labels = day_labels(&days, 7);
+        let texts: Vec<&str> = labels.iter().map(|label| label.text.as_str()).collect();
+        assert_eq!(texts, ["8 Nov", "15 Nov", "22 Nov", "29 Nov", "6 Dec"]);
+        assert_eq!(labels.last().unwrap().x, slot_x(29, 30));
+    }
+
+    #[test]
+    fn an_empty_chart_has_no_bars_or_labels() {
+        assert!(paired_bars(&[]).bars.is_empty());
+        assert!(month_labels(&[]).is_empty());
+        assert!(day_labels(&[], 7).is_empty());
     }
 }

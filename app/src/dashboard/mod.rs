@@ -1,6 +1,6 @@
 //! The admins' overview of the token estate: how many tokens are in each group that needs
-//! attention, each linking to the report that lists them, and how the estate changes week
-//! by week. Admins land here after signing in.
+//! attention, each linking to the report that lists them; how the estate changes week by
+//! week; and how token checks went day by day. Admins land here after signing in.
 
 mod chart;
 mod page;
@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 /// How many weeks the activity chart covers, the current one last.
 pub const CHART_WEEKS: u32 = 52;
+/// How many days the checks chart covers, today last.
+pub const CHART_DAYS: u32 = 30;
 
 /// Tokens in each of the overview's groups. All but `active` count active tokens only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -41,11 +43,23 @@ pub struct WeekActivity {
     pub expired: u64,
 }
 
+/// Token checks on one UTC day, over every token and the secrets that named none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayChecks {
+    /// Midnight UTC.
+    pub day: DateTime<Utc>,
+    pub succeeded: u64,
+    pub refused: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overview {
     pub counts: EstateCounts,
     /// `CHART_WEEKS` weeks, oldest first, weeks without activity included.
     pub weeks: Vec<WeekActivity>,
+    /// `CHART_DAYS` days, oldest first, days without checks included. Counts reach the
+    /// database once a minute, so the last minute's checks are not in yet.
+    pub days: Vec<DayChecks>,
 }
 
 #[server(prefix = "/rpc", endpoint = "overview")]

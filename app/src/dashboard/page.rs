@@ -1,5 +1,5 @@
-use super::chart::{self, weekly_chart};
-use super::{token_overview, EstateCounts, Overview, WeekActivity};
+use super::chart;
+use super::{token_overview, DayChecks, EstateCounts, Overview, WeekActivity};
 use crate::error::AppError;
 use crate::report::{Preset, ReportQuery};
 use crate::ui::{Forbidden, LoadError};
@@ -31,6 +31,7 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             <CountTiles counts=overview.counts/>
         </section>
         <WeeklyActivity weeks=overview.weeks/>
+        <DailyChecks days=overview.days/>
     }
 }
 
@@ -100,17 +101,101 @@ fn CountTiles(counts: EstateCounts) -> impl IntoView {
     view! { <ul class="tiles">{tiles}</ul> }
 }
 
+/// The two series of a paired bar chart: what each is called and its CSS class.
+struct Series {
+    first: (&'static str, &'static str),
+    second: (&'static str, &'static str),
+}
+
 #[component]
 fn WeeklyActivity(weeks: Vec<WeekActivity>) -> impl IntoView {
-    let chart = weekly_chart(&weeks);
     let created: u64 = weeks.iter().map(|week| week.created).sum();
     let expired: u64 = weeks.iter().map(|week| week.expired).sum();
     let summary = format!(
         "Bar chart: {created} tokens created and {expired} expired over the last {} weeks.",
         weeks.len()
     );
+    let starts: Vec<_> = weeks.iter().map(|week| week.starts).collect();
+    let rows = weeks
+        .iter()
+        .rev()
+        .map(|week| {
+            (
+                week.starts.format("%-d %b %Y").to_string(),
+                week.created,
+                week.expired,
+            )
+        })
+        .collect();
+    view! {
+        <ChartCard
+            id="weekly"
+            title="Tokens created and expired per week"
+            note="Weeks start on Monday, UTC."
+            series=Series { first: ("Created", "created"), second: ("Expired, by hand or by time", "expired") }
+            pairs=weeks.iter().map(|week| (week.created, week.expired)).collect()
+            labels=chart::month_labels(&starts)
+            summary
+            period="Week of"
+            rows
+        />
+    }
+}
+
+#[component]
+fn DailyChecks(days: Vec<DayChecks>) -> impl IntoView {
+    let succeeded: u64 = days.iter().map(|day| day.succeeded).sum();
+    let refused: u64 = days.iter().map(|day| day.refused).sum();
+    let summary = format!(
+        "Bar chart: {succeeded} token checks succeeded and {refused} were refused over the last {} days.",
+        days.len()
+    );
+    let starts: Vec<_> = days.iter().map(|day| day.day).collect();
+    let rows = days
+        .iter()
+        .rev()
+        .map(|day| {
+            (
+                day.day.format("%-d %b %Y").to_string(),
+                day.succeeded,
+                day.refused,
+            )
+        })
+        .collect();
+    view! {
+        <ChartCard
+            id="daily"
+            title="Token checks per day"
+            note="API calls and gateway checks that presented a token; days in UTC, counted once a minute."
+            series=Series { first: ("Succeeded", "succeeded"), second: ("Refused", "refused") }
+            pairs=days.iter().map(|day| (day.succeeded, day.refused)).collect()
+            labels=chart::day_labels(&starts, 7)
+            summary
+            period="Day"
+            rows
+        />
+    }
+}
+
+/// A card with a paired bar chart drawn as SVG on the server, and its figures as a table
+/// for anyone who cannot see the chart or wants the exact numbers.
+#[component]
+fn ChartCard(
+    id: &'static str,
+    title: &'static str,
+    note: &'static str,
+    series: Series,
+    pairs: Vec<(u64, u64)>,
+    labels: Vec<chart::Label>,
+    summary: String,
+    period: &'static str,
+    /// Newest first: the period's name and its two figures.
+    rows: Vec<(String, u64, u64)>,
+) -> impl IntoView {
+    let bar_chart = chart::paired_bars(&pairs);
     let view_box = format!("0 0 {} {}", chart::WIDTH, chart::HEIGHT);
-    let ticks = chart
+    let (first_class, second_class) = (series.first.1, series.second.1);
+    let ticks = bar_chart
         .ticks
         .iter()
         .map(|tick| {
@@ -120,56 +205,54 @@ fn WeeklyActivity(weeks: Vec<WeekActivity>) -> impl IntoView {
             }
         })
         .collect_view();
-    let bars = chart
+    let bars = bar_chart
         .bars
         .iter()
-        .map(|week| {
-            let (c, e) = (week.created, week.expired);
+        .map(|pair| {
+            let (a, b) = (pair.first, pair.second);
             view! {
-                <rect class="bar created" x=c.x y=c.y width=c.width height=c.height/>
-                <rect class="bar expired" x=e.x y=e.y width=e.width height=e.height/>
+                <rect class=format!("bar {first_class}") x=a.x y=a.y width=a.width height=a.height/>
+                <rect class=format!("bar {second_class}") x=b.x y=b.y width=b.width height=b.height/>
             }
         })
         .collect_view();
-    let months = chart
-        .months
-        .iter()
-        .map(|month| {
-            view! { <text class="scale" x=month.x y=chart::HEIGHT - 6.0>{month.name}</text> }
-        })
+    let labels = labels
+        .into_iter()
+        .map(|label| view! { <text class="scale" x=label.x y=chart::HEIGHT - 6.0>{label.text}</text> })
         .collect_view();
-    let rows = weeks
-        .iter()
-        .rev()
-        .map(|week| {
+    let rows = rows
+        .into_iter()
+        .map(|(name, first, second)| {
             view! {
-                <tr>
-                    <th scope="row">{week.starts.format("%-d %b %Y").to_string()}</th>
-                    <td>{week.created}</td>
-                    <td>{week.expired}</td>
-                </tr>
+                <tr><th scope="row">{name}</th><td>{first}</td><td>{second}</td></tr>
             }
         })
         .collect_view();
+    let heading = format!("{id}-heading");
+    let labelled_by = heading.clone();
     view! {
-        <section class="card block weekly" aria-labelledby="weekly-heading">
-            <h2 id="weekly-heading">"Tokens created and expired per week"</h2>
+        <section class=format!("card block {id}") aria-labelledby=labelled_by>
+            <h2 id=heading>{title}</h2>
             <p class="muted">
-                <span class="key created">"Created"</span>" · "
-                <span class="key expired">"Expired, by hand or by time"</span>
-                " · Weeks start on Monday, UTC."
+                <span class=format!("key {first_class}")>{series.first.0}</span>" · "
+                <span class=format!("key {second_class}")>{series.second.0}</span>" · "
+                {note}
             </p>
             <svg class="chart" viewBox=view_box role="img" aria-label=summary>
                 {ticks}
                 {bars}
-                {months}
+                {labels}
             </svg>
             <details>
                 <summary>"Show the numbers"</summary>
                 <div class="table-wrap">
                     <table class="data">
                         <thead>
-                            <tr><th scope="col">"Week of"</th><th scope="col">"Created"</th><th scope="col">"Expired"</th></tr>
+                            <tr>
+                                <th scope="col">{period}</th>
+                                <th scope="col">{series.first.0}</th>
+                                <th scope="col">{series.second.0}</th>
+                            </tr>
                         </thead>
                         <tbody>{rows}</tbody>
                     </table>

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::ExpireTokenModal;
 use crate::tokens::{ExpireToken, TokenPermissionsCell, TokenStatusCell, TokenView};
-use crate::ui::{browser, Forbidden, MaybeTime, Time};
+use crate::ui::{browser, Forbidden, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -265,7 +265,10 @@ fn AccessTokens(
                     <td><Time at=token.created_at/></td>
                     <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
                     <TokenPermissionsCell token=token.clone()/>
-                    <td><MaybeTime at=token.last_used_at none="Never"/></td>
+                    <td class="last-used">
+                        <MaybeTime at=token.last_used_at none="Never"/>
+                        <Sparkline counts=token.daily_uses.clone()/>
+                    </td>
                     <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
                     <TokenStatusCell token=token.clone()/>
                     <td class="actions">

@@ -2,7 +2,7 @@ use super::{ReportQuery, ReportUserView, ReportView, UserUpdated};
 use crate::error::AppError;
 use crate::services::{require_admin, services};
 use crate::store::UserChange;
-use crate::tokens::TokenView;
+use crate::tokens::{with_daily_uses, TokenView};
 use crate::users::Role;
 use std::collections::HashMap;
 
@@ -12,12 +12,16 @@ pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
     let now = services.clock.now();
     let (users, total) = services.store.report_users(&query, now).await?;
     let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
+    let records = services.store.report_tokens(&ids, &query, now).await?;
+    let owners: Vec<i64> = records.iter().map(|record| record.user_id).collect();
+    let views = records
+        .iter()
+        .map(|record| TokenView::from_record(record, now))
+        .collect();
+    let views = with_daily_uses(&services, views, now).await?;
     let mut tokens: HashMap<i64, Vec<TokenView>> = HashMap::new();
-    for record in services.store.report_tokens(&ids, &query, now).await? {
-        tokens
-            .entry(record.user_id)
-            .or_default()
-            .push(TokenView::from_record(&record, now));
+    for (owner, view) in owners.into_iter().zip(views) {
+        tokens.entry(owner).or_default().push(view);
     }
     let users = users
         .into_iter()

@@ -23,6 +23,23 @@ pub fn first_of_last(current_start: DateTime<Utc>, length: Duration, count: u32)
     current_start - length * (count.saturating_sub(1) as i32)
 }
 
+/// `count` days of figures from `first_day` on, oldest first: each dated figure added to its
+/// day, figures outside those days left out.
+pub fn daily_series(
+    first_day: DateTime<Utc>,
+    count: u32,
+    figures: impl IntoIterator<Item = (DateTime<Utc>, u64)>,
+) -> Vec<u64> {
+    let mut series = vec![0; count as usize];
+    for (day, figure) in figures {
+        let index = (day_start(day) - first_day).num_days();
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| series.get_mut(i)) {
+            *slot += figure;
+        }
+    }
+    series
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +80,20 @@ mod tests {
             week_start(at(2027, 1, 1, 9, 0, 0)),
             at(2026, 12, 28, 0, 0, 0)
         );
+    }
+
+    #[test]
+    fn figures_fall_on_their_days_and_outside_days_are_left_out() {
+        let first = at(2026, 11, 7, 0, 0, 0);
+        let figures = [
+            (first, 2),
+            (first + DAY * 2 + Duration::hours(5), 3),
+            (first + DAY * 2, 4),
+            (first - DAY, 100),
+            (first + DAY * 3, 100),
+        ];
+        assert_eq!(daily_series(first, 3, figures), [2, 0, 7]);
+        assert_eq!(daily_series(first, 0, figures), Vec::<u64>::new());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! bundles them all for `Services`.
 
 use super::*;
-use crate::dashboard::EstateCounts;
+use crate::dashboard::{DayChecks, EstateCounts};
 use crate::report::ReportQuery;
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::AllowlistEntry;
@@ -108,6 +108,13 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// The check counts of `tokens` on each day from `since` (a midnight UTC); days without
+    /// checks are left out.
+    async fn daily_checks_of(
+        &self,
+        tokens: &[TokenId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<DailyChecks>>;
     /// How many tokens active at `now` hold the permission.
     async fn count_active_tokens_with(
         &self,
@@ -147,6 +154,9 @@ pub trait EstateStore: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<WeekCount>>;
+    /// Token checks on each day from `since` (a midnight UTC), over all tokens; days without
+    /// checks are left out.
+    async fn daily_checks(&self, since: DateTime<Utc>) -> StoreResult<Vec<DayChecks>>;
 }
 
 /// The company's rules: the permission catalogue and the security settings.

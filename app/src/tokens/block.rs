@@ -1,7 +1,7 @@
 use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
 use super::{list_tokens, CreateToken, ExpireToken, TokenView};
 use crate::rules::expiry::TokenStatus;
-use crate::ui::{DataTable, LoadError, MaybeTime, Time};
+use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
 
 /// The Manage Personal Access Tokens block of the profile page.
@@ -90,7 +90,10 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
             <td><Time at=token.created_at/></td>
             <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
             <TokenPermissionsCell token=token.clone()/>
-            <td><MaybeTime at=token.last_used_at none="Never"/>{last_used_ip.map(|ip| format!(" from {ip}"))}</td>
+            <td class="last-used">
+                <MaybeTime at=token.last_used_at none="Never"/>{last_used_ip.map(|ip| format!(" from {ip}"))}
+                <Sparkline counts=token.daily_uses.clone()/>
+            </td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
                 {expirable.map(|token| view! {

@@ -9,7 +9,7 @@ mod server;
 
 pub use block::{TokenBlock, TokenPermissionsCell, TokenStatusCell};
 #[cfg(feature = "ssr")]
-pub use server::expire_for;
+pub use server::{expire_for, with_daily_uses};
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
@@ -35,7 +35,14 @@ pub struct TokenView {
     pub permissions: Vec<String>,
     pub ip_whitelist: Vec<String>,
     pub domain_whitelist: Vec<String>,
+    /// Successful checks on each of the last `USE_DAYS` days, oldest first; empty when not
+    /// asked for.
+    #[serde(default)]
+    pub daily_uses: Vec<u64>,
 }
+
+/// How many days a token's use is drawn for.
+pub const USE_DAYS: u32 = 30;
 
 /// What the Create Token form may offer the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +136,7 @@ mod tests {
                 permissions: vec![],
                 ip_whitelist: vec![],
                 domain_whitelist: vec![],
+                daily_uses: vec![],
             },
             secret: "tsr1SECRETSECRET".into(),
         };

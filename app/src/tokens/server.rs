@@ -1,6 +1,7 @@
 use super::issue::{issue_token, TokenRequest};
-use super::{CreatedToken, TokenFormOptions, TokenView};
+use super::{CreatedToken, TokenFormOptions, TokenView, USE_DAYS};
 use crate::error::{AppError, Field};
+use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
 use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
 use crate::rules::permission::{grantable_by, split_scopes};
 use crate::services::{services, signed_in, Services};
@@ -24,8 +25,28 @@ impl TokenView {
             permissions: record.restrictions.permissions.clone(),
             ip_whitelist: record.restrictions.ip_whitelist.clone(),
             domain_whitelist: record.restrictions.domain_whitelist.clone(),
+            daily_uses: Vec::new(),
         }
     }
+}
+
+/// Fills in each token's use over the last `USE_DAYS` days, for its sparkline.
+pub async fn with_daily_uses(
+    services: &Services,
+    mut tokens: Vec<TokenView>,
+    now: DateTime<Utc>,
+) -> Result<Vec<TokenView>, AppError> {
+    let first_day = first_of_last(day_start(now), DAY, USE_DAYS);
+    let ids: Vec<TokenId> = tokens.iter().map(|token| token.id).collect();
+    let checks = services.store.daily_checks_of(&ids, first_day).await?;
+    for token in &mut tokens {
+        let uses = checks
+            .iter()
+            .filter(|checked| checked.token_id == token.id)
+            .map(|checked| (checked.day, checked.succeeded));
+        token.daily_uses = daily_series(first_day, USE_DAYS, uses);
+    }
+    Ok(tokens)
 }
 
 pub async fn options() -> Result<TokenFormOptions, AppError> {
@@ -50,13 +71,14 @@ pub async fn list() -> Result<Vec<TokenView>, AppError> {
     let me = signed_in()?;
     let services = services()?;
     let now = services.clock.now();
-    Ok(services
+    let tokens = services
         .store
         .tokens_of(me.user.id)
         .await?
         .iter()
         .map(|record| TokenView::from_record(record, now))
-        .collect())
+        .collect();
+    with_daily_uses(&services, tokens, now).await
 }
 
 pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> {

@@ -10,6 +10,7 @@ mod load_error;
 mod modal;
 mod outcome;
 mod password_input;
+mod sparkline;
 mod time;
 
 pub use broken_link::BrokenLink;
@@ -21,4 +22,5 @@ pub use load_error::LoadError;
 pub use modal::Modal;
 pub use outcome::{FormErrors, Outcome};
 pub use password_input::PasswordInput;
+pub use sparkline::Sparkline;
 pub use time::{format_utc, relative_wording, MaybeTime, Time, ZONE_COOKIE};

@@ -9,6 +9,7 @@ export const users = {
   gina: { username: "gina", displayName: "Gina Example", password: () => process.env.E2E_USER_PASSWORD! },
   hana: { username: "hana", displayName: "Hana Example", password: () => process.env.E2E_USER_PASSWORD! },
   ivan: { username: "ivan", displayName: "Ivan Example", password: () => process.env.E2E_USER_PASSWORD! },
+  kim: { username: "kim", displayName: "Kim Example", password: () => process.env.E2E_USER_PASSWORD! },
   admin: { username: "admin", displayName: "Ada Admin", password: () => process.env.E2E_ADMIN_PASSWORD! },
 };
 

@@ -4,10 +4,12 @@ import { expect, type Locator, type Page } from "@playwright/test";
 export class OverviewPage {
   readonly heading: Locator;
   readonly chart: Locator;
+  readonly checksChart: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole("heading", { name: "Overview", level: 1 });
     this.chart = page.getByRole("img", { name: /tokens created and .* expired/ });
+    this.checksChart = page.getByRole("img", { name: /token checks succeeded and .* refused/ });
   }
 
   /** The tile of a group of tokens, a link to the report that lists them. */

@@ -1,13 +1,16 @@
 use super::credentials::bearer_token;
 use super::scopes::Scope;
 use super::token::CachedToken;
+use super::usage::{CheckOutcome, UsageRecorder};
 use super::ApiError;
 use crate::state::AppState;
 use app::rules::access::{check_use, RequestOrigin};
 use app::rules::expiry::TokenStatus;
 use app::security::Policy;
 use app::services::ClientIp;
+use app::store::TokenId;
 use axum::extract::FromRequestParts;
+use chrono::{DateTime, Utc};
 use http::header::ORIGIN;
 use http::request::Parts;
 use std::marker::PhantomData;
@@ -29,11 +32,14 @@ impl<S: Scope> FromRequestParts<AppState> for Scoped<S> {
     }
 }
 
-/// A valid token used from where it may be, before any permission is asked of it.
+/// A valid token used from where it may be, before any permission is asked of it. Every
+/// route that takes one calls `demand` once, which counts the check as passed or refused.
 pub struct ValidToken {
     pub found: Arc<CachedToken>,
     /// The policy it was checked against.
     pub policy: Arc<Policy>,
+    checked_at: DateTime<Utc>,
+    usage: Arc<UsageRecorder>,
 }
 
 impl FromRequestParts<AppState> for ValidToken {
@@ -47,15 +53,14 @@ impl FromRequestParts<AppState> for ValidToken {
 impl ValidToken {
     /// Refuses unless the token holds every one of `needed`.
     pub fn demand(&self, needed: &[&str]) -> Result<(), ApiError> {
-        if needed.is_empty() {
-            return Ok(());
-        }
-        let view = self.found.view_under(&self.policy);
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|name| !view.grants(name))
-            .collect();
+        let missing = self.missing(needed);
+        let outcome = if missing.is_empty() {
+            CheckOutcome::Succeeded
+        } else {
+            CheckOutcome::Refused
+        };
+        self.usage
+            .count_check(Some(self.found.id()), self.checked_at, outcome);
         if missing.is_empty() {
             return Ok(());
         }
@@ -66,27 +71,61 @@ impl ValidToken {
         );
         Err(ApiError::InsufficientScope(missing.join(" ")))
     }
+
+    fn missing<'a>(&self, needed: &[&'a str]) -> Vec<&'a str> {
+        if needed.is_empty() {
+            return Vec::new();
+        }
+        let view = self.found.view_under(&self.policy);
+        needed
+            .iter()
+            .copied()
+            .filter(|name| !view.grants(name))
+            .collect()
+    }
+}
+
+/// Why `verify` let a request no further: the error to answer, and the token the secret
+/// named when it named one, whose refused checks are counted.
+struct Unverified {
+    error: ApiError,
+    token: Option<TokenId>,
+}
+
+impl From<ApiError> for Unverified {
+    fn from(error: ApiError) -> Self {
+        Self { error, token: None }
+    }
 }
 
 /// Checks the request's bearer token; an address that keeps failing is told to wait.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<ValidToken, ApiError> {
     let ip = parts.extensions.get::<ClientIp>().and_then(|c| c.0);
+    let now = state.services.clock.now();
     if let Some(wait) = state.failures.blocked(ip) {
+        state.usage.count_check(None, now, CheckOutcome::Refused);
         return Err(ApiError::TooManyFailures(wait));
     }
-    match verify(parts, state, ip).await {
-        Err(ApiError::InvalidToken) => Err(match state.failures.failed(ip) {
-            Some(wait) => {
-                tracing::warn!(
-                    ?ip,
-                    ?wait,
-                    "too many failed token checks; blocking the address"
-                );
-                ApiError::TooManyFailures(wait)
+    match verify(parts, state, ip, now).await {
+        Ok(valid) => Ok(valid),
+        Err(Unverified {
+            error: ApiError::InvalidToken,
+            token,
+        }) => Err({
+            state.usage.count_check(token, now, CheckOutcome::Refused);
+            match state.failures.failed(ip) {
+                Some(wait) => {
+                    tracing::warn!(
+                        ?ip,
+                        ?wait,
+                        "too many failed token checks; blocking the address"
+                    );
+                    ApiError::TooManyFailures(wait)
+                }
+                None => ApiError::InvalidToken,
             }
-            None => ApiError::InvalidToken,
         }),
-        outcome => outcome,
+        Err(Unverified { error, .. }) => Err(error),
     }
 }
 
@@ -94,7 +133,8 @@ async fn verify(
     parts: &Parts,
     state: &AppState,
     ip: Option<IpAddr>,
-) -> Result<ValidToken, ApiError> {
+    now: DateTime<Utc>,
+) -> Result<ValidToken, Unverified> {
     let hash = bearer_token(&parts.headers, parts.uri.query())?.hash();
     let internal = |error| {
         tracing::error!(%error, "bearer lookup failed");
@@ -107,9 +147,12 @@ async fn verify(
         .map_err(internal)?;
     let Some(found) = found else {
         tracing::debug!("unknown bearer token");
-        return Err(ApiError::InvalidToken);
+        return Err(ApiError::InvalidToken.into());
     };
-    let now = state.services.clock.now();
+    let refused = Unverified {
+        error: ApiError::InvalidToken,
+        token: Some(found.id()),
+    };
     let status = found.status_at(now);
     if status != TokenStatus::Active {
         tracing::info!(
@@ -117,7 +160,7 @@ async fn verify(
             ?status,
             "refused a token that is not active"
         );
-        return Err(ApiError::InvalidToken);
+        return Err(refused);
     }
 
     let policy = state
@@ -130,9 +173,14 @@ async fn verify(
     let from = RequestOrigin { ip, origin };
     if let Err(reason) = check_use(&policy.allowlist, found.whitelists(), from) {
         tracing::warn!(token_id = found.id(), ?reason, ?ip, origin = ?from.origin, "refused a token used from where it may not be");
-        return Err(ApiError::InvalidToken);
+        return Err(refused);
     }
 
     state.usage.touch(&found, now, ip);
-    Ok(ValidToken { found, policy })
+    Ok(ValidToken {
+        found,
+        policy,
+        checked_at: now,
+        usage: state.usage.clone(),
+    })
 }

@@ -1,10 +1,12 @@
-//! Last-used time and address, noted in memory and written once a minute, so that validating
-//! a token never waits for (or contends on) a database write.
+//! Last-used time and address, and how many checks each token passed and failed each day,
+//! noted in memory and written once a minute, so that validating a token never waits for
+//! (or contends on) a database write.
 
 use super::lock;
 use super::store::TokenUsageStore;
 use super::token::CachedToken;
-use app::store::{TokenId, TokenUse};
+use app::rules::calendar::day_start;
+use app::store::{DailyChecks, TokenId, TokenUse, NO_TOKEN};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,10 +19,35 @@ const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 type LastUse = (DateTime<Utc>, Option<IpAddr>);
 
+/// Checks of one token on one UTC day (its midnight).
+type CheckDay = (TokenId, DateTime<Utc>);
+
+/// How a check of a presented token ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Succeeded,
+    Refused,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct CheckCounts {
+    succeeded: u64,
+    refused: u64,
+}
+
+impl CheckCounts {
+    fn add(&mut self, other: CheckCounts) {
+        self.succeeded += other.succeeded;
+        self.refused += other.refused;
+    }
+}
+
 pub struct UsageRecorder {
     store: Arc<dyn TokenUsageStore>,
     /// The latest use of each token since the last flush.
     pending: Mutex<HashMap<TokenId, LastUse>>,
+    /// Checks counted since the last flush.
+    checks: Mutex<HashMap<CheckDay, CheckCounts>>,
     /// Held for the whole of a flush, so that the one at shutdown waits for one in flight,
     /// whose uses have already left `pending`.
     flushing: tokio::sync::Mutex<()>,
@@ -31,6 +58,7 @@ impl UsageRecorder {
         Self {
             store,
             pending: Mutex::default(),
+            checks: Mutex::default(),
             flushing: tokio::sync::Mutex::new(()),
         }
     }
@@ -42,10 +70,51 @@ impl UsageRecorder {
         }
     }
 
-    /// Writes everything noted so far, in one transaction; on failure it is kept for the next
-    /// flush. Returns how many tokens were written.
+    /// Counts one check of `token` (`None`: the secret named no token, or was not looked up).
+    pub fn count_check(&self, token: Option<TokenId>, at: DateTime<Utc>, outcome: CheckOutcome) {
+        let mut checks = lock(&self.checks);
+        let counts = checks
+            .entry((token.unwrap_or(NO_TOKEN), day_start(at)))
+            .or_default();
+        match outcome {
+            CheckOutcome::Succeeded => counts.succeeded += 1,
+            CheckOutcome::Refused => counts.refused += 1,
+        }
+    }
+
+    /// Writes everything noted so far: the last uses in one transaction, the check counts in
+    /// another. What fails is kept for the next flush. Returns how many tokens' last use was
+    /// written.
     pub async fn flush(&self) -> usize {
         let _one_at_a_time = self.flushing.lock().await;
+        self.flush_checks().await;
+        self.flush_uses().await
+    }
+
+    async fn flush_checks(&self) {
+        let checks = std::mem::take(&mut *lock(&self.checks));
+        if checks.is_empty() {
+            return;
+        }
+        let rows: Vec<DailyChecks> = checks
+            .iter()
+            .map(|(&(token_id, day), counts)| DailyChecks {
+                token_id,
+                day,
+                succeeded: counts.succeeded,
+                refused: counts.refused,
+            })
+            .collect();
+        if let Err(error) = self.store.record_token_checks(&rows).await {
+            tracing::warn!(%error, "could not record token check counts; will retry");
+            let mut pending = lock(&self.checks);
+            for (key, counts) in checks {
+                pending.entry(key).or_default().add(counts);
+            }
+        }
+    }
+
+    async fn flush_uses(&self) -> usize {
         let uses = std::mem::take(&mut *lock(&self.pending));
         if uses.is_empty() {
             return 0;
@@ -75,7 +144,7 @@ impl UsageRecorder {
         let mut written = 0;
         for attempt in 1..=SHUTDOWN_ATTEMPTS {
             written += self.flush().await;
-            if lock(&self.pending).is_empty() {
+            if lock(&self.pending).is_empty() && lock(&self.checks).is_empty() {
                 return written;
             }
             if attempt < SHUTDOWN_ATTEMPTS {

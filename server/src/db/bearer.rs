@@ -5,8 +5,9 @@ use super::statement::Statement;
 use super::{backend_error, to_db, Backend, SqlStore};
 use crate::bearer::store::{TokenLookup, TokenUsageStore};
 use app::rules::secret::SecretHash;
-use app::store::{BearerToken, StoreResult, TokenUse, UserSummary};
+use app::store::{BearerToken, DailyChecks, StoreResult, TokenUse, UserSummary};
 use app::users::Role;
+use chrono::{DateTime, Utc};
 
 #[async_trait::async_trait]
 impl<DB: Backend> TokenLookup for SqlStore<DB> {
@@ -65,5 +66,36 @@ impl<DB: Backend> TokenUsageStore for SqlStore<DB> {
             update.execute(DB::on_connection(&mut tx)).await?;
         }
         tx.commit().await.map_err(backend_error)
+    }
+
+    async fn record_token_checks(&self, checks: &[DailyChecks]) -> StoreResult<()> {
+        const ROWS_PER_STATEMENT: usize = 500;
+        let mut tx = self.pool.begin().await.map_err(backend_error)?;
+        for chunk in checks.chunks(ROWS_PER_STATEMENT) {
+            let mut upsert = Statement::<DB>::new(
+                "INSERT INTO token_checks (token_id, day, succeeded, refused) ",
+            );
+            upsert.push_values(chunk, |mut row, counted| {
+                row.push_bind(counted.token_id)
+                    .push_bind(to_db(counted.day))
+                    .push_bind(counted.succeeded as i64)
+                    .push_bind(counted.refused as i64);
+            });
+            // Instances flush on their own; each adds its counts to what is there.
+            upsert.push(
+                " ON CONFLICT (token_id, day) DO UPDATE
+                 SET succeeded = token_checks.succeeded + excluded.succeeded,
+                     refused = token_checks.refused + excluded.refused",
+            );
+            upsert.execute(DB::on_connection(&mut tx)).await?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+
+    async fn purge_token_checks(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        Statement::<DB>::new("DELETE FROM token_checks WHERE day < $1")
+            .bind(to_db(before))
+            .execute(DB::on_pool(&self.pool))
+            .await
     }
 }

@@ -4,8 +4,8 @@
 
 use super::rows::EstateRow;
 use super::statement::Statement;
-use super::{to_db, Backend, SqlStore};
-use app::dashboard::EstateCounts;
+use super::{from_db, to_db, Backend, SqlStore};
+use app::dashboard::{DayChecks, EstateCounts};
 use app::store::{EstateStore, StoreResult, WeekCount};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -81,5 +81,24 @@ impl<DB: Backend> EstateStore for SqlStore<DB> {
             }
         }
         Ok(weeks.into_values().collect())
+    }
+
+    async fn daily_checks(&self, since: DateTime<Utc>) -> StoreResult<Vec<DayChecks>> {
+        // PostgreSQL sums BIGINTs into NUMERIC.
+        let rows: Vec<(i64, i64, i64)> = Statement::new(
+            "SELECT day, CAST(SUM(succeeded) AS BIGINT), CAST(SUM(refused) AS BIGINT)
+             FROM token_checks WHERE day >= $1 GROUP BY day ORDER BY day",
+        )
+        .bind(to_db(since))
+        .fetch_all(DB::on_pool(&self.pool))
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, succeeded, refused)| DayChecks {
+                day: from_db(day),
+                succeeded: succeeded.max(0) as u64,
+                refused: refused.max(0) as u64,
+            })
+            .collect())
     }
 }

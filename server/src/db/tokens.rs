@@ -2,11 +2,12 @@
 
 use super::rows::{RestrictionColumns, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
-use super::{to_db, Backend, SqlStore};
+use super::{from_db, to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::secret::SecretHash;
 use app::store::{
-    NewToken, SeedToken, StoreError, StoreResult, TokenId, TokenRecord, TokenStore, Unique, UserId,
+    DailyChecks, NewToken, SeedToken, StoreError, StoreResult, TokenId, TokenRecord, TokenStore,
+    Unique, UserId,
 };
 use chrono::{DateTime, Utc};
 
@@ -102,6 +103,35 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
             |_| Some(Change::User(user_id)),
         )
         .await
+    }
+
+    async fn daily_checks_of(
+        &self,
+        tokens: &[TokenId],
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<DailyChecks>> {
+        // Within both backends' limits on bound values, however many tokens a page shows.
+        const TOKENS_PER_STATEMENT: usize = 1000;
+        let mut found = Vec::new();
+        for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+            let mut select = Statement::<DB>::new(
+                "SELECT token_id, day, succeeded, refused FROM token_checks WHERE day >= ",
+            );
+            select.push_bind(to_db(since));
+            select.push(" AND token_id IN ");
+            select.push_list(chunk.iter().copied());
+            let rows: Vec<(i64, i64, i64, i64)> = select.fetch_all(DB::on_pool(&self.pool)).await?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(token_id, day, succeeded, refused)| DailyChecks {
+                        token_id,
+                        day: from_db(day),
+                        succeeded: succeeded.max(0) as u64,
+                        refused: refused.max(0) as u64,
+                    }),
+            );
+        }
+        Ok(found)
     }
 
     async fn count_active_tokens_with(

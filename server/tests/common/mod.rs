@@ -98,6 +98,14 @@ impl TokenUsageStore for CountingBearerStore {
         }
         self.inner.record_token_uses(uses).await
     }
+
+    async fn record_token_checks(&self, checks: &[DailyChecks]) -> StoreResult<()> {
+        self.inner.record_token_checks(checks).await
+    }
+
+    async fn purge_token_checks(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        self.inner.purge_token_checks(before).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
