@@ -23,10 +23,15 @@ pub fn TokenBlock() -> impl IntoView {
         creating.set(true);
     };
     let close_create = move || creating.set(false);
+    // The secret's dialog replaces the form's, so it cannot tell which button opened them.
+    let create_button = NodeRef::<leptos::html::Button>::new();
     // Forgetting the action's value is what takes the secret out of the page.
     let close_secret = move || {
         create.value().set(None);
         creating.set(false);
+        if let Some(button) = create_button.get_untracked() {
+            let _ = button.focus();
+        }
     };
     let ask_expire = Callback::new(move |token: TokenView| {
         expire.value().set(None);
@@ -37,7 +42,7 @@ pub fn TokenBlock() -> impl IntoView {
         <section class="card block" aria-labelledby="tokens-heading">
             <header class="block-header">
                 <h2 id="tokens-heading">"Manage Personal Access Tokens"</h2>
-                <button class="primary" on:click=open_create>"Create Token"</button>
+                <button class="primary" node_ref=create_button on:click=open_create>"Create Token"</button>
             </header>
             <p class="muted">
                 "Personal access tokens let scripts and services call the Tessera API as you. "

@@ -91,3 +91,38 @@ pub fn go_to(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// The element that has the keyboard focus now, to give it back later: a dialog gives it
+/// back to the button that opened it. Holds nothing on the server.
+pub struct FocusReturn {
+    #[cfg(feature = "hydrate")]
+    element: send_wrapper::SendWrapper<Option<web_sys::HtmlElement>>,
+}
+
+impl FocusReturn {
+    pub fn remember() -> Self {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let element = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.active_element())
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            Self {
+                element: send_wrapper::SendWrapper::new(element),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        Self {}
+    }
+
+    /// Focuses the remembered element again, if it is still on the page.
+    pub fn restore(self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(element) = self.element.take() {
+            if element.is_connected() {
+                let _ = element.focus();
+            }
+        }
+    }
+}

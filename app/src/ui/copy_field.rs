@@ -34,7 +34,10 @@ pub fn CopyField(
             <button class="primary" on:click=copy>"Copy"</button>
         </div>
         <p class="copy-status" aria-live="polite">
-            <span class="copied" class:visible=move || copy_state.get() == Copy::Copied>"Copied"</span>
+            // Put in, not just shown, so that screen readers announce it.
+            <Show when=move || copy_state.get() == Copy::Copied>
+                <span class="copied visible">"Copied"</span>
+            </Show>
             <Show when=move || copy_state.get() == Copy::Failed>
                 <span class="field-error">
                     "Your browser did not allow copying. Select " {what} " and copy it by hand."

@@ -1,6 +1,8 @@
+use super::browser::FocusReturn;
 use leptos::prelude::*;
 
-/// A dialog over the page. Escape and the backdrop close it, like every dialog people know.
+/// A dialog over the page. Escape and the backdrop close it, like every dialog people know,
+/// and the focus goes back to where it was when it opened: the button that opened it.
 #[component]
 pub fn Modal(
     #[prop(into)] title: String,
@@ -14,6 +16,8 @@ pub fn Modal(
             .replace(|c: char| !c.is_alphanumeric(), "-")
     );
     let labelled_by = title_id.clone();
+    let opener = FocusReturn::remember();
+    on_cleanup(move || opener.restore());
     // Keyboard users land in the dialog, so Escape and Tab work at once; a field that
     // asked for focus itself (autofocus) keeps it.
     let dialog = NodeRef::<leptos::html::Div>::new();
