@@ -1,6 +1,7 @@
 use super::{recent_sessions, DeactivateSession, SessionView};
 use crate::rules::session::{SessionStatus, SESSION_HOURS, SESSION_RETENTION_DAYS};
 use crate::ui::{browser, DataTable, LoadError, Outcome, Time};
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// The Recent Authentications block of the profile page: where and how the user signed in,
@@ -90,15 +91,19 @@ fn SessionRow(session: SessionView, action: ServerAction<DeactivateSession>) -> 
             <td><Time at=session.expires_at/></td>
             <td class="status"><span class=badge>{session.status.words()}</span></td>
             <td class="actions">
+                // A form, so that it works before the page's code has loaded, or without it.
                 {active.then(|| view! {
-                    <button
-                        class="link danger"
-                        title=label
-                        disabled=move || action.pending().get()
-                        on:click=move |_| { action.dispatch(DeactivateSession { id }); }
-                    >
-                        "Deactivate"
-                    </button>
+                    <ActionForm action attr:class="inline">
+                        <input type="hidden" name="id" value=id/>
+                        <button
+                            type="submit"
+                            class="link danger"
+                            title=label
+                            disabled=move || action.pending().get()
+                        >
+                            "Deactivate"
+                        </button>
+                    </ActionForm>
                 })}
             </td>
         </tr>
