@@ -6,7 +6,7 @@ mod common;
 use app::dashboard::{EstateCounts, Overview, CHART_DAYS, CHART_WEEKS};
 use app::report::ReportView;
 use app::rules::calendar::{day_start, week_start, WEEK};
-use app::store::TokenUse;
+use app::store::{DailyChecks, TokenUse};
 use app::tokens::{TokenView, USE_DAYS};
 use app::users::Role;
 use chrono::Duration;
@@ -257,4 +257,31 @@ async fn token_checks_are_counted_per_day_and_shown() {
     assert_eq!(uses.len(), USE_DAYS as usize);
     assert_eq!(uses[USE_DAYS as usize - 2..], [4, 1]);
     assert_eq!(uses.iter().sum::<u64>(), 5);
+}
+
+/// Housekeeping forgets the counts of days before its cut-off, and only those.
+#[tokio::test]
+async fn old_check_counts_are_purged() {
+    let app = TestApp::new().await;
+    let today = day_start(app.now());
+    let counted = |day, succeeded| DailyChecks {
+        token_id: 7,
+        day,
+        succeeded,
+        refused: 0,
+    };
+    let old = today - Duration::days(61);
+    app.store
+        .record_token_checks(&[counted(old, 5), counted(today, 2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .purge_token_checks(today - Duration::days(60))
+            .await
+            .unwrap(),
+        1
+    );
+    let kept = app.store.daily_checks_of(&[7], old).await.unwrap();
+    assert_eq!(kept, [counted(today, 2)]);
 }

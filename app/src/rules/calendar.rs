@@ -17,8 +17,8 @@ pub fn week_start(at: DateTime<Utc>) -> DateTime<Utc> {
     day_start(at) - Duration::days(days_since_monday)
 }
 
-/// The start of the first of `count` whole-or-current periods of `length` that end with the
-/// one holding `at`, whose own start is `current_start`.
+/// The start of the first of the last `count` periods of `length`, the last of them being
+/// the one that starts at `current_start`.
 pub fn first_of_last(current_start: DateTime<Utc>, length: Duration, count: u32) -> DateTime<Utc> {
     current_start - length * (count.saturating_sub(1) as i32)
 }

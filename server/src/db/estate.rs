@@ -2,6 +2,7 @@
 //! groups match the report's presets of the same names (`report_sql`), so a tile's count is
 //! the number of tokens its report lists.
 
+use super::report_sql::DAY;
 use super::rows::EstateRow;
 use super::statement::Statement;
 use super::{from_db, to_db, Backend, SqlStore};
@@ -10,7 +11,6 @@ use app::store::{EstateStore, StoreResult, WeekCount};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-const DAY: i64 = 86_400;
 const WEEK: i64 = 7 * DAY;
 
 /// Kinds of row in the weekly activity query.

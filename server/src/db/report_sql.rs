@@ -10,7 +10,7 @@ use super::Backend;
 use app::report::{Preset, ReportQuery, SortColumn, StatusFilter};
 use chrono::{Duration, NaiveTime};
 
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.email, u.role, u.login_active, u.is_current";
