@@ -33,6 +33,8 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
         <WeeklyActivity weeks=overview.weeks/>
         <DailyChecks days=overview.days/>
     }
+    // Erased so the page's nested view type stays within the compiler's query depth limit.
+    .into_any()
 }
 
 /// Each group, as a tile that opens the report listing its tokens. `attention` marks the
@@ -260,4 +262,5 @@ fn ChartCard(
             </details>
         </section>
     }
+    .into_any()
 }
