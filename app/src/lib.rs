@@ -29,6 +29,7 @@ use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 use report::SystemUsersPage;
 use security::{PermissionsPage, SecurityPage};
 use sessions::LoginPage;
+use tokens::{ExpireTokenPage, NewTokenPage};
 use users::invitations::{AcceptInvitationPage, InvitationsPage};
 use users::passwords::ResetPasswordPage;
 use users::two_factor::{SignInCodePage, TwoFactorSetUpPage};
@@ -69,6 +70,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
                     // Async: the page arrives whole, for browsers without scripts too.
                     <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/profile/tokens/new") view={Lazy::<NewTokenRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tokens/:id/expire") view={Lazy::<ExpireTokenRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/two-factor") view={Lazy::<TwoFactorSetUpRoute>::new()}/>
                     // Async: the server waits for the report, so a 403 reaches the status line.
@@ -115,6 +118,8 @@ lazy_page!(LoginRoute, LoginPage);
 lazy_page!(SignInCodeRoute, SignInCodePage);
 lazy_page!(TwoFactorSetUpRoute, TwoFactorSetUpPage);
 lazy_page!(ProfileRoute, ProfilePage);
+lazy_page!(NewTokenRoute, NewTokenPage);
+lazy_page!(ExpireTokenRoute, ExpireTokenPage);
 lazy_page!(AcceptInvitationRoute, AcceptInvitationPage);
 lazy_page!(ResetPasswordRoute, ResetPasswordPage);
 lazy_page!(DashboardRoute, DashboardPage);

@@ -36,3 +36,20 @@ test("a sign-in clicked before the page hydrates works, and its error shows in t
   release();
   await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 15_000 });
 });
+
+test("Create Token clicked before the profile hydrates opens the Create Token page", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(users.alice.username);
+  await page.getByLabel("Password").fill(users.alice.password());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+
+  const release = await holdBackTheBundle(page);
+  await page.goto("/profile", { waitUntil: "commit" });
+  await page.getByRole("button", { name: "Create Token" }).click();
+  await expect(page).toHaveURL(/\/profile\/tokens\/new/);
+  await expect(page.getByRole("heading", { name: "Create Token" })).toBeVisible();
+  await expect(page.getByRole("group", { name: "Permissions" }).getByRole("checkbox").first()).toBeVisible();
+  expect(await page.locator("body[data-hydrated]").count()).toBe(0);
+  release();
+});

@@ -1,5 +1,7 @@
 import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
+import { ProfilePage } from "./pages/profile.page";
+import { AcceptInvitationPage } from "./pages/accept-invitation.page";
 
 // playwright.config.ts runs this file in a browser with JavaScript turned off.
 test.use({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.92" } });
@@ -44,4 +46,79 @@ test("without JavaScript, sign-in shows its error, then opens the whole profile,
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/profile");
   await expect(page).toHaveURL(/\/login/);
+});
+
+test("without JavaScript, a token is created on a page of its own and expired after a confirming page", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(users.ivan.username);
+  await page.getByLabel("Password").fill(users.ivan.password());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  const profile = new ProfilePage(page);
+
+  await profile.block.getByRole("button", { name: "Create Token" }).click();
+  await expect(page).toHaveURL(/\/profile\/tokens\/new/);
+  const form = page.locator("main form");
+  const label = `no script ${Date.now().toString(36)}`;
+  await profile.fillCreate(form, { label, permissions: ["profile:read"], length: "7 days", ipWhitelist: "not-an-address" });
+  await form.getByRole("button", { name: "Create Token" }).click();
+  // The page that answers shows what is wrong, and keeps everything that was typed.
+  await expect(form.getByRole("alert")).toContainText("“not-an-address” is not an IP address");
+  await expect(form.getByLabel("Label")).toHaveValue(label);
+  await expect(profile.permissionBox(form, "profile:read")).toBeChecked();
+  await expect(form.getByLabel("Expiration Length")).toHaveValue("7");
+  await expect(form.getByLabel("Whitelist IPs")).toHaveValue("not-an-address");
+  await page.screenshot({ path: "screenshots/no-javascript-create-token-error.png", fullPage: true });
+
+  await form.getByLabel("Whitelist IPs").fill("");
+  await form.getByRole("button", { name: "Create Token" }).click();
+  await expect(page.getByRole("heading", { name: "Your new personal access token" })).toBeVisible();
+  const secret = (await page.getByTestId("new-token-secret").textContent())!.trim();
+  expect(secret).toHaveLength(48);
+  await page.screenshot({ path: "screenshots/no-javascript-new-token.png", fullPage: true });
+  const me = await page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+
+  await page.getByRole("link", { name: "Done" }).click();
+  const row = profile.row(label);
+  await expect(row).toBeVisible();
+  await row.getByRole("button", { name: "Expire Token" }).click();
+  await expect(page).toHaveURL(/\/tokens\/\d+\/expire/);
+  await expect(page.getByText("Anything that uses it stops working at once.")).toBeVisible();
+  await page.screenshot({ path: "screenshots/no-javascript-expire-token.png", fullPage: true });
+  await page.getByRole("button", { name: "Expire", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("expired manually");
+  await page.getByRole("link", { name: "Back to your tokens" }).click();
+  await expect(row.locator("td.status")).toContainText("Expired manually");
+  expect((await page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } })).status()).toBe(401);
+});
+
+test("without JavaScript, an invitation is accepted, after a refusal that shows in the page", async ({ browser, page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(users.admin.username);
+  await page.getByLabel("Password").fill(users.admin.password());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  const id = Date.now().toString(36);
+  const issued = await page.request.post("/rpc/invitations/create", {
+    form: { email: `nora-${id}@example.com`, display_name: "Nora No-Script", role: "user" },
+    headers: { Accept: "application/json" },
+  });
+  expect(issued.status()).toBe(200);
+  const { link } = await issued.json();
+
+  const invitee = await browser.newContext({ javaScriptEnabled: false, extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.94" } });
+  const inviteePage = await invitee.newPage();
+  const accept = new AcceptInvitationPage(inviteePage);
+  await inviteePage.goto(link);
+  await expect(accept.welcome("Nora No-Script")).toBeVisible();
+  await accept.fill(users.alice.username, "nora-password-1");
+  await accept.submit();
+  await expect(inviteePage.getByRole("alert")).toContainText(`The username ${users.alice.username} is taken`);
+
+  await accept.fill(`nora-${id}`, "nora-password-1");
+  await accept.submit();
+  await expect(inviteePage).toHaveURL(/\/profile$/);
+  await expect(inviteePage.getByRole("heading", { name: "Nora No-Script" })).toBeVisible();
+  await invitee.close();
 });

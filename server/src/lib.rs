@@ -18,6 +18,7 @@ pub mod router;
 pub mod session_layer;
 pub mod state;
 pub mod token_cli;
+pub mod token_page;
 
 pub use router::build_router;
 pub use state::AppState;

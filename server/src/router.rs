@@ -8,10 +8,12 @@ use crate::headers::{
 use crate::report_csv;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
+use crate::token_page::answer_create_token_post;
+use app::tokens::NEW_TOKEN_PATH;
 use app::App;
 use axum::extract::Request;
 use axum::handler::Handler;
-use axum::routing::{any_service, get, on, MethodFilter, MethodRouter};
+use axum::routing::{any_service, get, on, post, MethodFilter, MethodRouter};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos::server_fn::axum::server_fn_paths;
@@ -65,6 +67,13 @@ fn pages(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/admin/users.csv", get(report_csv::export_csv))
+        .route(
+            NEW_TOKEN_PATH,
+            post(answer_create_token_post).layer(middleware::from_fn_with_state(
+                state.clone(),
+                same_origin_calls,
+            )),
+        )
         .leptos_routes_with_context(
             state,
             page_routes().to_vec(),

@@ -9,9 +9,10 @@ use app::rules::secret::SecretHash;
 use app::sessions::CurrentUser;
 use app::users::invitations::{Delivery, InvitationView, InvitationWelcome, IssuedInvitation};
 use app::users::Role;
+use axum::body::Body;
 use chrono::Duration;
 use common::{session_cookie, Answer, TestApp, PUBLIC_URL};
-use http::StatusCode;
+use http::{header, Request, StatusCode};
 use std::sync::{Arc, Mutex};
 
 const NEW_PASSWORD: &str = "a long new password";
@@ -561,4 +562,46 @@ async fn an_unreachable_mail_server_is_reported_and_the_invitation_still_works()
         StatusCode::OK
     );
     assert_eq!(admin.list().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_browser_posting_the_form_itself_goes_on_to_the_profile_signed_in() {
+    let admin = Admin::new(TestApp::new().await).await;
+    let secret = secret_of(&admin.invite("ada@example.com", "Ada Lovelace").await);
+    let page = format!("http://localhost/invite/{secret}");
+    let post = |username: &'static str| {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("secret", secret.as_str()),
+                ("username", username),
+                ("password", NEW_PASSWORD),
+                ("password_confirmation", NEW_PASSWORD),
+            ])
+            .finish();
+        Request::post("/rpc/invitations/accept")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,*/*;q=0.8")
+            .header(header::REFERER, &page)
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    // A taken username comes back to the form with its error; the link still works.
+    let refused = admin.app.send(post("root")).await;
+    assert!(refused.status.is_redirection(), "{}", refused.status);
+    let back = refused.header(header::LOCATION).unwrap();
+    assert!(back.starts_with(&page) && back.contains("__err="), "{back}");
+
+    let accepted = admin.app.send(post("ada")).await;
+    assert!(accepted.status.is_redirection(), "{}", accepted.status);
+    assert_eq!(accepted.header(header::LOCATION), Some("/profile"));
+    let cookie = accepted
+        .header(header::SET_COOKIE)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let profile = admin.app.get("/profile", Some(cookie)).await;
+    assert_eq!(profile.status, StatusCode::OK);
+    assert!(profile.body.contains("Ada Lovelace"), "{}", profile.body);
 }

@@ -7,7 +7,9 @@ use super::{
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::ExpireTokenModal;
-use crate::tokens::{ExpireToken, TokenPermissionsCell, TokenStatusCell, TokenView};
+use crate::tokens::{
+    ExpireToken, ExpireTokenButton, TokenPermissionsCell, TokenStatusCell, TokenView,
+};
 use crate::ui::{browser, Forbidden, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -273,7 +275,7 @@ fn AccessTokens(
                     <TokenStatusCell token=token.clone()/>
                     <td class="actions">
                         {expirable.map(|token| view! {
-                            <button class="link danger" on:click=move |_| expiring.set(Some(token.clone()))>"Expire Token"</button>
+                            <ExpireTokenButton token on_click=move |token| expiring.set(Some(token))/>
                         })}
                     </td>
                 </tr>

@@ -1,8 +1,9 @@
-use super::{AllowlistRow, SaveAllowlist, SecurityView};
+use super::{AllowlistRow, SaveAllowlist, SaveAllowlistForm, SecurityView};
 use crate::error::{AppError, Field};
 use crate::rules::network::{AllowlistEntry, IPV4_CHECKING_BITS};
 use crate::ui::Modal;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[derive(Clone, Copy)]
 struct EditRow {
@@ -30,6 +31,9 @@ fn bit_choices(address: &str) -> Vec<u8> {
 #[component]
 pub fn AllowlistEditor(initial: SecurityView) -> impl IntoView {
     let action = ServerAction::<SaveAllowlist>::new();
+    // What a post of the form by the browser itself answered: its error comes back here.
+    let posted = ServerAction::<SaveAllowlistForm>::new();
+    let new_row_index = initial.allowlist.len();
     let next_key = StoredValue::new(0usize);
     let make_row = move |address: String, bits: u8| {
         let key = next_key.get_value();
@@ -88,11 +92,15 @@ pub fn AllowlistEditor(initial: SecurityView) -> impl IntoView {
     };
     let error = move || {
         local_error.get().or_else(|| match action.value().get() {
-            Some(Err(AppError::LockoutRisk(_))) | Some(Ok(_)) | None => None,
+            Some(Err(AppError::LockoutRisk(_))) | Some(Ok(_)) => None,
             Some(Err(e)) => Some(
                 e.message_for(Field::Allowlist)
                     .unwrap_or_else(|| e.to_string()),
             ),
+            None => posted.value().get().and_then(Result::err).map(|e| {
+                e.message_for(Field::Allowlist)
+                    .unwrap_or_else(|| e.to_string())
+            }),
         })
     };
     let add = move |_| {
@@ -100,6 +108,38 @@ pub fn AllowlistEditor(initial: SecurityView) -> impl IntoView {
         rows.update(|rows| rows.push(make_row(String::new(), 32)));
     };
 
+    // Erased so the editor's nested view type stays within the compiler's query depth limit.
+    let form = view! {
+        // Posted by the browser itself before the page hydrates or without JavaScript.
+        <form method="post" action=SaveAllowlistForm::url() novalidate
+            on:submit=move |ev| { ev.prevent_default(); save(false); }>
+            <ol class="allowlist" aria-label="Allowlist entries">
+                <For
+                    each=move || rows.get().into_iter().enumerate()
+                    key=|(_, row)| row.key
+                    children=move |(index, row)| view! {
+                        <AllowlistRowEditor row index on_remove=move || {
+                            saved.set(false);
+                            rows.update(|rows| rows.retain(|r| r.key != row.key));
+                        }/>
+                    }
+                />
+            </ol>
+            <Show when=move || rows.with(Vec::is_empty)>
+                <p class="empty">"No entries: everyone may sign in and use tokens from any address."</p>
+            </Show>
+            <NewAddressWithoutScript index=new_row_index/>
+            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="row-actions">
+                <button type="button" class="icon" aria-label="Add an address" title="Add an address" on:click=add>"+"</button>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    "Save"
+                </button>
+                <span class="saved" class:visible=move || saved.get() aria-live="polite">"Saved."</span>
+            </div>
+        </form>
+    }
+    .into_any();
     view! {
         <section class="card block" aria-labelledby="allowlist-heading">
             <h2 id="allowlist-heading">"Whitelist IPs"</h2>
@@ -117,25 +157,7 @@ pub fn AllowlistEditor(initial: SecurityView) -> impl IntoView {
                 "Your current address: "
                 <strong>{your_address.clone().unwrap_or_else(|| "unknown".to_owned())}</strong>
             </p>
-            <ol class="allowlist" aria-label="Allowlist entries">
-                <For each=move || rows.get() key=|row| row.key let:row>
-                    <AllowlistRowEditor row on_remove=move || {
-                        saved.set(false);
-                        rows.update(|rows| rows.retain(|r| r.key != row.key));
-                    }/>
-                </For>
-            </ol>
-            <Show when=move || rows.with(Vec::is_empty)>
-                <p class="empty">"No entries: everyone may sign in and use tokens from any address."</p>
-            </Show>
-            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <div class="row-actions">
-                <button type="button" class="icon" aria-label="Add an address" title="Add an address" on:click=add>"+"</button>
-                <button type="button" class="primary" disabled=move || action.pending().get() on:click=move |_| save(false)>
-                    "Save"
-                </button>
-                <span class="saved" class:visible=move || saved.get() aria-live="polite">"Saved."</span>
-            </div>
+            {form}
             {move || lockout().map(|address| view! {
                 <Modal title="Lock yourself out?" on_close=move || action.value().set(None)>
                     <p>
@@ -156,8 +178,46 @@ pub fn AllowlistEditor(initial: SecurityView) -> impl IntoView {
     .into_any()
 }
 
+/// What the + and − buttons do, for a browser that runs no script: a row for one more
+/// address, and the word that clearing an address removes it. Hidden once the page hydrates.
 #[component]
-fn AllowlistRowEditor(row: EditRow, #[prop(into)] on_remove: Callback<()>) -> impl IntoView {
+fn NewAddressWithoutScript(index: usize) -> impl IntoView {
+    let mut choices: Vec<u8> = IPV4_CHECKING_BITS.to_vec();
+    choices.extend(bit_choices("::"));
+    choices.sort_unstable();
+    choices.dedup();
+    let options = choices
+        .into_iter()
+        .map(|bits| view! { <option value=bits.to_string() selected=bits == 32>{bits}</option> })
+        .collect_view();
+    view! {
+        <div class="no-script-only stack">
+            <div class="allowlist-row">
+                <label class="field">
+                    <span>"New IP address"</span>
+                    <input type="text" name=format!("entries[{index}][address]") placeholder="192.0.2.0"/>
+                </label>
+                <label class="field">
+                    <span>"Its checking bits"</span>
+                    <select name=format!("entries[{index}][bits]")>{options}</select>
+                </label>
+            </div>
+            <p class="hint-text">"Clear an address to remove it from the list."</p>
+            <label class="check">
+                <input type="checkbox" name="confirm_lockout" value="true"/>
+                "Save even if the list leaves out my current address"
+            </label>
+        </div>
+    }
+}
+
+#[component]
+fn AllowlistRowEditor(
+    row: EditRow,
+    /// The row's place in the form the browser posts without a script.
+    index: usize,
+    #[prop(into)] on_remove: Callback<()>,
+) -> impl IntoView {
     let choices = move || bit_choices(&row.address.get());
     let on_address = move |ev| {
         let address = event_target_value(&ev);
@@ -171,12 +231,13 @@ fn AllowlistRowEditor(row: EditRow, #[prop(into)] on_remove: Callback<()>) -> im
         <li class="allowlist-row">
             <label class="field">
                 <span>"IP address"</span>
-                <input type="text" name="address" placeholder="192.0.2.0" inputmode="decimal"
+                <input type="text" name=format!("entries[{index}][address]") placeholder="192.0.2.0" inputmode="decimal"
+                    value=row.address.get_untracked()
                     prop:value=move || row.address.get() on:input=on_address/>
             </label>
             <label class="field">
                 <span>"Checking bits"</span>
-                <select name="bits" on:change=move |ev| {
+                <select name=format!("entries[{index}][bits]") on:change=move |ev| {
                     if let Ok(bits) = event_target_value(&ev).parse() {
                         row.bits.set(bits);
                     }

@@ -67,6 +67,20 @@ pub async fn save_allowlist(
     crate::services::reply(server::save_allowlist(entries, confirm_lockout).await)
 }
 
+/// The same, as a browser posts the editor's form itself (before the page hydrates, or
+/// without JavaScript): rows whose address was left blank, or cleared, add nothing.
+#[server(prefix = "/rpc", endpoint = "security/allowlist-form")]
+pub async fn save_allowlist_form(
+    #[server(default)] entries: Vec<AllowlistRow>,
+    #[server(default)] confirm_lockout: bool,
+) -> Result<SecurityView, AppError> {
+    let typed = entries
+        .into_iter()
+        .filter(|row| !row.address.trim().is_empty())
+        .collect();
+    crate::services::reply(server::save_allowlist(typed, confirm_lockout).await)
+}
+
 /// `rule` is `nobody`, `admins` or `everyone`.
 #[server(prefix = "/rpc", endpoint = "security/two-factor")]
 pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {

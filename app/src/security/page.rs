@@ -4,6 +4,7 @@ use crate::error::{AppError, Field};
 use crate::rules::two_factor::TwoFactorRequirement;
 use crate::ui::{browser, Forbidden};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 /// Admin → Security: the company IP allowlist, the maximum token lifetime, and who must use
@@ -74,10 +75,12 @@ fn LifetimeForm(initial: SecurityView) -> impl IntoView {
         <section class="card block" aria-labelledby="lifetime-heading">
             <h2 id="lifetime-heading">"Maximum token lifetime"</h2>
             <p class="muted" data-testid="lifetime-now">{move || describe(current.get())}</p>
-            <form class="inline-form" on:submit=submit novalidate>
+            // Posted by the browser itself before the page hydrates or without JavaScript.
+            <form class="inline-form" method="post" action=SaveMaxLifetime::url() on:submit=submit novalidate>
                 <label class="field">
                     <span>"Maximum lifetime in days"</span>
                     <input type="number" name="max_token_days" min="1" max="3650" placeholder="No maximum"
+                        value=days.get_untracked()
                         prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/>
                     <small class="hint-text">
                         "Leave blank for no maximum. With a maximum, “No expiration” and longer lengths "
@@ -125,13 +128,15 @@ fn TwoFactorForm(initial: SecurityView) -> impl IntoView {
     };
     let options = TwoFactorRequirement::ALL
         .into_iter()
-        .map(|rule| view! { <option value=rule.as_str()>{rule.words()}</option> })
+        .map(|rule| {
+            view! { <option value=rule.as_str() selected=rule == initial.two_factor>{rule.words()}</option> }
+        })
         .collect_view();
     view! {
         <section class="card block" aria-labelledby="two-factor-rule-heading">
             <h2 id="two-factor-rule-heading">"Two-factor authentication"</h2>
             <p class="muted" data-testid="two-factor-now">{move || describe_requirement(current.get())}</p>
-            <form class="inline-form" on:submit=submit novalidate>
+            <form class="inline-form" method="post" action=SaveTwoFactorRequirement::url() on:submit=submit novalidate>
                 <label class="field">
                     <span>"Required for"</span>
                     <select name="rule" prop:value=move || chosen.get()

@@ -1,5 +1,5 @@
 use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
-use super::{list_tokens, CreateToken, ExpireToken, TokenView};
+use super::{list_tokens, CreateToken, ExpireToken, ExpireTokenButton, TokenView, NEW_TOKEN_PATH};
 use crate::rules::expiry::TokenStatus;
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
@@ -18,7 +18,9 @@ pub fn TokenBlock() -> impl IntoView {
     let expiring = RwSignal::new(None::<TokenView>);
     let created = move || create.value().get().and_then(Result::ok);
 
-    let open_create = move |_| {
+    // Until the page hydrates, the button's form takes the browser to the Create Token page.
+    let open_create = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
         create.value().set(None);
         creating.set(true);
     };
@@ -42,7 +44,11 @@ pub fn TokenBlock() -> impl IntoView {
         <section class="card block" aria-labelledby="tokens-heading">
             <header class="block-header">
                 <h2 id="tokens-heading">"Manage Personal Access Tokens"</h2>
-                <button class="primary" node_ref=create_button on:click=open_create>"Create Token"</button>
+                <form method="get" action=NEW_TOKEN_PATH>
+                    <button type="submit" class="primary" node_ref=create_button on:click=open_create>
+                        "Create Token"
+                    </button>
+                </form>
             </header>
             <p class="muted">
                 "Personal access tokens let scripts and services call the Tessera API as you. "
@@ -101,11 +107,7 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
             </td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
-                {expirable.map(|token| view! {
-                    <button class="link danger" on:click=move |_| on_expire.run(token.clone())>
-                        "Expire Token"
-                    </button>
-                })}
+                {expirable.map(|token| view! { <ExpireTokenButton token on_click=on_expire/> })}
             </td>
         </tr>
     }

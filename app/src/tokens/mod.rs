@@ -1,13 +1,18 @@
 //! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
 
 mod block;
+mod create_form;
+mod expire_page;
 #[cfg(feature = "ssr")]
 pub mod issue;
 pub(crate) mod modals;
+mod new_page;
 #[cfg(feature = "ssr")]
 mod server;
 
 pub use block::{TokenBlock, TokenPermissionsCell, TokenStatusCell};
+pub use expire_page::{ExpireTokenButton, ExpireTokenPage};
+pub use new_page::NewTokenPage;
 #[cfg(feature = "ssr")]
 pub use server::{expire_for, with_daily_uses};
 
@@ -39,6 +44,62 @@ pub struct TokenView {
     /// asked for.
     #[serde(default)]
     pub daily_uses: Vec<u64>,
+}
+
+/// The Create Token page, where its form is posted too.
+pub const NEW_TOKEN_PATH: &str = "/profile/tokens/new";
+
+/// The Expire Token page of token `id`.
+pub fn expire_token_path(id: i64) -> String {
+    format!("/tokens/{id}/expire")
+}
+
+/// A token on the Expire Token page, and whether it is the viewer's own (admins may expire
+/// anyone's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenToExpire {
+    pub token: TokenView,
+    pub mine: bool,
+}
+
+/// The Create Token page's form as the browser posted it, which the server's handler of
+/// that post puts in the context of the page it answers with.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone)]
+pub struct PostedTokenForm(pub CreateToken);
+
+#[cfg(feature = "ssr")]
+impl PostedTokenForm {
+    /// Fields as a browser posts them: each ticked permission is a field of its own, and
+    /// the custom expiry is in UTC (see `create_form::Sending::Post`).
+    pub fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+    ) -> Self {
+        let mut form = CreateToken {
+            label: String::new(),
+            length: String::new(),
+            custom_expiry: String::new(),
+            utc_offset_minutes: 0,
+            permissions: String::new(),
+            ip_whitelist: String::new(),
+            domain_whitelist: String::new(),
+        };
+        let mut permissions = Vec::new();
+        for (name, value) in fields {
+            let value = value.into_owned();
+            match &*name {
+                "label" => form.label = value,
+                "length" => form.length = value,
+                "custom_expiry" => form.custom_expiry = value,
+                "permissions" => permissions.push(value),
+                "ip_whitelist" => form.ip_whitelist = value,
+                "domain_whitelist" => form.domain_whitelist = value,
+                _ => {}
+            }
+        }
+        form.permissions = crate::rules::permission::join_scopes(&permissions);
+        Self(form)
+    }
 }
 
 /// How many days a token's use is drawn for.
@@ -108,6 +169,11 @@ pub async fn create_token(
     )
 }
 
+#[server(prefix = "/rpc", endpoint = "tokens/to-expire")]
+pub async fn find_token_to_expire(id: i64) -> Result<TokenToExpire, AppError> {
+    crate::services::reply(server::to_expire(id).await)
+}
+
 #[server(prefix = "/rpc", endpoint = "tokens/expire")]
 pub async fn expire_token(id: i64) -> Result<TokenView, AppError> {
     crate::services::reply(server::expire(id).await)
@@ -117,6 +183,32 @@ pub async fn expire_token(id: i64) -> Result<TokenView, AppError> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn a_posted_form_gathers_each_ticked_permission() {
+        let body = "label=ci+deploy&permissions=tokens%3Aread&length=30&custom_expiry=\
+                    &permissions=users%3Aread&ip_whitelist=10.0.0.0%2F8&domain_whitelist=&extra=1";
+        let PostedTokenForm(form) =
+            PostedTokenForm::from_fields(form_urlencoded::parse(body.as_bytes()));
+        assert_eq!(form.label, "ci deploy");
+        assert_eq!(form.length, "30");
+        assert_eq!(form.custom_expiry, "");
+        assert_eq!(form.utc_offset_minutes, 0);
+        assert_eq!(
+            crate::rules::permission::split_scopes(&form.permissions),
+            ["tokens:read", "users:read"]
+        );
+        assert_eq!(form.ip_whitelist, "10.0.0.0/8");
+        assert_eq!(form.domain_whitelist, "");
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn a_posted_form_without_fields_asks_for_nothing() {
+        let PostedTokenForm(form) = PostedTokenForm::from_fields(std::iter::empty());
+        assert!(form.label.is_empty() && form.permissions.is_empty() && form.length.is_empty());
+    }
 
     #[test]
     fn debug_of_a_created_token_hides_the_secret() {

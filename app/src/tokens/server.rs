@@ -1,5 +1,5 @@
 use super::issue::{issue_token, TokenRequest};
-use super::{CreatedToken, TokenFormOptions, TokenView, USE_DAYS};
+use super::{CreatedToken, TokenFormOptions, TokenToExpire, TokenView, USE_DAYS};
 use crate::error::{AppError, Field};
 use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
 use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
@@ -110,6 +110,23 @@ pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> 
     Ok(CreatedToken {
         token: TokenView::from_record(&record, now),
         secret: plain.into_secret(),
+    })
+}
+
+/// Token `id`, if the signed-in user may expire it: their own, or anyone's for an admin.
+/// Someone else's token is answered exactly like a missing one.
+pub async fn to_expire(id: i64) -> Result<TokenToExpire, AppError> {
+    let me = signed_in()?;
+    let services = services()?;
+    let token = services
+        .store
+        .find_token(id)
+        .await?
+        .filter(|token| token.user_id == me.user.id || me.user.role == Role::Admin)
+        .ok_or(AppError::NotFound)?;
+    Ok(TokenToExpire {
+        token: TokenView::from_record(&token, services.clock.now()),
+        mine: token.user_id == me.user.id,
     })
 }
 

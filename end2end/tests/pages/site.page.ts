@@ -44,6 +44,13 @@ export const sitePages: SitePage[] = [
     },
   },
   {
+    name: "create-token",
+    path: "/profile/tokens/new",
+    signedIn: true,
+    heading: "Create Token",
+    loaded: (page) => expect(page.getByRole("group", { name: "Permissions" }).getByRole("checkbox").first()).toBeVisible(),
+  },
+  {
     name: "admin-overview",
     path: "/admin",
     signedIn: true,

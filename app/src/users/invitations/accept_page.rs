@@ -3,9 +3,10 @@ use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
 use crate::rules::username::normalize_username;
-use crate::ui::{browser, BrokenLink, FormErrors, PasswordInput, Time};
+use crate::ui::{BrokenLink, FormErrors, PasswordInput, Time};
 use crate::users::Role;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -42,13 +43,8 @@ fn AcceptForm(secret: String, welcome: InvitationWelcome) -> impl IntoView {
     let errors = FormErrors::of(action);
     let edited = move || errors.outcome.forget();
     let general_error = move || errors.outcome.general_message();
+    let hidden_secret = secret.clone();
     let secret = StoredValue::new(secret);
-    // Signed in as the new user: load their profile from scratch.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            browser::go_to("/profile");
-        }
-    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (name, pass, again) = (
@@ -79,7 +75,10 @@ fn AcceptForm(secret: String, welcome: InvitationWelcome) -> impl IntoView {
         Role::User => "a user",
     };
     view! {
-        <form class="card auth-card" on:submit=submit novalidate>
+        // Posted by the browser itself before the page hydrates or without JavaScript; the
+        // server then sends it on to the profile, or back here with the error.
+        <form class="card auth-card" method="post" action=AcceptInvitation::url() on:submit=submit novalidate>
+            <input type="hidden" name="secret" value=hidden_secret/>
             <h1>{format!("Welcome to Tessera, {}", welcome.display_name)}</h1>
             <p class="muted">
                 "You were invited as " {role} " with the e-mail "

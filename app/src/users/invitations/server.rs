@@ -8,7 +8,7 @@ use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::throttle;
 use crate::rules::username::normalize_username;
 use crate::services::{client_ip, require_admin, services, Services};
-use crate::sessions::{admitted_client, record_failure, start_session, throttled};
+use crate::sessions::{admitted_client, landing_page, record_failure, start_session, throttled};
 use crate::store::{AcceptRefusal, EmailOwner, InvitationRecord, Invitee, NewInvitation};
 use crate::users::password::hash_password_in_turn;
 use crate::users::strength::check_new_password;
@@ -202,6 +202,8 @@ pub async fn accept(
     };
     tracing::info!(user = %user.username, "invitation accepted");
     start_session(&services, &user, ip, None).await?;
+    // The pages follow this too, as they do after signing in.
+    leptos_axum::redirect(landing_page(user.role));
     Ok(())
 }
 

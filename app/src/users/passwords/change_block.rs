@@ -4,6 +4,7 @@ use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
 use crate::ui::{FormErrors, PasswordInput};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// The profile's Change Password block: the current password and the new one twice.
 /// `on_changed` runs after a change, which has signed out the user's other sessions.
@@ -68,7 +69,8 @@ pub fn ChangePasswordBlock(#[prop(into)] on_changed: Callback<()>) -> impl IntoV
                 <h2 id="password-heading">"Change Password"</h2>
             </header>
             <p class="muted">"Changing your password signs out every other session of yours; this one stays signed in."</p>
-            <form class="stack narrow" on:submit=submit novalidate>
+            // Posted by the browser itself before the page hydrates or without JavaScript.
+            <form class="stack narrow" method="post" action=ChangePassword::url() on:submit=submit novalidate>
                 <PasswordInput id="current-password" label="Current password" name="current_password"
                     autocomplete="current-password" value=current field=Field::CurrentPassword errors/>
                 <PasswordInput id="new-password" label="New password" name="new_password"

@@ -2,8 +2,9 @@ use super::{open_reset_link, ResetPassword, ResetWelcome};
 use crate::error::Field;
 use crate::rules::invitation::check_confirmation;
 use crate::rules::password::{validate_password, MIN_PASSWORD_CHARS};
-use crate::ui::{browser, BrokenLink, FormErrors, PasswordInput, Time};
+use crate::ui::{BrokenLink, FormErrors, PasswordInput, Time};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -38,14 +39,8 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
     let confirmation = RwSignal::new(String::new());
     let errors = FormErrors::of(action);
     let general_error = move || errors.outcome.general_message();
+    let hidden_secret = secret.clone();
     let secret = StoredValue::new(secret);
-    // Signed in with the new password (or on to the two-factor code): load that page from
-    // scratch.
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = action.value().get() {
-            browser::go_to(&next);
-        }
-    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (pass, again) = (password.get_untracked(), confirmation.get_untracked());
@@ -64,7 +59,10 @@ fn ResetForm(secret: String, welcome: ResetWelcome) -> impl IntoView {
         }
     };
     view! {
-        <form class="card auth-card" on:submit=submit novalidate>
+        // Posted by the browser itself before the page hydrates or without JavaScript; the
+        // server then sends it on, or back here with the error.
+        <form class="card auth-card" method="post" action=ResetPassword::url() on:submit=submit novalidate>
+            <input type="hidden" name="secret" value=hidden_secret/>
             <h1>{format!("Choose a new password, {}", welcome.display_name)}</h1>
             <p class="muted">
                 "For the username " <strong>{welcome.username.clone()}</strong>

@@ -169,12 +169,17 @@ pub async fn reset(
         .two_factor_of(user.id)
         .await?
         .is_some_and(|t| t.confirmed_at.is_some());
-    if two_factor_on {
+    let next = if two_factor_on {
         ask_for_code(&services, &user).await?;
-        return Ok(CODE_PAGE.to_owned());
-    }
-    start_session(&services, &user, ip, None).await?;
-    Ok(landing_page(user.role).to_owned())
+        CODE_PAGE
+    } else {
+        start_session(&services, &user, ip, None).await?;
+        landing_page(user.role)
+    };
+    // The pages follow this as they do after signing in; so does a browser that posted the
+    // form itself.
+    leptos_axum::redirect(next);
+    Ok(next.to_owned())
 }
 
 async fn hashed(password: String) -> Result<String, AppError> {
