@@ -30,6 +30,7 @@ pub enum Field {
     CurrentPassword,
     Code,
     TwoFactor,
+    Grace,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -129,6 +129,15 @@ pub struct SessionUser {
     pub two_factor_on: bool,
 }
 
+/// When a rotated token stops working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OldTokenEnd {
+    /// At once: it is expired by hand, by whoever rotated it.
+    Now,
+    /// At the end of a grace period, or earlier if it was to expire before.
+    At(DateTime<Utc>),
+}
+
 #[derive(Debug, Clone)]
 pub struct NewToken {
     pub user_id: UserId,
@@ -161,6 +170,8 @@ pub struct TokenRecord {
     pub expired_by: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
+    /// The token this one replaced, when it was made by rotating that one.
+    pub replaces: Option<TokenId>,
     pub restrictions: TokenRestrictions,
 }
 

@@ -18,6 +18,7 @@ pub fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
             expired_by: None,
             last_used_at: None,
             last_used_ip: None,
+            replaces: None,
             restrictions: TokenRestrictions::default(),
         },
         owner: UserSummary {

@@ -56,8 +56,11 @@ async fn call(app: &TestApp, method: &str, url: &str, token: &str, victim: &str)
             .unwrap();
         return app.send(request).await;
     }
-    let body = (method == "POST")
-        .then(|| json!({"label": "from the docs", "permissions": ["profile:read"]}));
+    let body = match method {
+        "POST" if url.ends_with("/rotate") => Some(json!({ "grace": "1h" })),
+        "POST" => Some(json!({"label": "from the docs", "permissions": ["profile:read"]})),
+        _ => None,
+    };
     app.api(method, url, token, body, &[], None).await
 }
 
@@ -84,6 +87,7 @@ async fn the_document_lists_every_route_with_its_permission() {
         ("GET", "/api/v1/tokens", "tokens:read"),
         ("POST", "/api/v1/introspect", "tokens:introspect"),
         ("POST", "/api/v1/tokens", "tokens:write"),
+        ("POST", "/api/v1/tokens/{id}/rotate", "tokens:write"),
     ];
     let expected: Vec<(String, String, Vec<String>)> = expected
         .iter()
@@ -113,8 +117,16 @@ async fn every_operation_behaves_as_documented() {
         .insert_restricted_token(ada, "victim", app.now(), None, Default::default())
         .await;
 
+    // Rotate gets a token of its own: DELETE may have expired the victim before it runs.
+    let spare = app.insert_token(ada, "spare", app.now(), None).await;
+
     for (method, path, scopes, statuses) in operations(&doc) {
-        let url = concrete(&path, victim.id);
+        let target = if path.ends_with("/rotate") {
+            spare.id
+        } else {
+            victim.id
+        };
+        let url = concrete(&path, target);
         // No token at all.
         let bare = app
             .send(

@@ -6,9 +6,11 @@ use super::{
 };
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
-use crate::tokens::modals::ExpireTokenModal;
+use crate::tokens::modals::{ExpireTokenModal, NewSecretModal};
+use crate::tokens::rotate_modal::RotateTokenModal;
 use crate::tokens::{
-    ExpireToken, ExpireTokenButton, TokenPermissionsCell, TokenStatusCell, TokenView,
+    ExpireToken, ExpireTokenButton, RotateToken, RotateTokenButton, TokenPermissionsCell,
+    TokenStatusCell, TokenView,
 };
 use crate::ui::{browser, Forbidden, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
@@ -23,6 +25,13 @@ fn report_href(query: &ReportQuery) -> String {
 }
 
 /// The System Users report. Its whole state is in the URL, so any view can be bookmarked.
+/// What a token row's button asked for.
+#[derive(Clone)]
+enum TokenAction {
+    Expire(TokenView),
+    Rotate(TokenView),
+}
+
 #[component]
 pub fn SystemUsersPage() -> impl IntoView {
     let params = use_query_map();
@@ -32,20 +41,33 @@ pub fn SystemUsersPage() -> impl IntoView {
     });
     let expire = ServerAction::<ExpireToken>::new();
     let update = ServerAction::<UpdateUser>::new();
+    let rotate = ServerAction::<RotateToken>::new();
+    let rotated = move || rotate.value().get().and_then(Result::ok);
     let report = Resource::new(
-        move || (query.get(), expire.version().get(), update.version().get()),
-        |(query, _, _)| {
+        move || {
+            (
+                query.get(),
+                expire.version().get(),
+                update.version().get(),
+                rotate.version().get(),
+            )
+        },
+        |(query, ..)| {
             system_users_report(query.to_query_string().trim_start_matches('?').to_owned())
         },
     );
-    let expiring = RwSignal::new(None::<TokenView>);
+    let token_action = RwSignal::new(None::<TokenAction>);
+    let close_rotated_secret = move || {
+        rotate.value().set(None);
+        token_action.set(None);
+    };
     let editing = RwSignal::new(None::<(ReportUserView, i64)>);
 
     view! {
         <Title text="System Users · Tessera"/>
         <Suspense fallback=|| view! { <h1>"System Users"</h1><p class="muted">"Loading the report…"</p> }>
             {move || report.get().map(|answer| match answer {
-                Ok(view) => view! { <Report view expiring editing/> }.into_any(),
+                Ok(view) => view! { <Report view token_action editing/> }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="The System Users report"/> }.into_any(),
                 Err(error) => {
                     if error == AppError::Unauthenticated {
@@ -55,9 +77,16 @@ pub fn SystemUsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || expiring.get().map(|token| view! {
-            <ExpireTokenModal token action=expire on_close=move || expiring.set(None)/>
-        })}
+        {move || match token_action.get() {
+            Some(TokenAction::Expire(token)) => Some(view! {
+                <ExpireTokenModal token action=expire on_close=move || token_action.set(None)/>
+            }.into_any()),
+            Some(TokenAction::Rotate(token)) if rotated().is_none() => Some(view! {
+                <RotateTokenModal token action=rotate on_close=move || token_action.set(None)/>
+            }.into_any()),
+            _ => None,
+        }}
+        {move || rotated().map(|created| view! { <NewSecretModal created on_close=close_rotated_secret/> })}
         {move || editing.get().map(|(user, viewer_id)| view! {
             <EditUserModal user viewer_id action=update on_close=move || editing.set(None)/>
         })}
@@ -67,7 +96,7 @@ pub fn SystemUsersPage() -> impl IntoView {
 #[component]
 fn Report(
     view: ReportView,
-    expiring: RwSignal<Option<TokenView>>,
+    token_action: RwSignal<Option<TokenAction>>,
     editing: RwSignal<Option<(ReportUserView, i64)>>,
 ) -> impl IntoView {
     let query = view.query.clone();
@@ -121,7 +150,7 @@ fn Report(
     let rows = view
         .users
         .into_iter()
-        .map(|user| view! { <UserGroup user expand=expand_all query=token_query viewer_id expiring editing/> })
+        .map(|user| view! { <UserGroup user expand=expand_all query=token_query viewer_id token_action editing/> })
         .collect_view();
 
     view! {
@@ -193,7 +222,7 @@ fn UserGroup(
     expand: bool,
     query: StoredValue<ReportQuery>,
     viewer_id: i64,
-    expiring: RwSignal<Option<TokenView>>,
+    token_action: RwSignal<Option<TokenAction>>,
     editing: RwSignal<Option<(ReportUserView, i64)>>,
 ) -> impl IntoView {
     let open = RwSignal::new(expand);
@@ -228,7 +257,7 @@ fn UserGroup(
             <Show when=move || open.get()>
                 <tr class="subtable-row">
                     <td colspan="8">
-                        <AccessTokens tokens=tokens.clone() query expiring/>
+                        <AccessTokens tokens=tokens.clone() query token_action/>
                     </td>
                 </tr>
             </Show>
@@ -241,7 +270,7 @@ fn UserGroup(
 fn AccessTokens(
     tokens: Vec<TokenView>,
     query: StoredValue<ReportQuery>,
-    expiring: RwSignal<Option<TokenView>>,
+    token_action: RwSignal<Option<TokenAction>>,
 ) -> impl IntoView {
     if tokens.is_empty() {
         return view! { <p class="muted subtable-empty">"No access tokens in this report."</p> }
@@ -275,7 +304,8 @@ fn AccessTokens(
                     <TokenStatusCell token=token.clone()/>
                     <td class="actions">
                         {expirable.map(|token| view! {
-                            <ExpireTokenButton token on_click=move |token| expiring.set(Some(token))/>
+                            <RotateTokenButton token=token.clone() on_click=move |token| token_action.set(Some(TokenAction::Rotate(token)))/>
+                            <ExpireTokenButton token on_click=move |token| token_action.set(Some(TokenAction::Expire(token)))/>
                         })}
                     </td>
                 </tr>

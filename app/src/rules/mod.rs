@@ -13,6 +13,7 @@ pub mod lists;
 pub mod network;
 pub mod password;
 pub mod permission;
+pub mod rotation;
 pub mod secret;
 pub mod session;
 pub mod throttle;

@@ -101,6 +101,17 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Stores `new` as the successor of token `old` and ends `old` as `end` says (`by`
+    /// rotating it at `at`), in one transaction; `None`, and nothing stored, when `old` was
+    /// not active at `at`.
+    async fn rotate_token(
+        &self,
+        old: TokenId,
+        end: OldTokenEnd,
+        new: NewToken,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenRecord>>;
     /// Expires every token of the user that is active at `at`; how many.
     async fn expire_active_tokens_of(
         &self,

@@ -1,5 +1,9 @@
 use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
-use super::{list_tokens, CreateToken, ExpireToken, ExpireTokenButton, TokenView, NEW_TOKEN_PATH};
+use super::rotate_modal::RotateTokenModal;
+use super::{
+    list_tokens, CreateToken, ExpireToken, ExpireTokenButton, RotateToken, TokenView,
+    NEW_TOKEN_PATH,
+};
 use crate::rules::expiry::TokenStatus;
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
@@ -9,8 +13,15 @@ use leptos::prelude::*;
 pub fn TokenBlock() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let expire = ServerAction::<ExpireToken>::new();
+    let rotate = ServerAction::<RotateToken>::new();
     let tokens = Resource::new(
-        move || (create.version().get(), expire.version().get()),
+        move || {
+            (
+                create.version().get(),
+                expire.version().get(),
+                rotate.version().get(),
+            )
+        },
         |_| list_tokens(),
     );
 
@@ -39,6 +50,16 @@ pub fn TokenBlock() -> impl IntoView {
         expire.value().set(None);
         expiring.set(Some(token));
     });
+    let rotating = RwSignal::new(None::<TokenView>);
+    let rotated = move || rotate.value().get().and_then(Result::ok);
+    let ask_rotate = Callback::new(move |token: TokenView| {
+        rotate.value().set(None);
+        rotating.set(Some(token));
+    });
+    let close_rotated_secret = move || {
+        rotate.value().set(None);
+        rotating.set(None);
+    };
 
     view! {
         <section class="card block" aria-labelledby="tokens-heading">
@@ -56,7 +77,7 @@ pub fn TokenBlock() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
                 {move || tokens.get().map(|answer| match answer {
-                    Ok(list) => view! { <TokenTable tokens=list on_expire=ask_expire/> }.into_any(),
+                    Ok(list) => view! { <TokenTable tokens=list on_expire=ask_expire on_rotate=ask_rotate/> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Transition>
@@ -68,12 +89,20 @@ pub fn TokenBlock() -> impl IntoView {
             {move || expiring.get().map(|token| view! {
                 <ExpireTokenModal token action=expire on_close=move || expiring.set(None)/>
             })}
+            {move || rotating.get().filter(|_| rotated().is_none()).map(|token| view! {
+                <RotateTokenModal token action=rotate on_close=move || rotating.set(None)/>
+            })}
+            {move || rotated().map(|created| view! { <NewSecretModal created on_close=close_rotated_secret/> })}
         </section>
     }
 }
 
 #[component]
-fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl IntoView {
+fn TokenTable(
+    tokens: Vec<TokenView>,
+    on_expire: Callback<TokenView>,
+    on_rotate: Callback<TokenView>,
+) -> impl IntoView {
     if tokens.is_empty() {
         return view! {
             <p class="empty">"You have no personal access tokens yet. Create one to call the API."</p>
@@ -82,7 +111,7 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
     }
     let rows = tokens
         .into_iter()
-        .map(|token| view! { <TokenRow token on_expire/> })
+        .map(|token| view! { <TokenRow token on_expire on_rotate/> })
         .collect_view();
     view! {
         <DataTable class="tokens" columns=&["Label", "Hint", "Created", "Expires", "Permissions", "Last used", "Status"]>{rows}</DataTable>
@@ -91,7 +120,11 @@ fn TokenTable(tokens: Vec<TokenView>, on_expire: Callback<TokenView>) -> impl In
 }
 
 #[component]
-fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
+fn TokenRow(
+    token: TokenView,
+    on_expire: Callback<TokenView>,
+    on_rotate: Callback<TokenView>,
+) -> impl IntoView {
     let last_used_ip = token.last_used_at.and(token.last_used_ip.clone());
     let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
     view! {
@@ -107,7 +140,10 @@ fn TokenRow(token: TokenView, on_expire: Callback<TokenView>) -> impl IntoView {
             </td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
-                {expirable.map(|token| view! { <ExpireTokenButton token on_click=on_expire/> })}
+                {expirable.map(|token| view! {
+                    <RotateTokenButton token=token.clone() on_click=on_rotate/>
+                    <ExpireTokenButton token on_click=on_expire/>
+                })}
             </td>
         </tr>
     }
@@ -144,13 +180,42 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
         TokenStatus::ExpiredManually => "badge revoked",
     };
     let detail = token.expired_at.map(|at| {
-        let by = token.expired_by.map(|name| format!(" by {name}"));
+        let by = token.expired_by.clone().map(|name| format!(" by {name}"));
         view! { "on " <Time at/> {by} }
     });
+    // While a grace period runs, the old token is still active: say when it stops.
+    let stops = (token.status == TokenStatus::Active)
+        .then_some(token.expires_at)
+        .flatten()
+        .filter(|_| token.replaced_by_hint.is_some());
+    let replaced_by = token.replaced_by_hint.map(|hint| {
+        view! {
+            <span class="status-detail">
+                "Replaced by …" {hint}
+                {stops.map(|at| view! { "; stops " <Time at/> })}
+            </span>
+        }
+    });
+    let replaces = token
+        .replaces_hint
+        .map(|hint| view! { <span class="status-detail">"Replaces …" {hint}</span> });
     view! {
         <td class="status">
             <span class=badge>{token.status.words()}</span>
             {detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
+            {replaced_by}
+            {replaces}
         </td>
+    }
+}
+
+/// A row's Rotate button, which opens the Rotate dialog.
+#[component]
+pub fn RotateTokenButton(
+    token: TokenView,
+    #[prop(into)] on_click: Callback<TokenView>,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="link" on:click=move |_| on_click.run(token.clone())>"Rotate"</button>
     }
 }

@@ -8,9 +8,12 @@ pub mod issue;
 pub(crate) mod modals;
 mod new_page;
 #[cfg(feature = "ssr")]
+pub mod rotate;
+pub(crate) mod rotate_modal;
+#[cfg(feature = "ssr")]
 mod server;
 
-pub use block::{TokenBlock, TokenPermissionsCell, TokenStatusCell};
+pub use block::{RotateTokenButton, TokenBlock, TokenPermissionsCell, TokenStatusCell};
 pub use expire_page::{ExpireTokenButton, ExpireTokenPage};
 pub use new_page::NewTokenPage;
 #[cfg(feature = "ssr")]
@@ -40,6 +43,15 @@ pub struct TokenView {
     pub permissions: Vec<String>,
     pub ip_whitelist: Vec<String>,
     pub domain_whitelist: Vec<String>,
+    /// The token this one replaced by rotation.
+    #[serde(default)]
+    pub replaces: Option<i64>,
+    /// The hints of the token this one replaced, and of the one that replaced it, when they
+    /// are among the tokens listed with it (see [`name_rotations`]).
+    #[serde(default)]
+    pub replaces_hint: Option<String>,
+    #[serde(default)]
+    pub replaced_by_hint: Option<String>,
     /// Successful checks on each of the last `USE_DAYS` days, oldest first; empty when not
     /// asked for.
     #[serde(default)]
@@ -99,6 +111,31 @@ impl PostedTokenForm {
         }
         form.permissions = crate::rules::permission::join_scopes(&permissions);
         Self(form)
+    }
+}
+
+/// Names, on each token, the token it replaced and the one that replaced it, among `tokens`.
+pub fn name_rotations(tokens: &mut [TokenView]) {
+    let links: Vec<(i64, i64)> = tokens
+        .iter()
+        .filter_map(|token| token.replaces.map(|old| (old, token.id)))
+        .collect();
+    let hint_of = |tokens: &[TokenView], id: i64| {
+        tokens
+            .iter()
+            .find(|token| token.id == id)
+            .map(|token| token.hint.clone())
+    };
+    for (old, new) in links {
+        let (old_hint, new_hint) = (hint_of(tokens, old), hint_of(tokens, new));
+        for token in tokens.iter_mut() {
+            if token.id == new {
+                token.replaces_hint = old_hint.clone();
+            }
+            if token.id == old {
+                token.replaced_by_hint = new_hint.clone();
+            }
+        }
     }
 }
 
@@ -174,6 +211,22 @@ pub async fn find_token_to_expire(id: i64) -> Result<TokenToExpire, AppError> {
     crate::services::reply(server::to_expire(id).await)
 }
 
+/// Rotates token `id`: a new token with its label, permissions and whitelists replaces it.
+/// `length`, `custom_expiry` and `utc_offset_minutes` are read as by [`create_token`];
+/// `grace` is how long the old token keeps working: `none`, `1h`, `24h` or `7d`.
+#[server(prefix = "/rpc", endpoint = "tokens/rotate")]
+pub async fn rotate_token(
+    id: i64,
+    length: String,
+    #[server(default)] custom_expiry: String,
+    #[server(default)] utc_offset_minutes: i32,
+    grace: String,
+) -> Result<CreatedToken, AppError> {
+    crate::services::reply(
+        server::rotate(id, &length, &custom_expiry, utc_offset_minutes, &grace).await,
+    )
+}
+
 #[server(prefix = "/rpc", endpoint = "tokens/expire")]
 pub async fn expire_token(id: i64) -> Result<TokenView, AppError> {
     crate::services::reply(server::expire(id).await)
@@ -210,6 +263,58 @@ mod tests {
         assert!(form.label.is_empty() && form.permissions.is_empty() && form.length.is_empty());
     }
 
+    fn view(id: i64, hint: &str, replaces: Option<i64>) -> TokenView {
+        TokenView {
+            id,
+            label: "ci".into(),
+            hint: hint.into(),
+            created_at: Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap(),
+            expires_at: None,
+            last_used_at: None,
+            last_used_ip: None,
+            status: TokenStatus::Active,
+            expired_at: None,
+            expired_by: None,
+            permissions: vec![],
+            ip_whitelist: vec![],
+            domain_whitelist: vec![],
+            replaces,
+            replaces_hint: None,
+            replaced_by_hint: None,
+            daily_uses: vec![],
+        }
+    }
+
+    #[test]
+    fn rotations_are_named_both_ways_along_a_chain() {
+        let mut tokens = vec![
+            view(3, "cccc", Some(2)),
+            view(2, "bbbb", Some(1)),
+            view(1, "aaaa", None),
+        ];
+        name_rotations(&mut tokens);
+        let named: Vec<_> = tokens
+            .iter()
+            .map(|t| (t.replaces_hint.as_deref(), t.replaced_by_hint.as_deref()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (Some("bbbb"), None),
+                (Some("aaaa"), Some("cccc")),
+                (None, Some("bbbb"))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_replaced_token_not_listed_leaves_no_name() {
+        let mut tokens = vec![view(5, "eeee", Some(4)), view(9, "iiii", None)];
+        name_rotations(&mut tokens);
+        assert_eq!(tokens[0].replaces_hint, None);
+        assert_eq!(tokens[1].replaced_by_hint, None);
+    }
+
     #[test]
     fn debug_of_a_created_token_hides_the_secret() {
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
@@ -228,6 +333,9 @@ mod tests {
                 permissions: vec![],
                 ip_whitelist: vec![],
                 domain_whitelist: vec![],
+                replaces: None,
+                replaces_hint: None,
+                replaced_by_hint: None,
                 daily_uses: vec![],
             },
             secret: "tsr1SECRETSECRET".into(),

@@ -1,9 +1,11 @@
 use super::issue::{issue_token, TokenRequest};
+use super::rotate::rotate_for;
 use super::{CreatedToken, TokenFormOptions, TokenToExpire, TokenView, USE_DAYS};
 use crate::error::{AppError, Field};
 use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
 use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
 use crate::rules::permission::{grantable_by, split_scopes};
+use crate::rules::rotation::Grace;
 use crate::services::{services, signed_in, Services};
 use crate::store::{TokenId, TokenRecord, UserSummary};
 use crate::users::Role;
@@ -25,6 +27,9 @@ impl TokenView {
             permissions: record.restrictions.permissions.clone(),
             ip_whitelist: record.restrictions.ip_whitelist.clone(),
             domain_whitelist: record.restrictions.domain_whitelist.clone(),
+            replaces: record.replaces,
+            replaces_hint: None,
+            replaced_by_hint: None,
             daily_uses: Vec::new(),
         }
     }
@@ -77,27 +82,22 @@ pub async fn list() -> Result<Vec<TokenView>, AppError> {
         .await?
         .iter()
         .map(|record| TokenView::from_record(record, now))
-        .collect();
-    with_daily_uses(&services, tokens, now).await
+        .collect::<Vec<_>>();
+    let mut tokens = with_daily_uses(&services, tokens, now).await?;
+    super::name_rotations(&mut tokens);
+    Ok(tokens)
 }
 
 pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> {
     let me = signed_in()?;
     let services = services()?;
     let now = services.clock.now();
-    let length = ExpirationLength::from_form(
+    let length = length_from_form(
         &form.length,
         &form.custom_expiry,
         form.utc_offset_minutes,
         now,
-    )
-    .map_err(|e| {
-        let field = match e {
-            ExpiryError::UnknownLength => Field::Expiration,
-            _ => Field::CustomExpiry,
-        };
-        AppError::invalid(field, e)
-    })?;
+    )?;
     let request = TokenRequest {
         label: form.label,
         length,
@@ -127,6 +127,45 @@ pub async fn to_expire(id: i64) -> Result<TokenToExpire, AppError> {
     Ok(TokenToExpire {
         token: TokenView::from_record(&token, services.clock.now()),
         mine: token.user_id == me.user.id,
+    })
+}
+
+/// The Expiration Length a form chose, with its mistake told beside the right field.
+fn length_from_form(
+    value: &str,
+    custom_local: &str,
+    utc_offset_minutes: i32,
+    now: DateTime<Utc>,
+) -> Result<ExpirationLength, AppError> {
+    ExpirationLength::from_form(value, custom_local, utc_offset_minutes, now).map_err(|e| {
+        let field = match e {
+            ExpiryError::UnknownLength => Field::Expiration,
+            _ => Field::CustomExpiry,
+        };
+        AppError::invalid(field, e)
+    })
+}
+
+pub async fn rotate(
+    id: i64,
+    length: &str,
+    custom_expiry: &str,
+    utc_offset_minutes: i32,
+    grace: &str,
+) -> Result<CreatedToken, AppError> {
+    let me = signed_in()?;
+    let services = services()?;
+    let now = services.clock.now();
+    let length = length_from_form(length, custom_expiry, utc_offset_minutes, now)?;
+    let grace = Grace::parse(grace).ok_or_else(|| {
+        AppError::invalid(Field::Grace, "Choose how long the old token keeps working.")
+    })?;
+    // Admins may rotate anyone's token, from the report.
+    let anyones = me.user.role == Role::Admin;
+    let (record, plain) = rotate_for(&services, &me.user, id, length, grace, anyones).await?;
+    Ok(CreatedToken {
+        token: TokenView::from_record(&record, now),
+        secret: plain.into_secret(),
     })
 }
 

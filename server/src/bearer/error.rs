@@ -175,6 +175,7 @@ impl From<app::error::AppError> for ApiError {
                     Field::CurrentPassword => "current_password",
                     Field::Code => "code",
                     Field::TwoFactor => "two_factor",
+                    Field::Grace => "grace",
                 },
                 message,
             },

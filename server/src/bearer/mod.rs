@@ -53,6 +53,7 @@ pub fn routes() -> Routes {
         .routes(routes!(me::me))
         .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
         .routes(routes!(tokens_api::expire_token))
+        .routes(routes!(tokens_api::rotate_token))
         .routes(routes!(reports_api::users_csv))
         .split_for_parts();
     let (for_gateways, gateway_document) = OpenApiRouter::new()

@@ -7,9 +7,11 @@ use super::{ApiError, ErrorBody, Scoped};
 use crate::state::AppState;
 use app::rules::expiry::{ExpirationLength, ExpiryError};
 use app::rules::permission::missing_from;
+use app::rules::rotation::{length_choice_of, Grace};
 use app::store::TokenRecord;
 use app::tokens::expire_for;
 use app::tokens::issue::{issue_token, TokenRequest};
+use app::tokens::rotate::rotate_for;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -38,6 +40,8 @@ pub struct ApiToken {
     pub expired_by: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
+    /// The token this one replaced, when it was made by rotation.
+    pub replaces: Option<i64>,
 }
 
 impl ApiToken {
@@ -62,6 +66,7 @@ impl ApiToken {
             expired_by: record.expired_by,
             last_used_at: record.last_used_at,
             last_used_ip: record.last_used_ip,
+            replaces: record.replaces,
         }
     }
 }
@@ -187,26 +192,127 @@ fn requested_length(
     now: DateTime<Utc>,
     max_days: Option<u32>,
 ) -> Result<ExpirationLength, ApiError> {
+    let asked = asked_length(
+        body.expires_at,
+        body.expires_in_days,
+        body.never_expires,
+        now,
+    )?;
+    Ok(asked.unwrap_or(match max_days {
+        Some(max) if max < 30 => ExpirationLength::Custom(now + Duration::days(i64::from(max))),
+        _ => ExpirationLength::Days30,
+    }))
+}
+
+/// The length a body asked for with `expires_at`, `expires_in_days` or `never_expires`;
+/// `None` when it gave none of them.
+fn asked_length(
+    expires_at: Option<DateTime<Utc>>,
+    expires_in_days: Option<u32>,
+    never_expires: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<ExpirationLength>, ApiError> {
     let invalid = |message: String| ApiError::Invalid {
         field: "expires",
         message,
     };
-    match (body.expires_at, body.expires_in_days, body.never_expires) {
-        (None, None, false) => Ok(match max_days {
-            Some(max) if max < 30 => ExpirationLength::Custom(now + Duration::days(i64::from(max))),
-            _ => ExpirationLength::Days30,
-        }),
+    match (expires_at, expires_in_days, never_expires) {
+        (None, None, false) => Ok(None),
         (Some(at), None, false) if at <= now => Err(invalid(ExpiryError::CustomInPast.to_string())),
-        (Some(at), None, false) => Ok(ExpirationLength::Custom(at)),
-        (None, Some(days), false) if (1..=3650).contains(&days) => Ok(ExpirationLength::Custom(
-            now + Duration::days(i64::from(days)),
+        (Some(at), None, false) => Ok(Some(ExpirationLength::Custom(at))),
+        (None, Some(days), false) if (1..=3650).contains(&days) => Ok(Some(
+            ExpirationLength::Custom(now + Duration::days(i64::from(days))),
         )),
         (None, Some(_), false) => Err(invalid("expires_in_days must be from 1 to 3650.".into())),
-        (None, None, true) => Ok(ExpirationLength::Never),
+        (None, None, true) => Ok(Some(ExpirationLength::Never)),
         _ => Err(invalid(
             "Give at most one of expires_at, expires_in_days and never_expires.".into(),
         )),
     }
+}
+
+/// At most one of `expires_at`, `expires_in_days` and `never_expires` for the new token;
+/// none gives it the rotated token's length (30 days when that was not 7, 30, 60, 90 or 365
+/// days, and never for a token that never expired).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateTokenRequest {
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub expires_in_days: Option<u32>,
+    #[serde(default)]
+    pub never_expires: bool,
+    /// How long the rotated token keeps working: `none` (the default), `1h`, `24h` or `7d`.
+    #[serde(default)]
+    pub grace: Option<String>,
+}
+
+/// Replaces one of the caller's tokens with a new one that keeps its label, permissions and
+/// whitelists. The old token stops at once, or when the grace period ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/{id}/rotate",
+    tag = "tokens",
+    security(("bearer" = ["tokens:write"])),
+    params(("id" = i64, Path, description = "The token's id")),
+    request_body = RotateTokenRequest,
+    responses(
+        (status = 201, description = "Rotated; the new secret is in this answer only", body = CreatedTokenResponse),
+        (status = 404, description = "No such token of the caller's (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The token is no longer active (`conflict`)", body = ErrorBody),
+        (status = 422, description = "A field broke a rule (`validation_failed`, with `field`)", body = ErrorBody),
+        AuthErrors
+    )
+)]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<RotateTokenRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
+    let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
+    let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
+    let now = state.services.clock.now();
+    let grace = match body.grace.as_deref() {
+        None => Grace::None,
+        Some(word) => Grace::parse(word).ok_or_else(|| ApiError::Invalid {
+            field: "grace",
+            message: "grace must be none, 1h, 24h or 7d.".into(),
+        })?,
+    };
+    let asked = asked_length(
+        body.expires_at,
+        body.expires_in_days,
+        body.never_expires,
+        now,
+    )?;
+    let length = match asked {
+        Some(length) => length,
+        None => {
+            let old = state
+                .services
+                .store
+                .find_token(id)
+                .await
+                .map_err(app::error::AppError::from)?
+                .filter(|token| token.user_id == found.owner.id)
+                .ok_or(ApiError::NotFound("No such token."))?;
+            let choice = length_choice_of(old.created_at, old.expires_at);
+            ExpirationLength::from_form(choice, "", 0, now)
+                .map_err(|_| app::error::AppError::Internal)?
+        }
+    };
+    let (record, plain) =
+        rotate_for(&state.services, &found.owner, id, length, grace, false).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenResponse {
+            token: ApiToken::new(record, now),
+            secret: plain.into_secret(),
+        }),
+    ))
 }
 
 /// Expires one of the caller's tokens at once. Someone else's token is not found.

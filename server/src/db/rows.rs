@@ -54,6 +54,7 @@ pub(crate) struct TokenRow {
     pub(crate) expired_by: Option<String>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
+    pub(crate) replaces: Option<i64>,
     #[sqlx(flatten)]
     pub(crate) restrictions: RestrictionColumns,
 }
@@ -100,6 +101,7 @@ impl From<TokenRow> for TokenRecord {
             expired_by: row.expired_by,
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
+            replaces: row.replaces,
             restrictions: row.restrictions.into(),
         }
     }
@@ -121,7 +123,7 @@ pub(crate) const TOKEN_COLUMNS: &str =
      t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
      COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
                FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
-     t.ip_whitelist, t.domain_whitelist";
+     t.ip_whitelist, t.domain_whitelist, t.replaces_token_id AS replaces";
 
 #[derive(FromRow)]
 pub(crate) struct ReportUserRow {
@@ -184,6 +186,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
             expired_by: row.expired_by,
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
+            replaces: None,
             restrictions: RestrictionColumns {
                 permissions: row.permissions.unwrap_or_default(),
                 ip_whitelist: row.ip_whitelist.unwrap_or_default(),

@@ -6,30 +6,16 @@ use super::{from_db, to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::secret::SecretHash;
 use app::store::{
-    DailyChecks, NewToken, SeedToken, StoreError, StoreResult, TokenId, TokenRecord, TokenStore,
-    Unique, UserId,
+    DailyChecks, NewToken, OldTokenEnd, SeedToken, StoreError, StoreResult, TokenId, TokenRecord,
+    TokenStore, Unique, UserId,
 };
 use chrono::{DateTime, Utc};
 
 #[async_trait::async_trait]
 impl<DB: Backend> TokenStore for SqlStore<DB> {
     async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
-        let lists = RestrictionColumns::from(&token.restrictions);
-        let insert = Statement::new(
-            "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
-                                        ip_whitelist, domain_whitelist)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(token.user_id)
-        .bind(token.label)
-        .bind(token.secret_hash.as_bytes().to_vec())
-        .bind(token.hint)
-        .bind(to_db(token.created_at))
-        .bind(token.expires_at.map(to_db))
-        .bind(lists.ip_whitelist)
-        .bind(lists.domain_whitelist)
-        .conflict(Unique::TokenSecret);
-        let permissions = token.restrictions.permissions;
+        let hash = token.secret_hash.clone();
+        let (insert, permissions) = insert_statement::<DB>(token, None);
         let id: i64 = self
             .write(
                 |db| {
@@ -41,7 +27,7 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
                         Ok(id)
                     })
                 },
-                |_| Some(Change::Token(token.secret_hash.clone())),
+                |_| Some(Change::Token(hash)),
             )
             .await?;
         self.find_token(id)
@@ -89,6 +75,56 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
             )
             .await?;
         Ok(expired.is_some())
+    }
+
+    async fn rotate_token(
+        &self,
+        old: TokenId,
+        end: OldTokenEnd,
+        new: NewToken,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let mut end_old = match end {
+            OldTokenEnd::Now => expire_active::<DB>("id", old, by, at),
+            OldTokenEnd::At(ends) => Statement::new(
+                "UPDATE access_tokens SET expires_at = $1
+                 WHERE id = $2 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+            )
+            .bind(to_db(ends))
+            .bind(old)
+            .bind(to_db(at)),
+        };
+        end_old.push(" RETURNING secret_hash");
+        let (insert, permissions) = insert_statement::<DB>(new, Some(old));
+        let rotated: Option<(i64, Vec<u8>)> = self
+            .write(
+                |db| {
+                    Box::pin(async move {
+                        let ended: Option<(Vec<u8>,)> =
+                            end_old.fetch_optional(DB::on_connection(&mut *db)).await?;
+                        let Some((old_hash,)) = ended else {
+                            return Ok(None);
+                        };
+                        let id = insert.fetch_value(DB::on_connection(&mut *db)).await?;
+                        if let Some(grant) = grant(id, permissions) {
+                            grant.execute(DB::on_connection(db)).await?;
+                        }
+                        Ok(Some((id, old_hash)))
+                    })
+                },
+                // The new secret was made a moment ago and has never been presented, so no
+                // instance can hold it as unknown: the old token's change is the one to send.
+                |rotated: &Option<(i64, Vec<u8>)>| {
+                    let (_, old_hash) = rotated.as_ref()?;
+                    SecretHash::from_bytes(old_hash).map(Change::Token)
+                },
+            )
+            .await?;
+        match rotated {
+            Some((id, _)) => self.find_token(id).await,
+            None => Ok(None),
+        }
     }
 
     async fn expire_active_tokens_of(
@@ -167,6 +203,30 @@ fn expire_active<DB: Backend>(
     .bind(by)
     .bind(value)
     .bind(to_db(at))
+}
+
+/// The insert of `token`, returning its id, and the permissions to grant it then.
+fn insert_statement<DB: Backend>(
+    token: NewToken,
+    replaces: Option<TokenId>,
+) -> (Statement<DB>, Vec<String>) {
+    let lists = RestrictionColumns::from(&token.restrictions);
+    let insert = Statement::new(
+        "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
+                                    ip_whitelist, domain_whitelist, replaces_token_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(token.user_id)
+    .bind(token.label)
+    .bind(token.secret_hash.as_bytes().to_vec())
+    .bind(token.hint)
+    .bind(to_db(token.created_at))
+    .bind(token.expires_at.map(to_db))
+    .bind(lists.ip_whitelist)
+    .bind(lists.domain_whitelist)
+    .bind(replaces)
+    .conflict(Unique::TokenSecret);
+    (insert, token.restrictions.permissions)
 }
 
 /// Gives token `id` its permissions, in order; nothing to do for none.

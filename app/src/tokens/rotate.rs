@@ -1,0 +1,64 @@
+//! Rotating a token: a successor with the same label, permissions and whitelists, and the
+//! old token ended at once or after a grace period. The profile, the report and the API all
+//! rotate through here.
+
+use crate::error::{AppError, Field};
+use crate::rules::expiry::{ExpirationLength, TokenStatus};
+use crate::rules::rotation::Grace;
+use crate::rules::token::PlainToken;
+use crate::services::Services;
+use crate::store::{NewToken, OldTokenEnd, TokenId, TokenRecord, UserSummary};
+use rand::TryRngCore;
+
+/// Rotates token `id` on behalf of `actor`. Unless `anyones`, someone else's token is
+/// answered exactly like a missing one. The plain successor is returned once, here.
+pub async fn rotate_for(
+    services: &Services,
+    actor: &UserSummary,
+    id: TokenId,
+    length: ExpirationLength,
+    grace: Grace,
+    anyones: bool,
+) -> Result<(TokenRecord, PlainToken), AppError> {
+    let now = services.clock.now();
+    let old = services
+        .store
+        .find_token(id)
+        .await?
+        .filter(|token| token.user_id == actor.id || anyones)
+        .ok_or(AppError::NotFound)?;
+    let not_active = || AppError::Conflict("Only an active token can be rotated.".into());
+    if old.status_at(now) != TokenStatus::Active {
+        return Err(not_active());
+    }
+    let policy = services.policy.get(services.store.as_ref()).await?;
+    policy
+        .lifetime
+        .check(length, now)
+        .map_err(|e| AppError::invalid(Field::Expiration, e))?;
+
+    let plain = PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err());
+    let successor = NewToken {
+        user_id: old.user_id,
+        label: old.label.clone(),
+        secret_hash: plain.hash(),
+        hint: plain.hint(),
+        created_at: now,
+        expires_at: length.expires_at(now),
+        restrictions: old.restrictions.clone(),
+    };
+    let end = match grace.old_token_stops(now, old.expires_at) {
+        None => OldTokenEnd::Now,
+        Some(at) => OldTokenEnd::At(at),
+    };
+    let rotated = services
+        .store
+        .rotate_token(old.id, end, successor, actor.id, now)
+        .await?
+        .ok_or_else(not_active)?;
+    tracing::info!(
+        token_id = rotated.id, replaces = old.id, user = %actor.username,
+        grace = grace.as_str(), "token rotated"
+    );
+    Ok((rotated, plain))
+}
