@@ -142,6 +142,7 @@ pub enum OldTokenEnd {
 pub struct NewToken {
     pub user_id: UserId,
     pub label: String,
+    pub description: String,
     pub secret_hash: SecretHash,
     pub hint: String,
     pub created_at: DateTime<Utc>,
@@ -163,6 +164,8 @@ pub struct TokenRecord {
     pub id: TokenId,
     pub user_id: UserId,
     pub label: String,
+    /// Empty when none was given.
+    pub description: String,
     pub hint: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -194,6 +197,20 @@ pub struct TokenUse {
     pub token_id: TokenId,
     pub at: DateTime<Utc>,
     pub ip: Option<String>,
+    /// Every address the token was used from since the last write, each with its latest
+    /// use there.
+    pub addresses: Vec<(String, DateTime<Utc>)>,
+}
+
+/// How many distinct client addresses are kept per token.
+pub const RECENT_ADDRESSES: usize = 5;
+
+/// One of the last addresses a token was used from, and when it last was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentAddress {
+    pub token_id: TokenId,
+    pub ip: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A user row of the System Users report.
@@ -214,6 +231,8 @@ pub struct ReportUser {
 pub struct ExportRow {
     pub user: ReportUser,
     pub token: Option<TokenRecord>,
+    /// The token's last addresses, newest first.
+    pub recent_ips: Vec<String>,
 }
 
 /// What an admin may change about a user.

@@ -13,7 +13,8 @@ async function meStatus(request: APIRequestContext, secret: string) {
 test("rotate with a grace period, then without: both secrets are tried at each step", async ({ page, request }) => {
   const profile = await ProfilePage.signedInAs(page, users.alice);
   const label = unique("rotating bot");
-  const { secret: first, secretDialog } = await profile.createToken({ label, length: "60 days" });
+  const description = "Pushes nightly builds.";
+  const { secret: first, secretDialog } = await profile.createToken({ label, description, length: "60 days" });
   await secretDialog.getByRole("button", { name: "Done" }).click();
   const rowOf = (secret: string) => profile.block.locator("tbody tr", { has: page.locator("td.hint", { hasText: `…${secret.slice(-4)}` }) });
 
@@ -35,6 +36,8 @@ test("rotate with a grace period, then without: both secrets are tried at each s
   // The grace: both tokens listed and working, the old one saying when it stops.
   await expect(rowOf(first).locator("td.status")).toContainText(`Replaced by …${second.slice(-4)}; stops`);
   await expect(rowOf(second).locator("td.status")).toContainText(`Replaces …${first.slice(-4)}`);
+  // The successor keeps the description with the label.
+  await expect(rowOf(second).locator("td.label .token-description")).toHaveText(description);
   await expect(rowOf(first).locator("td.status .badge")).toHaveText("Active");
   await page.screenshot({ path: "screenshots/rotate-token-grace.png", fullPage: true });
   expect(await meStatus(request, first)).toBe(200);

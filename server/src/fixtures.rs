@@ -11,6 +11,7 @@ pub fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
             id: token_id,
             user_id,
             label: "t".into(),
+            description: String::new(),
             hint: "abcd".into(),
             created_at: Utc::now(),
             expires_at: None,

@@ -19,7 +19,7 @@ use http::StatusCode;
 
 const CHUNK_BYTES: usize = 64 * 1024;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "Username",
     "Display name",
     "E-mail",
@@ -34,6 +34,7 @@ const HEADER: [&str; 16] = [
     "Permissions",
     "Last used (UTC)",
     "Last used IP",
+    "Last IPs",
     "Status",
     "Expired by",
 ];
@@ -126,10 +127,11 @@ fn cells(row: &ExportRow, now: DateTime<Utc>) -> Vec<String> {
             token.restrictions.permissions.join(" "),
             time(token.last_used_at),
             token.last_used_ip.clone().unwrap_or_default(),
+            row.recent_ips.join(" "),
             token.status_at(now).words().to_owned(),
             token.expired_by.clone().unwrap_or_default(),
         ]),
-        None => cells.extend(std::iter::repeat_n(String::new(), 9)),
+        None => cells.extend(std::iter::repeat_n(String::new(), 10)),
     }
     cells
 }

@@ -56,6 +56,7 @@ pub async fn add_token(store: Arc<dyn Store>, order: TokenOrder) -> Result<Strin
     };
     let request = TokenRequest {
         label: order.label,
+        description: String::new(),
         length,
         permissions: order.permissions,
         ip_whitelist: order.ip_whitelist,

@@ -65,11 +65,13 @@ async fn each_count_is_the_number_of_tokens_its_report_lists() {
                 token_id: used.id,
                 at: now,
                 ip: None,
+                addresses: Vec::new(),
             },
             TokenUse {
                 token_id: stale.id,
                 at: now - day * 100,
                 ip: None,
+                addresses: Vec::new(),
             },
         ])
         .await

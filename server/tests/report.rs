@@ -66,6 +66,7 @@ async fn fixture() -> Fixture {
             token_id: b_active.id,
             at: now,
             ip: Some("203.0.113.7".into()),
+            addresses: Vec::new(),
         }])
         .await
         .unwrap();

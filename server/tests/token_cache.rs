@@ -98,6 +98,7 @@ async fn a_token_remembered_as_unknown_works_once_it_exists() {
         .insert_token(NewToken {
             user_id: alice,
             label: "late".into(),
+            description: String::new(),
             secret_hash,
             hint,
             created_at: app.now(),

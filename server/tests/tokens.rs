@@ -464,6 +464,7 @@ async fn a_large_batch_of_uses_is_written_whole() {
             token_id,
             at,
             ip: (token_id % 3 != 0).then(|| format!("192.0.2.{}", token_id % 250)),
+            addresses: Vec::new(),
         })
         .collect();
     app.store.record_token_uses(&uses).await.unwrap();

@@ -9,8 +9,8 @@ use crate::rules::expiry::TokenStatus;
 use crate::tokens::modals::{ExpireTokenModal, NewSecretModal};
 use crate::tokens::rotate_modal::RotateTokenModal;
 use crate::tokens::{
-    ExpireToken, ExpireTokenButton, RotateToken, RotateTokenButton, TokenPermissionsCell,
-    TokenStatusCell, TokenView,
+    ExpireToken, ExpireTokenButton, RecentAddresses, RotateToken, RotateTokenButton,
+    TokenLabelCell, TokenPermissionsCell, TokenStatusCell, TokenView,
 };
 use crate::ui::{browser, Forbidden, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
@@ -291,7 +291,7 @@ fn AccessTokens(
             let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
             view! {
                 <tr data-token-id=token.id>
-                    <td class="label">{token.label.clone()}</td>
+                    <TokenLabelCell token=token.clone()/>
                     <td class="hint"><code>"…"{token.hint.clone()}</code></td>
                     <td><Time at=token.created_at/></td>
                     <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
@@ -300,7 +300,10 @@ fn AccessTokens(
                         <MaybeTime at=token.last_used_at none="Never"/>
                         <Sparkline counts=token.daily_uses.clone()/>
                     </td>
-                    <td>{token.last_used_ip.clone().unwrap_or_default()}</td>
+                    <td class="last-ip">
+                        {token.last_used_ip.clone().unwrap_or_default()}
+                        <RecentAddresses addresses=token.recent_addresses.clone()/>
+                    </td>
                     <TokenStatusCell token=token.clone()/>
                     <td class="actions">
                         {expirable.map(|token| view! {

@@ -179,7 +179,7 @@ pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportQuery {
     pub preset: Preset,
-    /// Matches username, token label or token hint, ignoring case.
+    /// Matches username, token label, description or hint, ignoring case.
     pub search: String,
     pub status: Option<StatusFilter>,
     pub expires_from: Option<NaiveDate>,

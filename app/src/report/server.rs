@@ -2,7 +2,7 @@ use super::{ReportQuery, ReportUserView, ReportView, UserUpdated};
 use crate::error::AppError;
 use crate::services::{require_admin, services};
 use crate::store::UserChange;
-use crate::tokens::{name_rotations, with_daily_uses, TokenView};
+use crate::tokens::{name_rotations, with_recent_use, TokenView};
 use crate::users::Role;
 use std::collections::HashMap;
 
@@ -18,7 +18,7 @@ pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
         .iter()
         .map(|record| TokenView::from_record(record, now))
         .collect();
-    let mut views = with_daily_uses(&services, views, now).await?;
+    let mut views = with_recent_use(&services, views, now).await?;
     name_rotations(&mut views);
     let mut tokens: HashMap<i64, Vec<TokenView>> = HashMap::new();
     for (owner, view) in owners.into_iter().zip(views) {

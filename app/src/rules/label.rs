@@ -30,9 +30,47 @@ pub fn validate_label(raw: &str) -> Result<String, LabelError> {
     Ok(label.to_owned())
 }
 
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum DescriptionError {
+    #[error("The description can be at most 500 characters long (this one has {0}).")]
+    TooLong(usize),
+}
+
+/// An optional description, as it will be stored: trimmed, and empty when left out. Line
+/// breaks are allowed; it is shown as typed.
+pub fn validate_description(raw: &str) -> Result<String, DescriptionError> {
+    let description = raw.trim();
+    let chars = description.chars().count();
+    if chars > MAX_DESCRIPTION_CHARS {
+        return Err(DescriptionError::TooLong(chars));
+    }
+    Ok(description.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_is_optional_and_trimmed() {
+        assert_eq!(validate_description(""), Ok(String::new()));
+        assert_eq!(validate_description("  \n "), Ok(String::new()));
+        assert_eq!(
+            validate_description(" Deploys the site.\nOwned by ops. "),
+            Ok("Deploys the site.\nOwned by ops.".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_description_holds_at_most_500_characters() {
+        assert!(validate_description(&"é".repeat(500)).is_ok());
+        assert_eq!(
+            validate_description(&"é".repeat(501)),
+            Err(DescriptionError::TooLong(501))
+        );
+    }
 
     #[test]
     fn trims_and_accepts_ordinary_labels() {

@@ -119,6 +119,8 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// The last addresses each of `tokens` was used from, newest first per token.
+    async fn recent_addresses_of(&self, tokens: &[TokenId]) -> StoreResult<Vec<RecentAddress>>;
     /// The check counts of `tokens` on each day from `since` (a midnight UTC); days without
     /// checks are left out.
     async fn daily_checks_of(

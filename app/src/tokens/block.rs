@@ -6,6 +6,7 @@ use super::{
 };
 use crate::rules::expiry::TokenStatus;
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 /// The Manage Personal Access Tokens block of the profile page.
@@ -129,7 +130,7 @@ fn TokenRow(
     let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
     view! {
         <tr data-token-id=token.id>
-            <td class="label">{token.label.clone()}</td>
+            <TokenLabelCell token=token.clone()/>
             <td class="hint"><code>"…"{token.hint.clone()}</code></td>
             <td><Time at=token.created_at/></td>
             <td class="expires"><MaybeTime at=token.expires_at none="Never"/></td>
@@ -137,6 +138,7 @@ fn TokenRow(
             <td class="last-used">
                 <MaybeTime at=token.last_used_at none="Never"/>{last_used_ip.map(|ip| format!(" from {ip}"))}
                 <Sparkline counts=token.daily_uses.clone()/>
+                <RecentAddresses addresses=token.recent_addresses.clone()/>
             </td>
             <TokenStatusCell token=token.clone()/>
             <td class="actions">
@@ -146,6 +148,40 @@ fn TokenRow(
                 })}
             </td>
         </tr>
+    }
+}
+
+/// The last addresses a token was used from, folded under their count.
+#[component]
+pub fn RecentAddresses(addresses: Vec<(String, DateTime<Utc>)>) -> impl IntoView {
+    (!addresses.is_empty()).then(|| {
+        let summary = match addresses.len() {
+            1 => "Last address".to_owned(),
+            count => format!("Last {count} addresses"),
+        };
+        let items = addresses
+            .into_iter()
+            .map(|(ip, at)| view! { <li><code>{ip}</code>" · "<Time at/></li> })
+            .collect_view();
+        view! {
+            <details class="addresses">
+                <summary>{summary}</summary>
+                <ul>{items}</ul>
+            </details>
+        }
+    })
+}
+
+/// The Label cell of a token row, with the token's description under its label.
+#[component]
+pub fn TokenLabelCell(token: TokenView) -> impl IntoView {
+    let description = (!token.description.is_empty())
+        .then(|| view! { <span class="token-description">{token.description}</span> });
+    view! {
+        <td class="label">
+            <span class="token-label">{token.label}</span>
+            {description}
+        </td>
     }
 }
 

@@ -2,7 +2,9 @@ use super::{CreateToken, TokenFormOptions, NEW_TOKEN_PATH};
 use crate::error::Field;
 use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::{ExpirationLength, ExpiryError, LifetimePolicy};
-use crate::rules::label::{validate_label, MAX_LABEL_CHARS};
+use crate::rules::label::{
+    validate_description, validate_label, MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS,
+};
 use crate::rules::network::parse_ip_list;
 use crate::rules::permission::{join_scopes, split_scopes, PermissionError};
 use crate::ui::{browser, FormErrors};
@@ -35,6 +37,7 @@ pub fn CreateTokenForm(
     };
     let asked = asked.unwrap_or_else(|| CreateToken {
         label: String::new(),
+        description: String::new(),
         length: options.default_length.clone(),
         custom_expiry: String::new(),
         utc_offset_minutes: 0,
@@ -43,6 +46,7 @@ pub fn CreateTokenForm(
         domain_whitelist: String::new(),
     });
     let label = RwSignal::new(asked.label.clone());
+    let description = RwSignal::new(asked.description.clone());
     let length = RwSignal::new(asked.length.clone());
     let custom = RwSignal::new(asked.custom_expiry.clone());
     let chosen = RwSignal::new(split_scopes(&asked.permissions));
@@ -70,6 +74,9 @@ pub fn CreateTokenForm(
         let mut found = Vec::new();
         if let Err(e) = validate_label(&label.get_untracked()) {
             found.push((Field::Label, e.to_string()));
+        }
+        if let Err(e) = validate_description(&description.get_untracked()) {
+            found.push((Field::Description, e.to_string()));
         }
         match ExpirationLength::from_form(&length.get_untracked(), &custom_text, offset, now) {
             Ok(chosen_length) => {
@@ -99,6 +106,7 @@ pub fn CreateTokenForm(
         } else if !posting {
             action.dispatch(CreateToken {
                 label: label.get_untracked(),
+                description: description.get_untracked(),
                 length: length.get_untracked(),
                 custom_expiry: custom_text,
                 utc_offset_minutes: offset,
@@ -188,6 +196,19 @@ pub fn CreateTokenForm(
                 />
                 <small class="hint-text">{format!("Up to {MAX_LABEL_CHARS} characters.")}</small>
                 {errors.view_for(Field::Label)}
+            </label>
+            <label class="field">
+                <span>"Description"</span>
+                <textarea
+                    name="description"
+                    rows="2"
+                    aria-invalid=errors.invalid(Field::Description)
+                    placeholder="Optional: what uses it, who to ask"
+                    prop:value=move || description.get()
+                    on:input=move |ev| description.set(event_target_value(&ev))
+                >{asked.description.clone()}</textarea>
+                <small class="hint-text">{format!("Optional. Up to {MAX_DESCRIPTION_CHARS} characters; the report's search finds it.")}</small>
+                {errors.view_for(Field::Description)}
             </label>
             <fieldset class="field permissions-field">
                 <legend>"Permissions"</legend>

@@ -5,7 +5,7 @@ use crate::error::{AppError, Field};
 use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::ExpirationLength;
 use crate::rules::inheritance::{domains_within, expiry_within, ips_within};
-use crate::rules::label::validate_label;
+use crate::rules::label::{validate_description, validate_label};
 use crate::rules::lists::at_most_max;
 use crate::rules::network::{entry_text, parse_ip_list};
 use crate::rules::permission::check_grant;
@@ -18,6 +18,8 @@ use rand::TryRngCore;
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     pub label: String,
+    /// Optional; empty for none.
+    pub description: String,
     pub length: ExpirationLength,
     pub permissions: Vec<String>,
     /// Whitelists as typed: entries separated by commas, spaces or line breaks.
@@ -38,6 +40,8 @@ pub async fn issue_token(
     let policy = services.policy.get(services.store.as_ref()).await?;
 
     let label = validate_label(&request.label).map_err(|e| AppError::invalid(Field::Label, e))?;
+    let description = validate_description(&request.description)
+        .map_err(|e| AppError::invalid(Field::Description, e))?;
     policy
         .lifetime
         .check(request.length, now)
@@ -71,6 +75,7 @@ pub async fn issue_token(
         .insert_token(NewToken {
             user_id: owner.id,
             label,
+            description,
             secret_hash: plain.hash(),
             hint: plain.hint(),
             created_at: now,

@@ -1,6 +1,7 @@
 //! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
 
 mod block;
+mod create_call;
 mod create_form;
 mod expire_page;
 #[cfg(feature = "ssr")]
@@ -13,11 +14,15 @@ pub(crate) mod rotate_modal;
 #[cfg(feature = "ssr")]
 mod server;
 
-pub use block::{RotateTokenButton, TokenBlock, TokenPermissionsCell, TokenStatusCell};
+pub use block::{
+    RecentAddresses, RotateTokenButton, TokenBlock, TokenLabelCell, TokenPermissionsCell,
+    TokenStatusCell,
+};
+pub use create_call::{create_token, CreateToken};
 pub use expire_page::{ExpireTokenButton, ExpireTokenPage};
 pub use new_page::NewTokenPage;
 #[cfg(feature = "ssr")]
-pub use server::{expire_for, with_daily_uses};
+pub use server::{expire_for, with_recent_use};
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
@@ -32,6 +37,9 @@ use std::fmt;
 pub struct TokenView {
     pub id: i64,
     pub label: String,
+    /// Empty when none was given.
+    #[serde(default)]
+    pub description: String,
     pub hint: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -52,6 +60,10 @@ pub struct TokenView {
     pub replaces_hint: Option<String>,
     #[serde(default)]
     pub replaced_by_hint: Option<String>,
+    /// The last addresses it was used from, newest first, each with its last use there;
+    /// empty when not asked for.
+    #[serde(default)]
+    pub recent_addresses: Vec<(String, DateTime<Utc>)>,
     /// Successful checks on each of the last `USE_DAYS` days, oldest first; empty when not
     /// asked for.
     #[serde(default)]
@@ -89,6 +101,7 @@ impl PostedTokenForm {
     ) -> Self {
         let mut form = CreateToken {
             label: String::new(),
+            description: String::new(),
             length: String::new(),
             custom_expiry: String::new(),
             utc_offset_minutes: 0,
@@ -101,6 +114,7 @@ impl PostedTokenForm {
             let value = value.into_owned();
             match &*name {
                 "label" => form.label = value,
+                "description" => form.description = value,
                 "length" => form.length = value,
                 "custom_expiry" => form.custom_expiry = value,
                 "permissions" => permissions.push(value),
@@ -179,33 +193,6 @@ pub async fn token_options() -> Result<TokenFormOptions, AppError> {
     crate::services::reply(server::options().await)
 }
 
-/// `length` is a value of [`crate::rules::expiry::LENGTH_CHOICES`]; `custom_expiry` is the
-/// browser's local `YYYY-MM-DDTHH:MM` and `utc_offset_minutes` that moment's offset.
-/// `permissions` are separated by spaces, the whitelists by commas, spaces or lines.
-#[server(prefix = "/rpc", endpoint = "tokens/create")]
-pub async fn create_token(
-    label: String,
-    length: String,
-    custom_expiry: String,
-    utc_offset_minutes: i32,
-    permissions: String,
-    #[server(default)] ip_whitelist: String,
-    #[server(default)] domain_whitelist: String,
-) -> Result<CreatedToken, AppError> {
-    crate::services::reply(
-        server::create(CreateToken {
-            label,
-            length,
-            custom_expiry,
-            utc_offset_minutes,
-            permissions,
-            ip_whitelist,
-            domain_whitelist,
-        })
-        .await,
-    )
-}
-
 #[server(prefix = "/rpc", endpoint = "tokens/to-expire")]
 pub async fn find_token_to_expire(id: i64) -> Result<TokenToExpire, AppError> {
     crate::services::reply(server::to_expire(id).await)
@@ -267,6 +254,7 @@ mod tests {
         TokenView {
             id,
             label: "ci".into(),
+            description: String::new(),
             hint: hint.into(),
             created_at: Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap(),
             expires_at: None,
@@ -281,6 +269,7 @@ mod tests {
             replaces,
             replaces_hint: None,
             replaced_by_hint: None,
+            recent_addresses: vec![],
             daily_uses: vec![],
         }
     }
@@ -322,6 +311,7 @@ mod tests {
             token: TokenView {
                 id: 1,
                 label: "ci".into(),
+                description: String::new(),
                 hint: "k3Zq".into(),
                 created_at: at,
                 expires_at: None,
@@ -336,6 +326,7 @@ mod tests {
                 replaces: None,
                 replaces_hint: None,
                 replaced_by_hint: None,
+                recent_addresses: vec![],
                 daily_uses: vec![],
             },
             secret: "tsr1SECRETSECRET".into(),

@@ -42,6 +42,7 @@ pub fn NewTokenPage() -> impl IntoView {
                 let asked = asked?;
                 let answer = create_token(
                     asked.label.clone(),
+                    asked.description.clone(),
                     asked.length.clone(),
                     asked.custom_expiry.clone(),
                     asked.utc_offset_minutes,

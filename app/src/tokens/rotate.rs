@@ -41,6 +41,7 @@ pub async fn rotate_for(
     let successor = NewToken {
         user_id: old.user_id,
         label: old.label.clone(),
+        description: old.description.clone(),
         secret_hash: plain.hash(),
         hint: plain.hint(),
         created_at: now,

@@ -16,6 +16,7 @@ impl TokenView {
         Self {
             id: record.id,
             label: record.label.clone(),
+            description: record.description.clone(),
             hint: record.hint.clone(),
             created_at: record.created_at,
             expires_at: record.expires_at,
@@ -30,13 +31,15 @@ impl TokenView {
             replaces: record.replaces,
             replaces_hint: None,
             replaced_by_hint: None,
+            recent_addresses: Vec::new(),
             daily_uses: Vec::new(),
         }
     }
 }
 
-/// Fills in each token's use over the last `USE_DAYS` days, for its sparkline.
-pub async fn with_daily_uses(
+/// Fills in each token's recent use: its successful checks on each of the last `USE_DAYS`
+/// days, for its sparkline, and the last addresses it was used from.
+pub async fn with_recent_use(
     services: &Services,
     mut tokens: Vec<TokenView>,
     now: DateTime<Utc>,
@@ -44,12 +47,18 @@ pub async fn with_daily_uses(
     let first_day = first_of_last(day_start(now), DAY, USE_DAYS);
     let ids: Vec<TokenId> = tokens.iter().map(|token| token.id).collect();
     let checks = services.store.daily_checks_of(&ids, first_day).await?;
+    let addresses = services.store.recent_addresses_of(&ids).await?;
     for token in &mut tokens {
         let uses = checks
             .iter()
             .filter(|checked| checked.token_id == token.id)
             .map(|checked| (checked.day, checked.succeeded));
         token.daily_uses = daily_series(first_day, USE_DAYS, uses);
+        token.recent_addresses = addresses
+            .iter()
+            .filter(|address| address.token_id == token.id)
+            .map(|address| (address.ip.clone(), address.at))
+            .collect();
     }
     Ok(tokens)
 }
@@ -83,7 +92,7 @@ pub async fn list() -> Result<Vec<TokenView>, AppError> {
         .iter()
         .map(|record| TokenView::from_record(record, now))
         .collect::<Vec<_>>();
-    let mut tokens = with_daily_uses(&services, tokens, now).await?;
+    let mut tokens = with_recent_use(&services, tokens, now).await?;
     super::name_rotations(&mut tokens);
     Ok(tokens)
 }
@@ -100,6 +109,7 @@ pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> 
     )?;
     let request = TokenRequest {
         label: form.label,
+        description: form.description,
         length,
         permissions: split_scopes(&form.permissions),
         ip_whitelist: form.ip_whitelist,

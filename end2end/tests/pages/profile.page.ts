@@ -4,6 +4,7 @@ import { LoginPage, waitForHydration } from "./login.page";
 /** What the Create Token form is filled with; left out means the form's default. */
 export interface TokenForm {
   label: string;
+  description?: string;
   /** Permission names, such as profile:read. */
   permissions?: string[];
   /** An Expiration Length choice as the select shows it, such as "7 days". */
@@ -60,6 +61,7 @@ export class ProfilePage {
   /** Fills the open Create Token dialog without submitting it. */
   async fillCreate(dialog: Locator, form: TokenForm) {
     await dialog.getByLabel("Label").fill(form.label);
+    if (form.description !== undefined) await dialog.getByLabel("Description").fill(form.description);
     for (const name of form.permissions ?? []) await this.permissionBox(dialog, name).check();
     if (form.length) await dialog.getByLabel("Expiration Length").selectOption({ label: form.length });
     if (form.expireIn !== undefined) await dialog.getByLabel("Expire In").fill(form.expireIn);

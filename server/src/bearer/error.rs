@@ -159,6 +159,7 @@ impl From<app::error::AppError> for ApiError {
             AppError::Invalid { field, message } => Self::Invalid {
                 field: match field {
                     Field::Label => "label",
+                    Field::Description => "description",
                     Field::Expiration | Field::CustomExpiry | Field::MaxLifetime => "expires",
                     Field::Permissions => "permissions",
                     Field::IpWhitelist => "ip_whitelist",

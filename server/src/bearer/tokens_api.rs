@@ -25,6 +25,8 @@ use utoipa::ToSchema;
 pub struct ApiToken {
     pub id: i64,
     pub label: String,
+    /// Empty when none was given.
+    pub description: String,
     /// The last four characters of the secret.
     pub hint: String,
     pub permissions: Vec<String>,
@@ -56,6 +58,7 @@ impl ApiToken {
             id: record.id,
             status: status.to_owned(),
             label: record.label,
+            description: record.description,
             hint: record.hint,
             permissions: record.restrictions.permissions,
             ip_whitelist: record.restrictions.ip_whitelist,
@@ -78,6 +81,9 @@ impl ApiToken {
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     pub label: String,
+    /// Optional, up to 500 characters.
+    #[serde(default)]
+    pub description: String,
     /// At least one; each must be held by the token making the request.
     pub permissions: Vec<String>,
     #[serde(default)]
@@ -171,6 +177,7 @@ pub async fn create_token(
     }
     let request = TokenRequest {
         label: body.label,
+        description: body.description,
         length,
         permissions: body.permissions,
         ip_whitelist: body.ip_whitelist.join(" "),

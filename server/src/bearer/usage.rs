@@ -6,8 +6,9 @@ use super::lock;
 use super::store::TokenUsageStore;
 use super::token::CachedToken;
 use app::rules::calendar::day_start;
-use app::store::{DailyChecks, TokenId, TokenUse, NO_TOKEN};
+use app::store::{DailyChecks, TokenId, TokenUse, NO_TOKEN, RECENT_ADDRESSES};
 use chrono::{DateTime, Utc};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,46 @@ const FLUSH_EVERY: Duration = Duration::from_secs(60);
 const SHUTDOWN_ATTEMPTS: u32 = 3;
 
 type LastUse = (DateTime<Utc>, Option<IpAddr>);
+
+/// A token's use since the last flush: the latest, and the latest from each address (at
+/// most `RECENT_ADDRESSES`, the most recent kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingUse {
+    last: LastUse,
+    addresses: Vec<(IpAddr, DateTime<Utc>)>,
+}
+
+impl PendingUse {
+    fn new(last: LastUse) -> Self {
+        let mut pending = Self {
+            last,
+            addresses: Vec::new(),
+        };
+        pending.note_address(last);
+        pending
+    }
+
+    fn note(&mut self, other: PendingUse) {
+        if other.last.0 >= self.last.0 {
+            self.last = other.last;
+        }
+        for (ip, at) in other.addresses {
+            self.note_address((at, Some(ip)));
+        }
+    }
+
+    fn note_address(&mut self, (at, ip): LastUse) {
+        let Some(ip) = ip else { return };
+        match self.addresses.iter_mut().find(|(known, _)| *known == ip) {
+            Some(known) => known.1 = known.1.max(at),
+            None => self.addresses.push((ip, at)),
+        }
+        if self.addresses.len() > RECENT_ADDRESSES {
+            self.addresses.sort_by_key(|(_, at)| std::cmp::Reverse(*at));
+            self.addresses.truncate(RECENT_ADDRESSES);
+        }
+    }
+}
 
 /// Checks of one token on one UTC day (its midnight).
 type CheckDay = (TokenId, DateTime<Utc>);
@@ -44,8 +85,8 @@ impl CheckCounts {
 
 pub struct UsageRecorder {
     store: Arc<dyn TokenUsageStore>,
-    /// The latest use of each token since the last flush.
-    pending: Mutex<HashMap<TokenId, LastUse>>,
+    /// The use of each token since the last flush.
+    pending: Mutex<HashMap<TokenId, PendingUse>>,
     /// Checks counted since the last flush.
     checks: Mutex<HashMap<CheckDay, CheckCounts>>,
     /// Held for the whole of a flush, so that the one at shutdown waits for one in flight,
@@ -66,7 +107,11 @@ impl UsageRecorder {
     /// Notes a use; cheap enough for every request, and locks at most once a second per token.
     pub fn touch(&self, token: &CachedToken, at: DateTime<Utc>, ip: Option<IpAddr>) {
         if token.note_use(at) {
-            note(&mut lock(&self.pending), token.id(), (at, ip));
+            note(
+                &mut lock(&self.pending),
+                token.id(),
+                PendingUse::new((at, ip)),
+            );
         }
     }
 
@@ -121,17 +166,22 @@ impl UsageRecorder {
         }
         let rows: Vec<TokenUse> = uses
             .iter()
-            .map(|(&token_id, &(at, ip))| TokenUse {
+            .map(|(&token_id, pending)| TokenUse {
                 token_id,
-                at,
-                ip: ip.map(|ip| ip.to_string()),
+                at: pending.last.0,
+                ip: pending.last.1.map(|ip| ip.to_string()),
+                addresses: pending
+                    .addresses
+                    .iter()
+                    .map(|(ip, at)| (ip.to_string(), *at))
+                    .collect(),
             })
             .collect();
         if let Err(error) = self.store.record_token_uses(&rows).await {
             tracing::warn!(%error, tokens = uses.len(), "could not record token use; will retry");
             let mut pending = lock(&self.pending);
-            for (token_id, last_use) in uses {
-                note(&mut pending, token_id, last_use);
+            for (token_id, pending_use) in uses {
+                note(&mut pending, token_id, pending_use);
             }
             return 0;
         }
@@ -173,10 +223,54 @@ impl UsageRecorder {
     }
 }
 
-/// Keeps the latest of two uses of a token.
-fn note(pending: &mut HashMap<TokenId, LastUse>, token_id: TokenId, last_use: LastUse) {
-    let latest = pending.entry(token_id).or_insert(last_use);
-    if last_use.0 >= latest.0 {
-        *latest = last_use;
+/// Adds a use of a token to what is pending for it.
+fn note(pending: &mut HashMap<TokenId, PendingUse>, token_id: TokenId, use_: PendingUse) {
+    match pending.entry(token_id) {
+        Entry::Occupied(mut known) => known.get_mut().note(use_),
+        Entry::Vacant(slot) => {
+            slot.insert(use_);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(second: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, second).unwrap()
+    }
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, last])
+    }
+
+    #[test]
+    fn the_latest_use_wins_and_each_address_keeps_its_latest_time() {
+        let mut pending = PendingUse::new((at(5), Some(ip(1))));
+        pending.note(PendingUse::new((at(3), Some(ip(2)))));
+        pending.note(PendingUse::new((at(9), Some(ip(1)))));
+        pending.note(PendingUse::new((at(7), None)));
+        assert_eq!(pending.last, (at(9), Some(ip(1))));
+        assert_eq!(pending.addresses, [(ip(1), at(9)), (ip(2), at(3))]);
+    }
+
+    #[test]
+    fn only_the_most_recent_addresses_are_kept() {
+        let mut pending = PendingUse::new((at(0), Some(ip(0))));
+        for n in 1..=7u8 {
+            pending.note(PendingUse::new((at(u32::from(n)), Some(ip(n)))));
+        }
+        let mut kept: Vec<u8> = pending
+            .addresses
+            .iter()
+            .map(|(address, _)| match address {
+                IpAddr::V4(v4) => v4.octets()[3],
+                IpAddr::V6(_) => unreachable!(),
+            })
+            .collect();
+        kept.sort_unstable();
+        assert_eq!(kept, [3, 4, 5, 6, 7]);
     }
 }

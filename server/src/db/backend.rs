@@ -39,6 +39,7 @@ pub(crate) trait Backend:
     + Reads<UserRow>
     + Reads<(Option<i64>, String)>
     + Reads<(i64, i64, i64)>
+    + Reads<(i64, String, i64)>
     + Reads<(i64, i64, i64, i64)>
     + Reads<EstateRow>
 {

@@ -5,7 +5,9 @@ use super::statement::Statement;
 use super::{backend_error, to_db, Backend, SqlStore};
 use crate::bearer::store::{TokenLookup, TokenUsageStore};
 use app::rules::secret::SecretHash;
-use app::store::{BearerToken, DailyChecks, StoreResult, TokenUse, UserSummary};
+use app::store::{
+    BearerToken, DailyChecks, StoreResult, TokenId, TokenUse, UserSummary, RECENT_ADDRESSES,
+};
 use app::users::Role;
 use chrono::{DateTime, Utc};
 
@@ -64,6 +66,50 @@ impl<DB: Backend> TokenUsageStore for SqlStore<DB> {
                         OR access_tokens.last_used_at <= used.column2)",
             );
             update.execute(DB::on_connection(&mut tx)).await?;
+        }
+        let addresses: Vec<(TokenId, &str, i64)> = uses
+            .iter()
+            .flat_map(|used| {
+                used.addresses
+                    .iter()
+                    .map(|(ip, at)| (used.token_id, ip.as_str(), to_db(*at)))
+            })
+            .collect();
+        for chunk in addresses.chunks(USES_PER_STATEMENT) {
+            let mut upsert =
+                Statement::<DB>::new("INSERT INTO token_addresses (token_id, ip, last_used_at) ");
+            upsert.push_values(chunk, |mut row, (token_id, ip, at)| {
+                row.push_bind(*token_id)
+                    .push_bind(ip.to_string())
+                    .push_bind(*at);
+            });
+            // A retried, older batch must not move a time back.
+            upsert.push(
+                " ON CONFLICT (token_id, ip) DO UPDATE
+                 SET last_used_at = CASE WHEN excluded.last_used_at > token_addresses.last_used_at
+                                         THEN excluded.last_used_at
+                                         ELSE token_addresses.last_used_at END",
+            );
+            upsert.execute(DB::on_connection(&mut tx)).await?;
+        }
+        let touched: Vec<TokenId> = uses
+            .iter()
+            .filter(|used| !used.addresses.is_empty())
+            .map(|used| used.token_id)
+            .collect();
+        for chunk in touched.chunks(USES_PER_STATEMENT) {
+            let mut prune = Statement::<DB>::new(
+                "DELETE FROM token_addresses WHERE (token_id, ip) IN (
+                   SELECT token_id, ip FROM (
+                     SELECT token_id, ip, ROW_NUMBER() OVER (
+                       PARTITION BY token_id ORDER BY last_used_at DESC, ip) AS place
+                     FROM token_addresses WHERE token_id IN ",
+            );
+            prune.push_list(chunk.iter().copied());
+            prune.push(") ranked WHERE place > ");
+            prune.push_bind(RECENT_ADDRESSES as i64);
+            prune.push(")");
+            prune.execute(DB::on_connection(&mut tx)).await?;
         }
         tx.commit().await.map_err(backend_error)
     }

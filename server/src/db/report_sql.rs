@@ -136,7 +136,11 @@ pub(crate) fn push_subtable_conditions<DB: Backend>(
 ) {
     push_token_conditions(b, q, now);
     if let Some(pattern) = search_pattern(q) {
-        push_any_like(b, &["u.username", "t.label", "t.hint"], &pattern);
+        push_any_like(
+            b,
+            &["u.username", "t.label", "t.description", "t.hint"],
+            &pattern,
+        );
     }
 }
 
@@ -149,7 +153,7 @@ fn push_token_exists<DB: Backend>(
     b.push("EXISTS (SELECT 1 FROM access_tokens t WHERE t.user_id = u.id");
     push_token_conditions(b, q, now);
     if let Some(pattern) = search {
-        push_any_like(b, &["t.label", "t.hint"], pattern);
+        push_any_like(b, &["t.label", "t.description", "t.hint"], pattern);
     }
     b.push(")");
 }

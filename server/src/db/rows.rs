@@ -47,6 +47,7 @@ pub(crate) struct TokenRow {
     pub(crate) id: i64,
     pub(crate) user_id: i64,
     pub(crate) label: String,
+    pub(crate) description: String,
     pub(crate) hint: String,
     pub(crate) created_at: i64,
     pub(crate) expires_at: Option<i64>,
@@ -94,6 +95,7 @@ impl From<TokenRow> for TokenRecord {
             id: row.id,
             user_id: row.user_id,
             label: row.label,
+            description: row.description,
             hint: row.hint,
             created_at: from_db(row.created_at),
             expires_at: row.expires_at.map(from_db),
@@ -119,7 +121,7 @@ pub(crate) struct BearerRow {
 /// A token's columns; its permissions are gathered space-separated, in the order it was
 /// given them (`string_agg` with `ORDER BY` reads the same on both backends).
 pub(crate) const TOKEN_COLUMNS: &str =
-    "t.id, t.user_id, t.label, t.hint, t.created_at, t.expires_at, \
+    "t.id, t.user_id, t.label, t.description, t.hint, t.created_at, t.expires_at, \
      t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
      COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
                FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
@@ -160,6 +162,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) user: ReportUserRow,
     pub(crate) token_id: Option<i64>,
     pub(crate) label: Option<String>,
+    pub(crate) description: Option<String>,
     pub(crate) hint: Option<String>,
     pub(crate) created_at: Option<i64>,
     pub(crate) expires_at: Option<i64>,
@@ -170,6 +173,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) permissions: Option<String>,
     pub(crate) ip_whitelist: Option<String>,
     pub(crate) domain_whitelist: Option<String>,
+    pub(crate) recent_ips: Option<String>,
 }
 
 impl From<ExportDbRow> for app::store::ExportRow {
@@ -179,6 +183,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
             id,
             user_id,
             label: row.label.unwrap_or_default(),
+            description: row.description.unwrap_or_default(),
             hint: row.hint.unwrap_or_default(),
             created_at: from_db(row.created_at.unwrap_or_default()),
             expires_at: row.expires_at.map(from_db),
@@ -197,6 +202,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
         Self {
             user: row.user.into(),
             token,
+            recent_ips: split_scopes(&row.recent_ips.unwrap_or_default()),
         }
     }
 }

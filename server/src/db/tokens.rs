@@ -6,8 +6,8 @@ use super::{from_db, to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::secret::SecretHash;
 use app::store::{
-    DailyChecks, NewToken, OldTokenEnd, SeedToken, StoreError, StoreResult, TokenId, TokenRecord,
-    TokenStore, Unique, UserId,
+    DailyChecks, NewToken, OldTokenEnd, RecentAddress, SeedToken, StoreError, StoreResult, TokenId,
+    TokenRecord, TokenStore, Unique, UserId,
 };
 use chrono::{DateTime, Utc};
 
@@ -170,6 +170,25 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         Ok(found)
     }
 
+    async fn recent_addresses_of(&self, tokens: &[TokenId]) -> StoreResult<Vec<RecentAddress>> {
+        const TOKENS_PER_STATEMENT: usize = 1000;
+        let mut found = Vec::new();
+        for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+            let mut select = Statement::<DB>::new(
+                "SELECT token_id, ip, last_used_at FROM token_addresses WHERE token_id IN ",
+            );
+            select.push_list(chunk.iter().copied());
+            select.push(" ORDER BY token_id, last_used_at DESC, ip");
+            let rows: Vec<(i64, String, i64)> = select.fetch_all(DB::on_pool(&self.pool)).await?;
+            found.extend(rows.into_iter().map(|(token_id, ip, at)| RecentAddress {
+                token_id,
+                ip,
+                at: from_db(at),
+            }));
+        }
+        Ok(found)
+    }
+
     async fn count_active_tokens_with(
         &self,
         permission: &str,
@@ -213,8 +232,9 @@ fn insert_statement<DB: Backend>(
     let lists = RestrictionColumns::from(&token.restrictions);
     let insert = Statement::new(
         "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
-                                    ip_whitelist, domain_whitelist, replaces_token_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                                    ip_whitelist, domain_whitelist, replaces_token_id,
+                                    description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(token.user_id)
     .bind(token.label)
@@ -225,6 +245,7 @@ fn insert_statement<DB: Backend>(
     .bind(lists.ip_whitelist)
     .bind(lists.domain_whitelist)
     .bind(replaces)
+    .bind(token.description)
     .conflict(Unique::TokenSecret);
     (insert, token.restrictions.permissions)
 }

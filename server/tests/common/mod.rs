@@ -393,6 +393,7 @@ impl TestApp {
             .insert_token(NewToken {
                 user_id,
                 label: label.into(),
+                description: String::new(),
                 secret_hash: plain.hash(),
                 hint: plain.hint(),
                 created_at,
