@@ -306,29 +306,8 @@ mod tests {
 
     #[test]
     fn debug_of_a_created_token_hides_the_secret() {
-        let at = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
         let created = CreatedToken {
-            token: TokenView {
-                id: 1,
-                label: "ci".into(),
-                description: String::new(),
-                hint: "k3Zq".into(),
-                created_at: at,
-                expires_at: None,
-                last_used_at: None,
-                last_used_ip: None,
-                status: TokenStatus::Active,
-                expired_at: None,
-                expired_by: None,
-                permissions: vec![],
-                ip_whitelist: vec![],
-                domain_whitelist: vec![],
-                replaces: None,
-                replaces_hint: None,
-                replaced_by_hint: None,
-                recent_addresses: vec![],
-                daily_uses: vec![],
-            },
+            token: view(1, "k3Zq", None),
             secret: "tsr1SECRETSECRET".into(),
         };
         assert!(!format!("{created:?}").contains("SECRET"));

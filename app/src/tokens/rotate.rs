@@ -4,19 +4,20 @@
 
 use crate::error::{AppError, Field};
 use crate::rules::expiry::{ExpirationLength, TokenStatus};
-use crate::rules::rotation::Grace;
+use crate::rules::rotation::{length_choice_of, Grace};
 use crate::rules::token::PlainToken;
 use crate::services::Services;
 use crate::store::{NewToken, OldTokenEnd, TokenId, TokenRecord, UserSummary};
 use rand::TryRngCore;
 
-/// Rotates token `id` on behalf of `actor`. Unless `anyones`, someone else's token is
-/// answered exactly like a missing one. The plain successor is returned once, here.
+/// Rotates token `id` on behalf of `actor`; without a `length` the successor gets the old
+/// token's (see `length_choice_of`). Unless `anyones`, someone else's token is answered
+/// exactly like a missing one. The plain successor is returned once, here.
 pub async fn rotate_for(
     services: &Services,
     actor: &UserSummary,
     id: TokenId,
-    length: ExpirationLength,
+    length: Option<ExpirationLength>,
     grace: Grace,
     anyones: bool,
 ) -> Result<(TokenRecord, PlainToken), AppError> {
@@ -31,6 +32,16 @@ pub async fn rotate_for(
     if old.status_at(now) != TokenStatus::Active {
         return Err(not_active());
     }
+    let length = match length {
+        Some(length) => length,
+        None => ExpirationLength::from_form(
+            length_choice_of(old.created_at, old.expires_at),
+            "",
+            0,
+            now,
+        )
+        .map_err(|_| AppError::Internal)?,
+    };
     let policy = services.policy.get(services.store.as_ref()).await?;
     policy
         .lifetime

@@ -172,7 +172,7 @@ pub async fn rotate(
     })?;
     // Admins may rotate anyone's token, from the report.
     let anyones = me.user.role == Role::Admin;
-    let (record, plain) = rotate_for(&services, &me.user, id, length, grace, anyones).await?;
+    let (record, plain) = rotate_for(&services, &me.user, id, Some(length), grace, anyones).await?;
     Ok(CreatedToken {
         token: TokenView::from_record(&record, now),
         secret: plain.into_secret(),

@@ -7,7 +7,7 @@ use super::{ApiError, ErrorBody, Scoped};
 use crate::state::AppState;
 use app::rules::expiry::{ExpirationLength, ExpiryError};
 use app::rules::permission::missing_from;
-use app::rules::rotation::{length_choice_of, Grace};
+use app::rules::rotation::Grace;
 use app::store::TokenRecord;
 use app::tokens::expire_for;
 use app::tokens::issue::{issue_token, TokenRequest};
@@ -289,28 +289,12 @@ pub async fn rotate_token(
             message: "grace must be none, 1h, 24h or 7d.".into(),
         })?,
     };
-    let asked = asked_length(
+    let length = asked_length(
         body.expires_at,
         body.expires_in_days,
         body.never_expires,
         now,
     )?;
-    let length = match asked {
-        Some(length) => length,
-        None => {
-            let old = state
-                .services
-                .store
-                .find_token(id)
-                .await
-                .map_err(app::error::AppError::from)?
-                .filter(|token| token.user_id == found.owner.id)
-                .ok_or(ApiError::NotFound("No such token."))?;
-            let choice = length_choice_of(old.created_at, old.expires_at);
-            ExpirationLength::from_form(choice, "", 0, now)
-                .map_err(|_| app::error::AppError::Internal)?
-        }
-    };
     let (record, plain) =
         rotate_for(&state.services, &found.owner, id, length, grace, false).await?;
     Ok((
