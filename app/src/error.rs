@@ -32,6 +32,9 @@ pub enum Field {
     Code,
     TwoFactor,
     Grace,
+    DeactivatedUntil,
+    /// The tokens chosen for a bulk action.
+    Selection,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

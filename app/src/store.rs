@@ -175,12 +175,16 @@ pub struct TokenRecord {
     pub last_used_ip: Option<String>,
     /// The token this one replaced, when it was made by rotating that one.
     pub replaces: Option<TokenId>,
+    /// Refused until then, unless reactivated earlier; by whom (display name).
+    pub deactivated_until: Option<DateTime<Utc>>,
+    pub deactivated_by: Option<String>,
     pub restrictions: TokenRestrictions,
 }
 
 impl TokenRecord {
     pub fn status_at(&self, now: DateTime<Utc>) -> TokenStatus {
         TokenStatus::at(now, self.expires_at, self.expired_at)
+            .unless_deactivated(now, self.deactivated_until)
     }
 }
 
@@ -211,6 +215,15 @@ pub struct RecentAddress {
     pub token_id: TokenId,
     pub ip: String,
     pub at: DateTime<Utc>,
+}
+
+/// What expiring every token a report shows did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchingExpiry {
+    /// They were as many as expected: this many were expired.
+    Expired(u64),
+    /// A different number matched by then, this many: nothing was expired.
+    CountChanged(u64),
 }
 
 /// A user row of the System Users report.

@@ -4,6 +4,7 @@ import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { colorSchemes, phone, sitePages, TopBar, useColorScheme, visit } from "./pages/site.page";
+import { chooseAction } from "./pages/token-actions";
 
 // axe-core on every page and on the dialogs, in the light and the dark colour scheme: no
 // violation rated "serious" or "critical" (colour contrast among them).
@@ -54,7 +55,7 @@ test("the Expire Token confirmation has no serious accessibility violations", as
   const { secretDialog } = await profile.createToken({ label });
   await expectAccessible(page, "the new token's one-time dialog");
   await secretDialog.getByRole("button", { name: "Done" }).click();
-  await profile.row(label).getByRole("button", { name: "Expire Token" }).click();
+  await chooseAction(profile.row(label), "Expire Token");
   const confirm = profile.dialog("Expire Token");
   await expect(confirm).toContainText(label);
   await expectAccessible(page, "the Expire Token confirmation");

@@ -3,6 +3,7 @@ import { tabTo } from "./pages/keyboard";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { RecentAuthentications } from "./pages/recent-authentications.page";
+import { actionsButton } from "./pages/token-actions";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -41,16 +42,38 @@ test("without a mouse, someone creates, copies and expires a token and deactivat
   // Focus goes back to the button that opened the dialogs.
   await expect(createButton).toBeFocused();
 
-  // Expire: Escape closes the confirmation and gives the row's button its focus back.
-  const expireButton = profile.row(label).getByRole("button", { name: "Expire Token" });
-  await tabTo(page, expireButton);
+  // The Actions menu: Enter opens it on its first item, the arrows and End move, Escape
+  // closes it and gives its button the focus back.
+  const row = profile.row(label);
+  const actions = actionsButton(row);
+  await tabTo(page, actions);
   await page.keyboard.press("Enter");
+  await expect(row.getByRole("menuitem", { name: "Rotate…" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
+  await expect(row.getByRole("menuitem", { name: "Deactivate until…" })).toBeFocused();
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  await expect(row.getByRole("menuitem", { name: "Expire Token" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(row.getByRole("menu")).toBeHidden();
+  await expect(actions).toBeFocused();
+
+  // Expire: Escape closes the confirmation and gives the menu's button its focus back.
+  const chooseExpire = async () => {
+    await page.keyboard.press("Enter");
+    await expect(row.getByRole("menuitem", { name: "Rotate…" })).toBeFocused();
+    await page.keyboard.press("End");
+    await expect(row.getByRole("menuitem", { name: "Expire Token" })).toBeFocused();
+    await page.keyboard.press("Enter");
+  };
+  await chooseExpire();
   const confirm = profile.dialog("Expire Token");
   await expect(confirm).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(confirm).toBeHidden();
-  await expect(expireButton).toBeFocused();
-  await page.keyboard.press("Enter");
+  await expect(actions).toBeFocused();
+  await chooseExpire();
+  await expect(confirm).toBeVisible();
   await tabTo(page, confirm.getByRole("button", { name: "Expire" }));
   await page.keyboard.press("Enter");
   await expect(confirm).toBeHidden();

@@ -4,6 +4,7 @@ import { ProfilePage } from "./pages/profile.page";
 import { AcceptInvitationPage } from "./pages/accept-invitation.page";
 import { withCompanyAllowlist } from "./pages/company-allowlist.lock";
 import { SecurityPage } from "./pages/security.page";
+import { chooseAction } from "./pages/token-actions";
 
 // playwright.config.ts runs this file in a browser with JavaScript turned off.
 test.use({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.92" } });
@@ -89,7 +90,7 @@ test("without JavaScript, a token is created on a page of its own and expired af
     await page.getByRole("link", { name: "Done" }).click();
     const row = profile.row(label);
     await expect(row).toBeVisible();
-    await row.getByRole("button", { name: "Expire Token" }).click();
+    await chooseAction(row, "Expire Token");
     await expect(page).toHaveURL(/\/tokens\/\d+\/expire/);
     await expect(page.getByText("Anything that uses it stops working at once.")).toBeVisible();
     await page.screenshot({ path: "screenshots/no-javascript-expire-token.png", fullPage: true });

@@ -5,6 +5,7 @@ import { LoginPage, users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { ReportPage } from "./pages/report.page";
 import { shownDayIn } from "./pages/time";
+import { chooseAction } from "./pages/token-actions";
 
 const unique = (what: string) => `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -36,7 +37,7 @@ test("an admin finds a user's new token under Active Tokens and expires it", asy
   await expect(report.userGroup("alice")).toBeVisible();
   await page.screenshot({ path: "screenshots/report-active-tokens.png", fullPage: true });
 
-  await row.getByRole("button", { name: "Expire Token" }).click();
+  await chooseAction(row, "Expire Token");
   const confirm = report.dialog("Expire Token");
   await expect(confirm).toContainText(label);
   await confirm.getByRole("button", { name: "Expire", exact: true }).click();

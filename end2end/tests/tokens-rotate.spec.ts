@@ -2,6 +2,7 @@ import { type APIRequestContext } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
+import { chooseAction } from "./pages/token-actions";
 
 const unique = (what: string) => `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -18,7 +19,7 @@ test("rotate with a grace period, then without: both secrets are tried at each s
   await secretDialog.getByRole("button", { name: "Done" }).click();
   const rowOf = (secret: string) => profile.block.locator("tbody tr", { has: page.locator("td.hint", { hasText: `…${secret.slice(-4)}` }) });
 
-  await rowOf(first).getByRole("button", { name: "Rotate" }).click();
+  await chooseAction(rowOf(first), "Rotate…");
   const dialog = profile.dialog("Rotate Token");
   await expect(dialog).toContainText(label);
   // The new token starts with the old one's length.
@@ -44,7 +45,7 @@ test("rotate with a grace period, then without: both secrets are tried at each s
   expect(await meStatus(request, second)).toBe(200);
 
   // Rotating the new token at once: it stops, its successor works, the first is untouched.
-  await rowOf(second).getByRole("button", { name: "Rotate" }).click();
+  await chooseAction(rowOf(second), "Rotate…");
   await profile.dialog("Rotate Token").getByRole("button", { name: "Rotate" }).click();
   const third = (await profile.dialog("Your new personal access token").getByTestId("new-token-secret").textContent())!.trim();
   await profile.dialog("Your new personal access token").getByRole("button", { name: "Done" }).click();

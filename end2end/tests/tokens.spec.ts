@@ -2,6 +2,7 @@ import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { shownDayIn } from "./pages/time";
+import { actionsButton, chooseAction } from "./pages/token-actions";
 
 const unique = (what: string) => `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -46,7 +47,7 @@ test("create with the default length, copy, use, then expire", async ({ page, re
   expect(body.user.username).toBe(users.alice.username);
   expect(body.token.label).toBe(label);
 
-  await row.getByRole("button", { name: "Expire Token" }).click();
+  await chooseAction(row, "Expire Token");
   const confirm = profile.dialog("Expire Token");
   await expect(confirm).toContainText(label);
   await page.screenshot({ path: "screenshots/expire-confirmation.png" });
@@ -54,7 +55,7 @@ test("create with the default length, copy, use, then expire", async ({ page, re
   await expect(confirm).toBeHidden();
   await expect(row.locator("td.status")).toContainText("Expired manually");
   await expect(row.locator("td.status")).toContainText(`on ${shownDayIn(0)}`);
-  await expect(row.getByRole("button", { name: "Expire Token" })).toHaveCount(0);
+  await expect(actionsButton(row)).toHaveCount(0);
 
   const refused = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect(refused.status()).toBe(401);
@@ -74,14 +75,14 @@ test("cancelling the confirmation leaves the token working", async ({ page, requ
 
   const row = profile.row(label);
   await expect(row.locator("td.expires")).toContainText(shownDayIn(7));
-  await row.getByRole("button", { name: "Expire Token" }).click();
+  await chooseAction(row, "Expire Token");
   const confirm = profile.dialog("Expire Token");
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(confirm).toBeHidden();
   await expect(row.locator("td.status")).toHaveText("Active");
 
   // The dialog takes focus when it opens, so Escape dismisses it without a click inside.
-  await row.getByRole("button", { name: "Expire Token" }).click();
+  await chooseAction(row, "Expire Token");
   await expect(confirm).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(confirm).toBeHidden();

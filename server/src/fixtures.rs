@@ -20,6 +20,8 @@ pub fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
             last_used_at: None,
             last_used_ip: None,
             replaces: None,
+            deactivated_until: None,
+            deactivated_by: None,
             restrictions: TokenRestrictions::default(),
         },
         owner: UserSummary {

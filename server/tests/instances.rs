@@ -337,3 +337,59 @@ async fn with_its_listener_cut_no_instance_accepts_an_expired_token_past_the_bou
     expire_through_api(&a, &manager, other.id).await;
     assert_eq!(auth_elsewhere(other_secret).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_deactivation_and_a_reactivation_hold_on_every_instance() {
+    let Some([a, b, c]) = three().await else {
+        return;
+    };
+    let alice = a.add_user("alice", Role::User).await;
+    let manager = a.token_with(alice, "tokens:write").await;
+    let (victim, secret) = profile_reader(&a, alice).await;
+    for instance in [&a, &b, &c] {
+        assert_eq!(auth(instance, &secret, "").await, StatusCode::OK, "cached");
+    }
+    let until = a.now() + chrono::Duration::hours(3);
+    let path = format!("/api/v1/tokens/{}/deactivate", victim.id);
+    let body = json!({ "until": until });
+    let deactivated = a.api("POST", &path, &manager, Some(body), &[], None).await;
+    assert_eq!(deactivated.status, StatusCode::OK, "{}", deactivated.body);
+    for instance in [&a, &b, &c] {
+        assert_eq!(auth(instance, &secret, "").await, StatusCode::UNAUTHORIZED);
+    }
+    let path = format!("/api/v1/tokens/{}/reactivate", victim.id);
+    let reactivated = b.api("POST", &path, &manager, None, &[], None).await;
+    assert_eq!(reactivated.status, StatusCode::OK, "{}", reactivated.body);
+    for instance in [&a, &b, &c] {
+        assert_eq!(auth(instance, &secret, "").await, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_expiry_on_one_instance_is_refused_by_the_others() {
+    let Some([a, b, c]) = three().await else {
+        return;
+    };
+    let (admin, alice) = admin_and_user(&a).await;
+    let (first, first_secret) = profile_reader(&a, alice).await;
+    let (second, second_secret) = profile_reader(&a, alice).await;
+    for instance in [&b, &c] {
+        assert_eq!(auth(instance, &first_secret, "").await, StatusCode::OK);
+        assert_eq!(auth(instance, &second_secret, "").await, StatusCode::OK);
+    }
+    let selection = json!({ "selection": { "Tokens": [first.id, second.id] } });
+    let expired = a
+        .call_json("tokens/expire-selected", selection, &admin)
+        .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    for instance in [&a, &b, &c] {
+        assert_eq!(
+            auth(instance, &first_secret, "").await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            auth(instance, &second_secret, "").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}

@@ -48,6 +48,7 @@ fn concrete(path: &str, token_id: i64) -> String {
 
 /// Calls an operation as its documentation says, with `token`.
 async fn call(app: &TestApp, method: &str, url: &str, token: &str, victim: &str) -> Answer {
+    let in_an_hour = app.now() + chrono::Duration::hours(1);
     if url.ends_with("/api/v1/introspect") {
         let request = http::Request::post(url)
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -58,6 +59,8 @@ async fn call(app: &TestApp, method: &str, url: &str, token: &str, victim: &str)
     }
     let body = match method {
         "POST" if url.ends_with("/rotate") => Some(json!({ "grace": "1h" })),
+        "POST" if url.ends_with("/deactivate") => Some(json!({ "until": in_an_hour })),
+        "POST" if url.ends_with("/reactivate") => None,
         "POST" => Some(json!({"label": "from the docs", "permissions": ["profile:read"]})),
         _ => None,
     };
@@ -87,6 +90,8 @@ async fn the_document_lists_every_route_with_its_permission() {
         ("GET", "/api/v1/tokens", "tokens:read"),
         ("POST", "/api/v1/introspect", "tokens:introspect"),
         ("POST", "/api/v1/tokens", "tokens:write"),
+        ("POST", "/api/v1/tokens/{id}/deactivate", "tokens:write"),
+        ("POST", "/api/v1/tokens/{id}/reactivate", "tokens:write"),
         ("POST", "/api/v1/tokens/{id}/rotate", "tokens:write"),
     ];
     let expected: Vec<(String, String, Vec<String>)> = expected
@@ -119,10 +124,14 @@ async fn every_operation_behaves_as_documented() {
 
     // Rotate gets a token of its own: DELETE may have expired the victim before it runs.
     let spare = app.insert_token(ada, "spare", app.now(), None).await;
+    // Deactivated, then reactivated (the document lists them in that order).
+    let paused = app.insert_token(ada, "paused", app.now(), None).await;
 
     for (method, path, scopes, statuses) in operations(&doc) {
         let target = if path.ends_with("/rotate") {
             spare.id
+        } else if path.ends_with("activate") {
+            paused.id
         } else {
             victim.id
         };

@@ -1,6 +1,7 @@
 //! The System Users report: users, their Access Tokens, example reports, CSV export, and
 //! user administration. Admins only.
 
+pub mod bulk;
 pub mod csv_cell;
 mod page;
 pub mod query;
@@ -37,6 +38,8 @@ pub struct ReportView {
     pub users: Vec<ReportUserView>,
     /// Users in the whole report, over all pages.
     pub total: u64,
+    /// Active tokens the report shows, over all pages: what bulk expiry may take.
+    pub matching_active: u64,
     /// The admin looking at it, who may not demote or deactivate themselves.
     pub viewer_id: i64,
 }

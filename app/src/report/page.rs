@@ -1,3 +1,4 @@
+use super::bulk::{BulkBar, BulkRequest, Chosen, ExpireSelected, ExpireSelectedModal, TokenTick};
 use super::query::PAGE_SIZES;
 use super::user_editor::EditUserModal;
 use super::{
@@ -6,11 +7,9 @@ use super::{
 };
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
-use crate::tokens::modals::{ExpireTokenModal, NewSecretModal};
-use crate::tokens::rotate_modal::RotateTokenModal;
 use crate::tokens::{
-    ExpireToken, ExpireTokenButton, RecentAddresses, RotateToken, RotateTokenButton,
-    TokenLabelCell, TokenPermissionsCell, TokenStatusCell, TokenView,
+    RecentAddresses, TokenActionDialogs, TokenActions, TokenActionsMenu, TokenLabelCell,
+    TokenPermissionsCell, TokenStatusCell, TokenView,
 };
 use crate::ui::{browser, Forbidden, MaybeTime, Sparkline, Time};
 use leptos::prelude::*;
@@ -25,13 +24,6 @@ fn report_href(query: &ReportQuery) -> String {
 }
 
 /// The System Users report. Its whole state is in the URL, so any view can be bookmarked.
-/// What a token row's button asked for.
-#[derive(Clone)]
-enum TokenAction {
-    Expire(TokenView),
-    Rotate(TokenView),
-}
-
 #[component]
 pub fn SystemUsersPage() -> impl IntoView {
     let params = use_query_map();
@@ -39,35 +31,48 @@ pub fn SystemUsersPage() -> impl IntoView {
         let params = params.get();
         ReportQuery::from_params(params.latest_values().map(|(k, v)| (k.as_ref(), v)))
     });
-    let expire = ServerAction::<ExpireToken>::new();
+    let actions = TokenActions::new();
     let update = ServerAction::<UpdateUser>::new();
-    let rotate = ServerAction::<RotateToken>::new();
-    let rotated = move || rotate.value().get().and_then(Result::ok);
+    let bulk = ServerAction::<ExpireSelected>::new();
     let report = Resource::new(
         move || {
             (
                 query.get(),
-                expire.version().get(),
+                actions.version(),
                 update.version().get(),
-                rotate.version().get(),
+                bulk.version().get(),
             )
         },
         |(query, ..)| {
             system_users_report(query.to_query_string().trim_start_matches('?').to_owned())
         },
     );
-    let token_action = RwSignal::new(None::<TokenAction>);
-    let close_rotated_secret = move || {
-        rotate.value().set(None);
-        token_action.set(None);
-    };
     let editing = RwSignal::new(None::<(ReportUserView, i64)>);
+    let chosen = RwSignal::new(Chosen::default());
+    let confirming = RwSignal::new(None::<BulkRequest>);
+    // A selection belongs to one report: another filter, or a bulk expiry done, clears it.
+    Effect::new(move |first: Option<()>| {
+        query.track();
+        if first.is_some() {
+            chosen.set(Chosen::default());
+        }
+    });
+    Effect::new(move |_| {
+        if bulk.value().with(|done| matches!(done, Some(Ok(_)))) {
+            chosen.set(Chosen::default());
+        }
+    });
+    let bulk_state = BulkState {
+        chosen,
+        confirming,
+        action: bulk,
+    };
 
     view! {
         <Title text="System Users · Tessera"/>
         <Suspense fallback=|| view! { <h1>"System Users"</h1><p class="muted">"Loading the report…"</p> }>
             {move || report.get().map(|answer| match answer {
-                Ok(view) => view! { <Report view token_action editing/> }.into_any(),
+                Ok(view) => view! { <Report view actions editing bulk=bulk_state/> }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="The System Users report"/> }.into_any(),
                 Err(error) => {
                     if error == AppError::Unauthenticated {
@@ -77,27 +82,31 @@ pub fn SystemUsersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || match token_action.get() {
-            Some(TokenAction::Expire(token)) => Some(view! {
-                <ExpireTokenModal token action=expire on_close=move || token_action.set(None)/>
-            }.into_any()),
-            Some(TokenAction::Rotate(token)) if rotated().is_none() => Some(view! {
-                <RotateTokenModal token action=rotate on_close=move || token_action.set(None)/>
-            }.into_any()),
-            _ => None,
-        }}
-        {move || rotated().map(|created| view! { <NewSecretModal created on_close=close_rotated_secret/> })}
+        <TokenActionDialogs actions/>
+        {move || confirming.get().map(|request| view! {
+            <ExpireSelectedModal request action=bulk on_close=move || confirming.set(None)/>
+        }.into_any())}
         {move || editing.get().map(|(user, viewer_id)| view! {
             <EditUserModal user viewer_id action=update on_close=move || editing.set(None)/>
         })}
     }
+    .into_any()
+}
+
+/// The page's bulk expiry: what is ticked, the request awaiting its confirmation, the action.
+#[derive(Clone, Copy)]
+struct BulkState {
+    chosen: RwSignal<Chosen>,
+    confirming: RwSignal<Option<BulkRequest>>,
+    action: ServerAction<ExpireSelected>,
 }
 
 #[component]
 fn Report(
     view: ReportView,
-    token_action: RwSignal<Option<TokenAction>>,
+    actions: TokenActions,
     editing: RwSignal<Option<(ReportUserView, i64)>>,
+    bulk: BulkState,
 ) -> impl IntoView {
     let query = view.query.clone();
     let presets = Preset::ALL
@@ -150,7 +159,7 @@ fn Report(
     let rows = view
         .users
         .into_iter()
-        .map(|user| view! { <UserGroup user expand=expand_all query=token_query viewer_id token_action editing/> })
+        .map(|user| view! { <UserGroup user expand=expand_all query=token_query viewer_id actions editing chosen=bulk.chosen/> })
         .collect_view();
 
     view! {
@@ -161,6 +170,13 @@ fn Report(
         <nav class="tabs" aria-label="Example reports">{presets}</nav>
         <Filters query=query.clone()/>
         <p class="muted summary">{summary}</p>
+        <BulkBar
+            matching=view.matching_active
+            query_string=ReportQuery { page: 1, ..query.clone() }.to_query_string()
+            chosen=bulk.chosen
+            confirming=bulk.confirming
+            action=bulk.action
+        />
         <div class="table-wrap card flush">
             <table class="report">
                 <thead><tr>{user_headers}<th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
@@ -222,8 +238,9 @@ fn UserGroup(
     expand: bool,
     query: StoredValue<ReportQuery>,
     viewer_id: i64,
-    token_action: RwSignal<Option<TokenAction>>,
+    actions: TokenActions,
     editing: RwSignal<Option<(ReportUserView, i64)>>,
+    chosen: RwSignal<Chosen>,
 ) -> impl IntoView {
     let open = RwSignal::new(expand);
     let tokens = user.tokens.clone();
@@ -257,7 +274,7 @@ fn UserGroup(
             <Show when=move || open.get()>
                 <tr class="subtable-row">
                     <td colspan="8">
-                        <AccessTokens tokens=tokens.clone() query token_action/>
+                        <AccessTokens tokens=tokens.clone() query actions chosen/>
                     </td>
                 </tr>
             </Show>
@@ -270,7 +287,8 @@ fn UserGroup(
 fn AccessTokens(
     tokens: Vec<TokenView>,
     query: StoredValue<ReportQuery>,
-    token_action: RwSignal<Option<TokenAction>>,
+    actions: TokenActions,
+    chosen: RwSignal<Chosen>,
 ) -> impl IntoView {
     if tokens.is_empty() {
         return view! { <p class="muted subtable-empty">"No access tokens in this report."</p> }
@@ -288,9 +306,11 @@ fn AccessTokens(
     let rows = tokens
         .into_iter()
         .map(|token| {
-            let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
+            let active = token.status == TokenStatus::Active;
+            let name = format!("“{}” (…{})", token.label, token.hint);
             view! {
                 <tr data-token-id=token.id>
+                    <TokenTick token_id=token.id name active chosen/>
                     <TokenLabelCell token=token.clone()/>
                     <td class="hint"><code>"…"{token.hint.clone()}</code></td>
                     <td><Time at=token.created_at/></td>
@@ -305,12 +325,7 @@ fn AccessTokens(
                         <RecentAddresses addresses=token.recent_addresses.clone()/>
                     </td>
                     <TokenStatusCell token=token.clone()/>
-                    <td class="actions">
-                        {expirable.map(|token| view! {
-                            <RotateTokenButton token=token.clone() on_click=move |token| token_action.set(Some(TokenAction::Rotate(token)))/>
-                            <ExpireTokenButton token on_click=move |token| token_action.set(Some(TokenAction::Expire(token)))/>
-                        })}
-                    </td>
+                    <td class="actions"><TokenActionsMenu token=token.clone() actions/></td>
                 </tr>
             }
             .into_any()
@@ -321,6 +336,7 @@ fn AccessTokens(
             <caption>"Access Tokens"</caption>
             <thead>
                 <tr>
+                    <th scope="col" class="tick script-only"><span class="visually-hidden">"Select"</span></th>
                     {header(SortColumn::Label, "Label")}
                     {header(SortColumn::Hint, "Hint")}
                     {header(SortColumn::Created, "Created")}

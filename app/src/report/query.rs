@@ -18,12 +18,14 @@ pub enum Preset {
     NeverUsed,
     /// Active tokens not used, or never used and created, 90 days ago or longer.
     UnusedFor90Days,
+    /// Tokens deactivated for a while, not yet working again.
+    Deactivated,
     Expired,
     ActiveTokensOfInactiveUsers,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 9] = [
+    pub const ALL: [Preset; 10] = [
         Self::AllUsers,
         Self::ActiveTokens,
         Self::ExpiringWithin7Days,
@@ -31,6 +33,7 @@ impl Preset {
         Self::NeverExpiring,
         Self::NeverUsed,
         Self::UnusedFor90Days,
+        Self::Deactivated,
         Self::Expired,
         Self::ActiveTokensOfInactiveUsers,
     ];
@@ -44,6 +47,7 @@ impl Preset {
             Self::NeverExpiring => "never-expiring",
             Self::NeverUsed => "never-used",
             Self::UnusedFor90Days => "unused-90",
+            Self::Deactivated => "deactivated",
             Self::Expired => "expired",
             Self::ActiveTokensOfInactiveUsers => "inactive-users",
         }
@@ -58,6 +62,7 @@ impl Preset {
             Self::NeverExpiring => "Never expiring",
             Self::NeverUsed => "Never used",
             Self::UnusedFor90Days => "Unused for 90 days",
+            Self::Deactivated => "Deactivated",
             Self::Expired => "Expired",
             Self::ActiveTokensOfInactiveUsers => "Active tokens of inactive users",
         }

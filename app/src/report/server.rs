@@ -1,8 +1,10 @@
-use super::{ReportQuery, ReportUserView, ReportView, UserUpdated};
-use crate::error::AppError;
+use super::bulk::{BulkExpired, BulkSelection};
+use super::{parse_query_string, ReportQuery, ReportUserView, ReportView, UserUpdated};
+use crate::error::{AppError, Field};
 use crate::services::{require_admin, services};
-use crate::store::UserChange;
+use crate::store::{MatchingExpiry, UserChange};
 use crate::tokens::{name_rotations, with_recent_use, TokenView};
+use crate::ui::counted;
 use crate::users::Role;
 use std::collections::HashMap;
 
@@ -11,6 +13,10 @@ pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
     let services = services()?;
     let now = services.clock.now();
     let (users, total) = services.store.report_users(&query, now).await?;
+    let matching_active = services
+        .store
+        .count_active_report_tokens(&query, now)
+        .await?;
     let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
     let records = services.store.report_tokens(&ids, &query, now).await?;
     let owners: Vec<i64> = records.iter().map(|record| record.user_id).collect();
@@ -42,6 +48,7 @@ pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
         query,
         users,
         total,
+        matching_active,
         viewer_id: me.user.id,
     })
 }
@@ -79,4 +86,49 @@ pub async fn update_user(
     };
     tracing::info!(admin = %me.user.username, user_id, ?change, expired_tokens, "user changed");
     Ok(UserUpdated { expired_tokens })
+}
+
+pub async fn expire_selected(selection: BulkSelection) -> Result<BulkExpired, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let now = services.clock.now();
+    let nothing_chosen = || AppError::invalid(Field::Selection, "Select at least one token.");
+    let (chosen, expired) = match selection {
+        BulkSelection::Tokens(mut ids) => {
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.is_empty() {
+                return Err(nothing_chosen());
+            }
+            let expired = services.store.expire_tokens(&ids, me.user.id, now).await?;
+            (ids.len() as u64, expired)
+        }
+        BulkSelection::Matching { query, count } => {
+            if count == 0 {
+                return Err(nothing_chosen());
+            }
+            let query = parse_query_string(&query);
+            match services
+                .store
+                .expire_report_tokens(&query, count, me.user.id, now)
+                .await?
+            {
+                MatchingExpiry::Expired(expired) => (count, expired),
+                MatchingExpiry::CountChanged(matching) => {
+                    return Err(AppError::Conflict(format!(
+                        "Nothing was expired: {} match this filter now, not {}. \
+                         Close this, look at the report again and confirm the new count.",
+                        counted(matching, "active token"),
+                        crate::ui::grouped_digits(count),
+                    )))
+                }
+            }
+        }
+    };
+    let already_ended = chosen.saturating_sub(expired);
+    tracing::info!(admin = %me.user.username, expired, already_ended, "tokens expired in bulk");
+    Ok(BulkExpired {
+        expired,
+        already_ended,
+    })
 }

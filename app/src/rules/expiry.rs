@@ -1,5 +1,6 @@
 //! When a token stops working, and what state it is in at a given moment.
 
+use crate::rules::deactivation::is_deactivated;
 use chrono::{DateTime, Duration, FixedOffset, Months, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -181,7 +182,11 @@ fn one_year_after(at: DateTime<Utc>) -> DateTime<Utc> {
         .expect("far from the end of time")
 }
 
-fn parse_local(text: &str, utc_offset_minutes: i32) -> Result<DateTime<Utc>, ExpiryError> {
+/// A `datetime-local` value in a browser `utc_offset_minutes` east of UTC, as UTC.
+pub(crate) fn parse_local(
+    text: &str,
+    utc_offset_minutes: i32,
+) -> Result<DateTime<Utc>, ExpiryError> {
     if text.is_empty() {
         return Err(ExpiryError::CustomMissing);
     }
@@ -202,6 +207,8 @@ fn parse_local(text: &str, utc_offset_minutes: i32) -> Result<DateTime<Utc>, Exp
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenStatus {
     Active,
+    /// Refused for a while, until a chosen time or a Reactivate.
+    Deactivated,
     Expired,
     ExpiredManually,
 }
@@ -221,9 +228,27 @@ impl TokenStatus {
         }
     }
 
+    /// Active, unless it is deactivated until after `now`.
+    pub fn unless_deactivated(
+        self,
+        now: DateTime<Utc>,
+        deactivated_until: Option<DateTime<Utc>>,
+    ) -> Self {
+        match self {
+            Self::Active if is_deactivated(now, deactivated_until) => Self::Deactivated,
+            status => status,
+        }
+    }
+
+    /// Expired by time or by hand: nothing brings it back.
+    pub fn has_ended(self) -> bool {
+        matches!(self, Self::Expired | Self::ExpiredManually)
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             Self::Active => "Active",
+            Self::Deactivated => "Deactivated",
             Self::Expired => "Expired",
             Self::ExpiredManually => "Expired manually",
         }
@@ -459,5 +484,20 @@ mod tests {
             TokenStatus::ExpiredManually
         );
         assert_eq!(TokenStatus::ExpiredManually.words(), "Expired manually");
+        let until = Some(later);
+        assert_eq!(
+            TokenStatus::Active.unless_deactivated(now(), until),
+            TokenStatus::Deactivated
+        );
+        assert_eq!(
+            TokenStatus::Active.unless_deactivated(later, until),
+            TokenStatus::Active
+        );
+        assert_eq!(
+            TokenStatus::Expired.unless_deactivated(now(), until),
+            TokenStatus::Expired
+        );
+        assert!(TokenStatus::Expired.has_ended() && TokenStatus::ExpiredManually.has_ended());
+        assert!(!TokenStatus::Active.has_ended() && !TokenStatus::Deactivated.has_ended());
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod deactivation;
 pub mod domain;
 pub mod expiry;
 pub mod inheritance;

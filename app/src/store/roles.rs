@@ -101,6 +101,18 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Refuses a token not ended at `at` until `until` (`by` deactivating it); false if it
+    /// had ended.
+    async fn deactivate_token(
+        &self,
+        token_id: TokenId,
+        until: DateTime<Utc>,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Lifts the deactivation of a token that is deactivated and not ended at `at`; false
+    /// otherwise.
+    async fn reactivate_token(&self, token_id: TokenId, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Stores `new` as the successor of token `old` and ends `old` as `end` says (`by`
     /// rotating it at `at`), in one transaction; `None`, and nothing stored, when `old` was
     /// not active at `at`.
@@ -112,6 +124,13 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<TokenRecord>>;
+    /// Expires, in one transaction, those of `tokens` that are active at `at`; how many.
+    async fn expire_tokens(
+        &self,
+        tokens: &[TokenId],
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Expires every token of the user that is active at `at`; how many.
     async fn expire_active_tokens_of(
         &self,
@@ -151,6 +170,21 @@ pub trait ReportStore: Send + Sync + 'static {
         query: &ReportQuery,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<TokenRecord>>;
+    /// How many tokens active at `now` the report shows, over all its pages.
+    async fn count_active_report_tokens(
+        &self,
+        query: &ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Expires, in one transaction, every token active at `at` that the report shows, if
+    /// there are `expected` of them; otherwise changes nothing (see [`MatchingExpiry`]).
+    async fn expire_report_tokens(
+        &self,
+        query: &ReportQuery,
+        expected: u64,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<MatchingExpiry>;
     /// Every line of the report, streamed in report order.
     fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_>;
 }

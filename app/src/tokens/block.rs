@@ -1,9 +1,6 @@
-use super::modals::{CreateTokenModal, ExpireTokenModal, NewSecretModal};
-use super::rotate_modal::RotateTokenModal;
-use super::{
-    list_tokens, CreateToken, ExpireToken, ExpireTokenButton, RotateToken, TokenView,
-    NEW_TOKEN_PATH,
-};
+use super::actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
+use super::modals::{CreateTokenModal, NewSecretModal};
+use super::{list_tokens, CreateToken, TokenView, NEW_TOKEN_PATH};
 use crate::rules::expiry::TokenStatus;
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
 use chrono::{DateTime, Utc};
@@ -13,21 +10,13 @@ use leptos::prelude::*;
 #[component]
 pub fn TokenBlock() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
-    let expire = ServerAction::<ExpireToken>::new();
-    let rotate = ServerAction::<RotateToken>::new();
+    let actions = TokenActions::new();
     let tokens = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                expire.version().get(),
-                rotate.version().get(),
-            )
-        },
+        move || (create.version().get(), actions.version()),
         |_| list_tokens(),
     );
 
     let creating = RwSignal::new(false);
-    let expiring = RwSignal::new(None::<TokenView>);
     let created = move || create.value().get().and_then(Result::ok);
 
     // Until the page hydrates, the button's form takes the browser to the Create Token page.
@@ -47,21 +36,6 @@ pub fn TokenBlock() -> impl IntoView {
             let _ = button.focus();
         }
     };
-    let ask_expire = Callback::new(move |token: TokenView| {
-        expire.value().set(None);
-        expiring.set(Some(token));
-    });
-    let rotating = RwSignal::new(None::<TokenView>);
-    let rotated = move || rotate.value().get().and_then(Result::ok);
-    let ask_rotate = Callback::new(move |token: TokenView| {
-        rotate.value().set(None);
-        rotating.set(Some(token));
-    });
-    let close_rotated_secret = move || {
-        rotate.value().set(None);
-        rotating.set(None);
-    };
-
     view! {
         <section class="card block" aria-labelledby="tokens-heading">
             <header class="block-header">
@@ -78,7 +52,7 @@ pub fn TokenBlock() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
                 {move || tokens.get().map(|answer| match answer {
-                    Ok(list) => view! { <TokenTable tokens=list on_expire=ask_expire on_rotate=ask_rotate/> }.into_any(),
+                    Ok(list) => view! { <TokenTable tokens=list actions/> }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Transition>
@@ -87,23 +61,13 @@ pub fn TokenBlock() -> impl IntoView {
                 <CreateTokenModal action=create on_close=close_create/>
             </Show>
             {move || created().map(|created| view! { <NewSecretModal created on_close=close_secret/> })}
-            {move || expiring.get().map(|token| view! {
-                <ExpireTokenModal token action=expire on_close=move || expiring.set(None)/>
-            })}
-            {move || rotating.get().filter(|_| rotated().is_none()).map(|token| view! {
-                <RotateTokenModal token action=rotate on_close=move || rotating.set(None)/>
-            })}
-            {move || rotated().map(|created| view! { <NewSecretModal created on_close=close_rotated_secret/> })}
+            <TokenActionDialogs actions/>
         </section>
     }
 }
 
 #[component]
-fn TokenTable(
-    tokens: Vec<TokenView>,
-    on_expire: Callback<TokenView>,
-    on_rotate: Callback<TokenView>,
-) -> impl IntoView {
+fn TokenTable(tokens: Vec<TokenView>, actions: TokenActions) -> impl IntoView {
     if tokens.is_empty() {
         return view! {
             <p class="empty">"You have no personal access tokens yet. Create one to call the API."</p>
@@ -112,7 +76,7 @@ fn TokenTable(
     }
     let rows = tokens
         .into_iter()
-        .map(|token| view! { <TokenRow token on_expire on_rotate/> })
+        .map(|token| view! { <TokenRow token actions/> })
         .collect_view();
     view! {
         <DataTable class="tokens" columns=&["Label", "Hint", "Created", "Expires", "Permissions", "Last used", "Status"]>{rows}</DataTable>
@@ -121,13 +85,8 @@ fn TokenTable(
 }
 
 #[component]
-fn TokenRow(
-    token: TokenView,
-    on_expire: Callback<TokenView>,
-    on_rotate: Callback<TokenView>,
-) -> impl IntoView {
+fn TokenRow(token: TokenView, actions: TokenActions) -> impl IntoView {
     let last_used_ip = token.last_used_at.and(token.last_used_ip.clone());
-    let expirable = (token.status == TokenStatus::Active).then(|| token.clone());
     view! {
         <tr data-token-id=token.id>
             <TokenLabelCell token=token.clone()/>
@@ -141,12 +100,7 @@ fn TokenRow(
                 <RecentAddresses addresses=token.recent_addresses.clone()/>
             </td>
             <TokenStatusCell token=token.clone()/>
-            <td class="actions">
-                {expirable.map(|token| view! {
-                    <RotateTokenButton token=token.clone() on_click=on_rotate/>
-                    <ExpireTokenButton token on_click=on_expire/>
-                })}
-            </td>
+            <td class="actions"><TokenActionsMenu token=token.clone() actions/></td>
         </tr>
     }
 }
@@ -212,6 +166,7 @@ pub fn TokenPermissionsCell(token: TokenView) -> impl IntoView {
 pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
     let badge = match token.status {
         TokenStatus::Active => "badge active",
+        TokenStatus::Deactivated => "badge deactivated",
         TokenStatus::Expired => "badge expired",
         TokenStatus::ExpiredManually => "badge revoked",
     };
@@ -232,6 +187,16 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
             </span>
         }
     });
+    let deactivated = (token.status == TokenStatus::Deactivated)
+        .then_some(token.deactivated_until)
+        .flatten()
+        .map(|at| {
+            let by = token
+                .deactivated_by
+                .clone()
+                .map(|name| format!(" by {name}"));
+            view! { <span class="status-detail">"until " <Time at/> {by}</span> }
+        });
     let replaces = token
         .replaces_hint
         .map(|hint| view! { <span class="status-detail">"Replaces …" {hint}</span> });
@@ -239,19 +204,9 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
         <td class="status">
             <span class=badge>{token.status.words()}</span>
             {detail.map(|detail| view! { <span class="status-detail">{detail}</span> })}
+            {deactivated}
             {replaced_by}
             {replaces}
         </td>
-    }
-}
-
-/// A row's Rotate button, which opens the Rotate dialog.
-#[component]
-pub fn RotateTokenButton(
-    token: TokenView,
-    #[prop(into)] on_click: Callback<TokenView>,
-) -> impl IntoView {
-    view! {
-        <button type="button" class="link" on:click=move |_| on_click.run(token.clone())>"Rotate"</button>
     }
 }

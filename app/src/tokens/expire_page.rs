@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// A row's Expire Token button. Once the page has hydrated it opens the confirmation
+/// The Expire Token item of a row's Actions menu. Once the page has hydrated it opens the confirmation
 /// dialog; before that, and without JavaScript, its form opens the Expire Token page.
 #[component]
 pub fn ExpireTokenButton(
@@ -19,6 +19,7 @@ pub fn ExpireTokenButton(
         <form method="get" action=path class="inline">
             <button
                 type="submit"
+                role="menuitem"
                 class="link danger"
                 on:click=move |ev| {
                     ev.prevent_default();

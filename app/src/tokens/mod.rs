@@ -1,8 +1,12 @@
 //! Personal access tokens: the Manage Personal Access Tokens block and its server functions.
 
+pub mod actions_menu;
 mod block;
 mod create_call;
 mod create_form;
+#[cfg(feature = "ssr")]
+pub mod deactivate;
+pub(crate) mod deactivate_modal;
 mod expire_page;
 #[cfg(feature = "ssr")]
 pub mod issue;
@@ -14,9 +18,9 @@ pub(crate) mod rotate_modal;
 #[cfg(feature = "ssr")]
 mod server;
 
+pub use actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
 pub use block::{
-    RecentAddresses, RotateTokenButton, TokenBlock, TokenLabelCell, TokenPermissionsCell,
-    TokenStatusCell,
+    RecentAddresses, TokenBlock, TokenLabelCell, TokenPermissionsCell, TokenStatusCell,
 };
 pub use create_call::{create_token, CreateToken};
 pub use expire_page::{ExpireTokenButton, ExpireTokenPage};
@@ -54,6 +58,11 @@ pub struct TokenView {
     /// The token this one replaced by rotation.
     #[serde(default)]
     pub replaces: Option<i64>,
+    /// Refused until then, unless reactivated earlier, and by whom.
+    #[serde(default)]
+    pub deactivated_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub deactivated_by: Option<String>,
     /// The hints of the token this one replaced, and of the one that replaced it, when they
     /// are among the tokens listed with it (see [`name_rotations`]).
     #[serde(default)]
@@ -214,6 +223,22 @@ pub async fn rotate_token(
     )
 }
 
+/// Refuses token `id` until `until`, a `datetime-local` value in a browser
+/// `utc_offset_minutes` east of UTC; it works again then, or when reactivated.
+#[server(prefix = "/rpc", endpoint = "tokens/deactivate")]
+pub async fn deactivate_token(
+    id: i64,
+    until: String,
+    #[server(default)] utc_offset_minutes: i32,
+) -> Result<TokenView, AppError> {
+    crate::services::reply(server::deactivate(id, &until, utc_offset_minutes).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "tokens/reactivate")]
+pub async fn reactivate_token(id: i64) -> Result<TokenView, AppError> {
+    crate::services::reply(server::reactivate(id).await)
+}
+
 #[server(prefix = "/rpc", endpoint = "tokens/expire")]
 pub async fn expire_token(id: i64) -> Result<TokenView, AppError> {
     crate::services::reply(server::expire(id).await)
@@ -267,6 +292,8 @@ mod tests {
             ip_whitelist: vec![],
             domain_whitelist: vec![],
             replaces,
+            deactivated_until: None,
+            deactivated_by: None,
             replaces_hint: None,
             replaced_by_hint: None,
             recent_addresses: vec![],

@@ -2,6 +2,7 @@
 //! old token ended at once or after a grace period. The profile, the report and the API all
 //! rotate through here.
 
+use super::server::token_for;
 use crate::error::{AppError, Field};
 use crate::rules::expiry::{ExpirationLength, TokenStatus};
 use crate::rules::rotation::{length_choice_of, Grace};
@@ -22,12 +23,7 @@ pub async fn rotate_for(
     anyones: bool,
 ) -> Result<(TokenRecord, PlainToken), AppError> {
     let now = services.clock.now();
-    let old = services
-        .store
-        .find_token(id)
-        .await?
-        .filter(|token| token.user_id == actor.id || anyones)
-        .ok_or(AppError::NotFound)?;
+    let old = token_for(services, actor, id, anyones).await?;
     let not_active = || AppError::Conflict("Only an active token can be rotated.".into());
     if old.status_at(now) != TokenStatus::Active {
         return Err(not_active());

@@ -1,9 +1,11 @@
+use super::deactivate::{deactivate_for, reactivate_for};
 use super::issue::{issue_token, TokenRequest};
 use super::rotate::rotate_for;
 use super::{CreatedToken, TokenFormOptions, TokenToExpire, TokenView, USE_DAYS};
 use crate::error::{AppError, Field};
 use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
-use crate::rules::expiry::{ExpirationLength, ExpiryError, TokenStatus};
+use crate::rules::deactivation::parse_until;
+use crate::rules::expiry::{ExpirationLength, ExpiryError};
 use crate::rules::permission::{grantable_by, split_scopes};
 use crate::rules::rotation::Grace;
 use crate::services::{services, signed_in, Services};
@@ -29,6 +31,8 @@ impl TokenView {
             ip_whitelist: record.restrictions.ip_whitelist.clone(),
             domain_whitelist: record.restrictions.domain_whitelist.clone(),
             replaces: record.replaces,
+            deactivated_until: record.deactivated_until,
+            deactivated_by: record.deactivated_by.clone(),
             replaces_hint: None,
             replaced_by_hint: None,
             recent_addresses: Vec::new(),
@@ -128,12 +132,8 @@ pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> 
 pub async fn to_expire(id: i64) -> Result<TokenToExpire, AppError> {
     let me = signed_in()?;
     let services = services()?;
-    let token = services
-        .store
-        .find_token(id)
-        .await?
-        .filter(|token| token.user_id == me.user.id || me.user.role == Role::Admin)
-        .ok_or(AppError::NotFound)?;
+    let anyones = me.user.role == Role::Admin;
+    let token = token_for(&services, &me.user, id, anyones).await?;
     Ok(TokenToExpire {
         token: TokenView::from_record(&token, services.clock.now()),
         mine: token.user_id == me.user.id,
@@ -179,6 +179,28 @@ pub async fn rotate(
     })
 }
 
+pub async fn deactivate(
+    id: i64,
+    until: &str,
+    utc_offset_minutes: i32,
+) -> Result<TokenView, AppError> {
+    let me = signed_in()?;
+    let services = services()?;
+    let until = parse_until(until, utc_offset_minutes)
+        .map_err(|e| AppError::invalid(Field::DeactivatedUntil, e))?;
+    let anyones = me.user.role == Role::Admin;
+    let token = deactivate_for(&services, &me.user, id, until, anyones).await?;
+    Ok(TokenView::from_record(&token, services.clock.now()))
+}
+
+pub async fn reactivate(id: i64) -> Result<TokenView, AppError> {
+    let me = signed_in()?;
+    let services = services()?;
+    let anyones = me.user.role == Role::Admin;
+    let token = reactivate_for(&services, &me.user, id, anyones).await?;
+    Ok(TokenView::from_record(&token, services.clock.now()))
+}
+
 pub async fn expire(id: i64) -> Result<TokenView, AppError> {
     let me = signed_in()?;
     let services = services()?;
@@ -186,6 +208,22 @@ pub async fn expire(id: i64) -> Result<TokenView, AppError> {
     let anyones = me.user.role == Role::Admin;
     let token = expire_for(&services, &me.user, id, anyones).await?;
     Ok(TokenView::from_record(&token, services.clock.now()))
+}
+
+/// Token `id`, if `actor` may change it: their own, or anyone's when `anyones`. Someone
+/// else's token is answered exactly like a missing one.
+pub(crate) async fn token_for(
+    services: &Services,
+    actor: &UserSummary,
+    id: TokenId,
+    anyones: bool,
+) -> Result<TokenRecord, AppError> {
+    services
+        .store
+        .find_token(id)
+        .await?
+        .filter(|token| token.user_id == actor.id || anyones)
+        .ok_or(AppError::NotFound)
 }
 
 /// Expires token `id` on behalf of `actor`. Unless `anyones`, someone else's token is
@@ -197,14 +235,9 @@ pub async fn expire_for(
     anyones: bool,
 ) -> Result<TokenRecord, AppError> {
     let now = services.clock.now();
-    let token = services
-        .store
-        .find_token(id)
-        .await?
-        .filter(|token| token.user_id == actor.id || anyones)
-        .ok_or(AppError::NotFound)?;
+    let token = token_for(services, actor, id, anyones).await?;
     let already_expired = || AppError::Conflict("This token has already expired.".into());
-    if token.status_at(now) != TokenStatus::Active {
+    if token.status_at(now).has_ended() {
         return Err(already_expired());
     }
     if !services.store.expire_token(id, actor.id, now).await? {

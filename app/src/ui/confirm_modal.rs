@@ -9,7 +9,8 @@ use leptos::server_fn::ServerFn;
 pub fn ConfirmModal<S>(
     #[prop(into)] title: String,
     /// The confirming button's words: "Expire", "Revoke".
-    confirm: &'static str,
+    #[prop(into)]
+    confirm: String,
     outcome: Outcome<S>,
     pending: Memo<bool>,
     #[prop(into)] on_confirm: Callback<()>,

@@ -40,6 +40,16 @@ export class ReportPage {
     return this.page.locator("table.subtable tbody tr", { has: this.page.locator("td.hint", { hasText: `…${hint}` }) });
   }
 
+  /** What is ticked for bulk expiry, and its buttons. */
+  get bulkBar() {
+    return this.page.getByRole("group", { name: "Bulk actions" });
+  }
+
+  /** Ticks the token with this hint for bulk expiry. */
+  async tick(hint: string) {
+    await this.tokenRow(hint).getByRole("checkbox").check();
+  }
+
   dialog(name: string | RegExp) {
     return this.page.getByRole("dialog", { name });
   }

@@ -177,6 +177,8 @@ impl From<app::error::AppError> for ApiError {
                     Field::Code => "code",
                     Field::TwoFactor => "two_factor",
                     Field::Grace => "grace",
+                    Field::Selection => "selection",
+                    Field::DeactivatedUntil => "until",
                 },
                 message,
             },

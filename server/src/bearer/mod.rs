@@ -3,6 +3,7 @@
 
 pub mod cache;
 mod credentials;
+mod deactivation_api;
 mod error;
 mod extract;
 pub mod failures;
@@ -54,6 +55,8 @@ pub fn routes() -> Routes {
         .routes(routes!(tokens_api::list_tokens, tokens_api::create_token))
         .routes(routes!(tokens_api::expire_token))
         .routes(routes!(tokens_api::rotate_token))
+        .routes(routes!(deactivation_api::deactivate_token))
+        .routes(routes!(deactivation_api::reactivate_token))
         .routes(routes!(reports_api::users_csv))
         .split_for_parts();
     let (for_gateways, gateway_document) = OpenApiRouter::new()

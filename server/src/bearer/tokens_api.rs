@@ -35,7 +35,7 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     /// `null`: never expires.
     pub expires_at: Option<DateTime<Utc>>,
-    /// `active`, `expired` or `expired_manually`.
+    /// `active`, `deactivated`, `expired` or `expired_manually`.
     pub status: String,
     pub expired_at: Option<DateTime<Utc>>,
     /// Display name of whoever expired it by hand.
@@ -44,13 +44,16 @@ pub struct ApiToken {
     pub last_used_ip: Option<String>,
     /// The token this one replaced, when it was made by rotation.
     pub replaces: Option<i64>,
+    /// While `deactivated`: when it works again by itself.
+    pub deactivated_until: Option<DateTime<Utc>>,
 }
 
 impl ApiToken {
-    fn new(record: TokenRecord, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(record: TokenRecord, now: DateTime<Utc>) -> Self {
         use app::rules::expiry::TokenStatus::*;
         let status = match record.status_at(now) {
             Active => "active",
+            Deactivated => "deactivated",
             Expired => "expired",
             ExpiredManually => "expired_manually",
         };
@@ -70,6 +73,7 @@ impl ApiToken {
             last_used_at: record.last_used_at,
             last_used_ip: record.last_used_ip,
             replaces: record.replaces,
+            deactivated_until: record.deactivated_until.filter(|until| *until > now),
         }
     }
 }

@@ -32,7 +32,8 @@ impl<DB: Backend> EstateStore for SqlStore<DB> {
                COUNT(CASE WHEN NOT u.login_active OR NOT u.is_current THEN 1 END)
                  AS of_inactive_users
              FROM access_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.expired_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $4)",
+             WHERE t.expired_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $4)
+               AND (t.deactivated_until IS NULL OR t.deactivated_until <= $4)",
         )
         .bind(now + 7 * DAY)
         .bind(now + 30 * DAY)

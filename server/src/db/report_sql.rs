@@ -15,7 +15,18 @@ pub(crate) const DAY: i64 = 86_400;
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.email, u.role, u.login_active, u.is_current";
 
+/// ` AND` token `alias` works at `now`: not ended, and not deactivated.
 pub(crate) fn push_active<DB: Backend>(b: &mut Statement<DB>, alias: &str, now: i64) {
+    push_not_ended(b, alias, now);
+    b.push(format!(
+        " AND ({alias}.deactivated_until IS NULL OR {alias}.deactivated_until <= "
+    ));
+    b.push_bind(now);
+    b.push(")");
+}
+
+/// ` AND` token `alias` has neither expired nor been expired by hand at `now`.
+fn push_not_ended<DB: Backend>(b: &mut Statement<DB>, alias: &str, now: i64) {
     b.push(format!(
         " AND {alias}.expired_at IS NULL AND ({alias}.expires_at IS NULL OR {alias}.expires_at > "
     ));
@@ -98,6 +109,11 @@ fn push_token_conditions<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, no
             push_active(b, "t", now);
             b.push(" AND COALESCE(t.last_used_at, t.created_at) <= ");
             b.push_bind(now - 90 * DAY);
+        }
+        Preset::Deactivated => {
+            push_not_ended(b, "t", now);
+            b.push(" AND t.deactivated_until > ");
+            b.push_bind(now);
         }
         Preset::Expired => {
             b.push(" AND (t.expired_at IS NOT NULL OR t.expires_at <= ");
@@ -211,9 +227,11 @@ fn push_token_sort_value<DB: Backend>(b: &mut Statement<DB>, column: SortColumn,
         SortColumn::LastUsedIp => {
             b.push("t.last_used_ip");
         }
-        // Active, then expired, then expired manually.
+        // Active, deactivated, expired, expired manually.
         _ => {
-            b.push("CASE WHEN t.expired_at IS NOT NULL THEN 2 WHEN t.expires_at <= ");
+            b.push("CASE WHEN t.expired_at IS NOT NULL THEN 3 WHEN t.expires_at <= ");
+            b.push_bind(now);
+            b.push(" THEN 2 WHEN t.deactivated_until > ");
             b.push_bind(now);
             b.push(" THEN 1 ELSE 0 END");
         }

@@ -3,10 +3,13 @@
 use super::report_sql::*;
 use super::rows::{ExportDbRow, ReportUserRow, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
+use super::tokens::expire_listed;
 use super::{to_db, Backend, SqlStore};
+use crate::changes::Change;
 use app::report::ReportQuery;
 use app::store::{
-    ExportRow, ExportStream, ReportStore, ReportUser, StoreResult, TokenRecord, UserId,
+    ExportRow, ExportStream, MatchingExpiry, ReportStore, ReportUser, StoreResult, TokenId,
+    TokenRecord, UserId,
 };
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -59,6 +62,44 @@ impl<DB: Backend> ReportStore for SqlStore<DB> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn count_active_report_tokens(
+        &self,
+        query: &ReportQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let count: i64 = active_report_tokens::<DB>("COUNT(*)", query, now)
+            .fetch_value(DB::on_pool(&self.pool))
+            .await?;
+        Ok(count as u64)
+    }
+
+    async fn expire_report_tokens(
+        &self,
+        query: &ReportQuery,
+        expected: u64,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<MatchingExpiry> {
+        let select = active_report_tokens::<DB>("t.id", query, at);
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    let ids: Vec<(i64,)> = select.fetch_all(DB::on_connection(&mut *db)).await?;
+                    if ids.len() as u64 != expected {
+                        return Ok(MatchingExpiry::CountChanged(ids.len() as u64));
+                    }
+                    let ids: Vec<TokenId> = ids.into_iter().map(|(id,)| id).collect();
+                    let expired = expire_listed::<DB>(db, &ids, by, at).await?;
+                    Ok(MatchingExpiry::Expired(expired))
+                })
+            },
+            |done: &MatchingExpiry| {
+                matches!(done, MatchingExpiry::Expired(n) if *n > 0).then_some(Change::AllTokens)
+            },
+        )
+        .await
+    }
+
     fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_> {
         let now = to_db(now);
         let mut select = Statement::<DB>::new(format!("SELECT {USER_COLUMNS}, "));
@@ -80,11 +121,27 @@ impl<DB: Backend> ReportStore for SqlStore<DB> {
     }
 }
 
+/// `SELECT what` over the active tokens of every page of the report. A token meeting the
+/// subtable's conditions always has its user in the report, so no user condition is needed.
+fn active_report_tokens<DB: Backend>(
+    what: &str,
+    query: &ReportQuery,
+    now: DateTime<Utc>,
+) -> Statement<DB> {
+    let now = to_db(now);
+    let mut select = Statement::new(format!(
+        "SELECT {what} FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE TRUE"
+    ));
+    push_subtable_conditions(&mut select, query, now);
+    push_active(&mut select, "t", now);
+    select
+}
+
 /// A token's columns in an export line, named apart from the user's.
 const EXPORT_TOKEN_COLUMNS: &str =
     "t.id AS token_id, t.label, t.description, t.hint, t.created_at, \
      t.expires_at, t.expired_at, eb.display_name AS expired_by, t.last_used_at, \
-     t.last_used_ip, (SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+     t.last_used_ip, t.deactivated_until, (SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
      FROM token_permissions p WHERE p.token_id = t.id) AS permissions, t.ip_whitelist, \
      t.domain_whitelist, (SELECT string_agg(a.ip, ' ' ORDER BY a.last_used_at DESC, a.ip) \
      FROM token_addresses a WHERE a.token_id = t.id) AS recent_ips";

@@ -56,6 +56,8 @@ pub(crate) struct TokenRow {
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
     pub(crate) replaces: Option<i64>,
+    pub(crate) deactivated_until: Option<i64>,
+    pub(crate) deactivated_by: Option<String>,
     #[sqlx(flatten)]
     pub(crate) restrictions: RestrictionColumns,
 }
@@ -104,6 +106,8 @@ impl From<TokenRow> for TokenRecord {
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: row.replaces,
+            deactivated_until: row.deactivated_until.map(from_db),
+            deactivated_by: row.deactivated_by,
             restrictions: row.restrictions.into(),
         }
     }
@@ -125,7 +129,9 @@ pub(crate) const TOKEN_COLUMNS: &str =
      t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
      COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
                FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
-     t.ip_whitelist, t.domain_whitelist, t.replaces_token_id AS replaces";
+     t.ip_whitelist, t.domain_whitelist, t.replaces_token_id AS replaces, \
+     t.deactivated_until, \
+     (SELECT d.display_name FROM users d WHERE d.id = t.deactivated_by) AS deactivated_by";
 
 #[derive(FromRow)]
 pub(crate) struct ReportUserRow {
@@ -170,6 +176,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) expired_by: Option<String>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
+    pub(crate) deactivated_until: Option<i64>,
     pub(crate) permissions: Option<String>,
     pub(crate) ip_whitelist: Option<String>,
     pub(crate) domain_whitelist: Option<String>,
@@ -192,6 +199,8 @@ impl From<ExportDbRow> for app::store::ExportRow {
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: None,
+            deactivated_until: row.deactivated_until.map(from_db),
+            deactivated_by: None,
             restrictions: RestrictionColumns {
                 permissions: row.permissions.unwrap_or_default(),
                 ip_whitelist: row.ip_whitelist.unwrap_or_default(),

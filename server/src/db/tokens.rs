@@ -65,16 +65,38 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
     ) -> StoreResult<bool> {
         let mut expire = expire_active::<DB>("id", token_id, by, at);
         expire.push(" RETURNING secret_hash");
-        let expired: Option<(Vec<u8>,)> = self
-            .write(
-                |db| Box::pin(expire.fetch_optional(DB::on_connection(db))),
-                |expired: &Option<(Vec<u8>,)>| {
-                    let hash = expired.as_ref()?;
-                    SecretHash::from_bytes(&hash.0).map(Change::Token)
-                },
-            )
-            .await?;
-        Ok(expired.is_some())
+        self.change_one_token(expire).await
+    }
+
+    async fn deactivate_token(
+        &self,
+        token_id: TokenId,
+        until: DateTime<Utc>,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let deactivate = Statement::new(
+            "UPDATE access_tokens SET deactivated_until = $1, deactivated_by = $2
+             WHERE id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)
+             RETURNING secret_hash",
+        )
+        .bind(to_db(until))
+        .bind(by)
+        .bind(token_id)
+        .bind(to_db(at));
+        self.change_one_token(deactivate).await
+    }
+
+    async fn reactivate_token(&self, token_id: TokenId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let reactivate = Statement::new(
+            "UPDATE access_tokens SET deactivated_until = NULL, deactivated_by = NULL
+             WHERE id = $1 AND deactivated_until > $2 AND expired_at IS NULL
+               AND (expires_at IS NULL OR expires_at > $2)
+             RETURNING secret_hash",
+        )
+        .bind(token_id)
+        .bind(to_db(at));
+        self.change_one_token(reactivate).await
     }
 
     async fn rotate_token(
@@ -125,6 +147,21 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
             Some((id, _)) => self.find_token(id).await,
             None => Ok(None),
         }
+    }
+
+    async fn expire_tokens(
+        &self,
+        tokens: &[TokenId],
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let tokens = tokens.to_vec();
+        self.write(
+            |db| Box::pin(async move { expire_listed::<DB>(db, &tokens, by, at).await }),
+            // One message however many tokens: each instance forgets every token it holds.
+            |expired: &u64| (*expired > 0).then_some(Change::AllTokens),
+        )
+        .await
     }
 
     async fn expire_active_tokens_of(
@@ -205,6 +242,48 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         .await?;
         Ok(count as u64)
     }
+}
+
+impl<DB: Backend> SqlStore<DB> {
+    /// Runs `update`, which changes at most one token and returns its `secret_hash`, and
+    /// tells every instance about that token; false if it changed none.
+    async fn change_one_token(&self, update: Statement<DB>) -> StoreResult<bool> {
+        let changed: Option<(Vec<u8>,)> = self
+            .write(
+                |db| Box::pin(update.fetch_optional(DB::on_connection(db))),
+                |changed: &Option<(Vec<u8>,)>| {
+                    let (hash,) = changed.as_ref()?;
+                    SecretHash::from_bytes(hash).map(Change::Token)
+                },
+            )
+            .await?;
+        Ok(changed.is_some())
+    }
+}
+
+/// Marks expired by `by` at `at` those of `tokens` active then, within the caller's
+/// transaction; how many.
+pub(super) async fn expire_listed<DB: Backend>(
+    db: &mut DB::Connection,
+    tokens: &[TokenId],
+    by: UserId,
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    // Within both backends' limits on bound values, however many tokens are chosen.
+    const TOKENS_PER_STATEMENT: usize = 1000;
+    let mut expired = 0;
+    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+        let mut update = Statement::<DB>::new("UPDATE access_tokens SET expired_at = ");
+        update.push_bind(to_db(at));
+        update.push(", expired_by = ");
+        update.push_bind(by);
+        update.push(" WHERE expired_at IS NULL AND (expires_at IS NULL OR expires_at > ");
+        update.push_bind(to_db(at));
+        update.push(") AND id IN ");
+        update.push_list(chunk.iter().copied());
+        expired += update.execute(DB::on_connection(&mut *db)).await?;
+    }
+    Ok(expired)
 }
 
 /// Marks expired by `by` at `at` the tokens active then whose `column` holds `value`.
