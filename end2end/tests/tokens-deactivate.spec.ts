@@ -3,7 +3,7 @@ import { expect, test } from "./fixtures";
 import { users } from "./pages/login.page";
 import { ProfilePage } from "./pages/profile.page";
 import { ReportPage } from "./pages/report.page";
-import { chooseAction } from "./pages/token-actions";
+import { actionsButton, chooseAction } from "./pages/token-actions";
 
 const unique = (what: string) => `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -51,7 +51,10 @@ test("deactivate a token until tomorrow, find it in the report, then reactivate 
   await expect(report.tokenRow(secret.slice(-4)).locator("td.status")).toContainText("Deactivated");
   await admin.close();
 
-  await chooseAction(row, "Reactivate");
+  await actionsButton(row).click();
+  await expect(row.getByRole("menuitem", { name: "Reactivate" })).toBeVisible();
+  await page.screenshot({ path: "screenshots/token-actions-menu.png" });
+  await row.getByRole("menuitem", { name: "Reactivate" }).click();
   const confirm = profile.dialog("Reactivate Token");
   await expect(confirm).toContainText("It works again at once.");
   await confirm.getByRole("button", { name: "Reactivate" }).click();
