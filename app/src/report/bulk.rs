@@ -2,7 +2,7 @@
 //! report's filter matches over all its pages, and expire them in one transaction.
 
 use crate::error::AppError;
-use crate::ui::{counted, ConfirmModal, Outcome};
+use crate::ui::{counted, grouped_digits, ConfirmModal, Outcome};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -31,11 +31,7 @@ impl BulkExpired {
         let expired = format!("Expired {}.", counted(self.expired, "token"));
         match self.already_ended {
             0 => expired,
-            1 => format!("{expired} 1 had already ended."),
-            n => format!(
-                "{expired} {} had already ended.",
-                crate::ui::grouped_digits(n)
-            ),
+            n => format!("{expired} {} had already ended.", grouped_digits(n)),
         }
     }
 }
@@ -133,8 +129,6 @@ pub fn BulkBar(
         (false, n) => format!("{} selected.", counted(n, "token")),
     };
     let ask = move |_| {
-        // The dialog closes on a successful answer: the last one must not close it at once.
-        action.value().set(None);
         let request = chosen.with(|c| c.request(query_string.trim_start_matches('?'), matching));
         confirming.set(request);
     };
@@ -150,7 +144,7 @@ pub fn BulkBar(
             <span class="muted">{summary}</span>
             <Show when=move || { !all_taken() && matching > 0 }>
                 <button class="link" on:click=move |_| chosen.set(Chosen::AllMatching)>
-                    {format!("Select all {} matching this filter", crate::ui::grouped_digits(matching))}
+                    {format!("Select all {} matching this filter", grouped_digits(matching))}
                 </button>
             </Show>
             <Show when=move || { count() > 0 }>

@@ -4,7 +4,7 @@ use crate::error::{AppError, Field};
 use crate::services::{require_admin, services};
 use crate::store::{MatchingExpiry, UserChange};
 use crate::tokens::{name_rotations, with_recent_use, TokenView};
-use crate::ui::counted;
+use crate::ui::{counted, grouped_digits};
 use crate::users::Role;
 use std::collections::HashMap;
 
@@ -119,7 +119,7 @@ pub async fn expire_selected(selection: BulkSelection) -> Result<BulkExpired, Ap
                         "Nothing was expired: {} match this filter now, not {}. \
                          Close this, look at the report again and confirm the new count.",
                         counted(matching, "active token"),
-                        crate::ui::grouped_digits(count),
+                        grouped_digits(count),
                     )))
                 }
             }

@@ -136,7 +136,6 @@ fn RemovePermissionModal(
     action: ServerAction<RemovePermission>,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
-    action.value().set(None);
     let name = view.permission.name.clone();
     let consequence = match view.active_tokens {
         0 => "No active token holds it.".to_owned(),

@@ -21,6 +21,9 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
+    // An answer left by an earlier confirmation of the same action would close this one at
+    // once, or show its error: this dialog starts without it.
+    outcome.forget();
     Effect::new(move |_| {
         if outcome.succeeded() {
             on_close.run(());

@@ -54,10 +54,7 @@ pub fn InvitationsPage() -> impl IntoView {
         invite.value().set(None);
         resend.dispatch(ResendInvitation { id });
     });
-    let on_revoke = Callback::new(move |invitation: InvitationView| {
-        revoke.value().set(None);
-        revoking.set(Some(invitation));
-    });
+    let on_revoke = Callback::new(move |invitation: InvitationView| revoking.set(Some(invitation)));
 
     view! {
         <Title text="Invitations · Tessera"/>
