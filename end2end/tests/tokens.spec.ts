@@ -75,6 +75,10 @@ test("cancelling the confirmation leaves the token working", async ({ page, requ
 
   const row = profile.row(label);
   await expect(row.locator("td.expires")).toContainText(shownDayIn(7));
+  // A token that expires within a week is named in the reminder above the list.
+  const reminder = profile.block.getByRole("status").filter({ hasText: /within 7 days/ });
+  await expect(reminder).toContainText(label);
+  await page.screenshot({ path: "screenshots/tokens-expiring-soon.png" });
   await chooseAction(row, "Expire Token");
   const confirm = profile.dialog("Expire Token");
   await confirm.getByRole("button", { name: "Cancel" }).click();

@@ -277,6 +277,35 @@ async fn custom_expiry_is_honoured_in_the_browsers_time_zone() {
 }
 
 #[tokio::test]
+async fn tokens_that_expire_within_seven_days_are_flagged_for_the_reminder() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let now = app.now();
+    for (label, expires) in [
+        ("in six days", Some(now + Duration::days(6))),
+        ("in eight days", Some(now + Duration::days(8))),
+        ("never", None),
+        ("ended", Some(now - Duration::hours(1))),
+    ] {
+        app.insert_token(alice, label, now - Duration::days(1), expires)
+            .await;
+    }
+    let cookie = app.sign_in("alice").await;
+    let soon: Vec<String> = list(&app, &cookie)
+        .await
+        .into_iter()
+        .filter(|token| token.expires_soon)
+        .map(|token| token.label)
+        .collect();
+    assert_eq!(soon, ["in six days"]);
+
+    app.clock.advance(Duration::days(1) + Duration::seconds(1));
+    let cookie = app.sign_in("alice").await;
+    let soon = list(&app, &cookie).await;
+    assert_eq!(soon.iter().filter(|t| t.expires_soon).count(), 2);
+}
+
+#[tokio::test]
 async fn tokens_stop_working_when_their_time_runs_out() {
     let app = TestApp::new().await;
     app.add_user("alice", Role::User).await;

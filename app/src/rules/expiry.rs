@@ -204,6 +204,15 @@ pub(crate) fn parse_local(
 }
 
 /// What a token is at a given moment.
+/// How many days before a token expires its owner is told.
+pub const EXPIRY_NOTICE_DAYS: i64 = 7;
+
+/// Whether a token that expires at `expires_at` does so within the notice period after
+/// `now` (and has not yet).
+pub fn expires_soon(now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> bool {
+    expires_at.is_some_and(|at| at > now && at <= now + Duration::days(EXPIRY_NOTICE_DAYS))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenStatus {
     Active,
@@ -265,6 +274,19 @@ mod tests {
 
     fn values(choices: Vec<(&'static str, &'static str)>) -> Vec<&'static str> {
         choices.into_iter().map(|(value, _)| value).collect()
+    }
+
+    #[test]
+    fn soon_is_the_seven_days_ahead() {
+        let expires = |days: i64, seconds: i64| {
+            Some(now() + Duration::days(days) + Duration::seconds(seconds))
+        };
+        assert!(expires_soon(now(), expires(0, 1)));
+        assert!(expires_soon(now(), expires(7, 0)));
+        assert!(!expires_soon(now(), expires(7, 1)));
+        assert!(!expires_soon(now(), expires(0, 0)), "already expired");
+        assert!(!expires_soon(now(), expires(-1, 0)));
+        assert!(!expires_soon(now(), None), "never expires");
     }
 
     #[test]

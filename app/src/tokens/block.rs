@@ -1,7 +1,7 @@
 use super::actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
 use super::modals::{CreateTokenModal, NewSecretModal};
 use super::{list_tokens, CreateToken, TokenView, NEW_TOKEN_PATH};
-use crate::rules::expiry::TokenStatus;
+use crate::rules::expiry::{TokenStatus, EXPIRY_NOTICE_DAYS};
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -52,7 +52,10 @@ pub fn TokenBlock() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
                 {move || tokens.get().map(|answer| match answer {
-                    Ok(list) => view! { <TokenTable tokens=list actions/> }.into_any(),
+                    Ok(list) => view! {
+                        <ExpiringSoon tokens=list.clone()/>
+                        <TokenTable tokens=list actions/>
+                    }.into_any(),
                     Err(error) => view! { <LoadError error/> }.into_any(),
                 })}
             </Transition>
@@ -64,6 +67,38 @@ pub fn TokenBlock() -> impl IntoView {
             <TokenActionDialogs actions/>
         </section>
     }
+}
+
+/// The reminder shown while any token expires within `EXPIRY_NOTICE_DAYS`.
+#[component]
+fn ExpiringSoon(tokens: Vec<TokenView>) -> impl IntoView {
+    let soon: Vec<TokenView> = tokens.into_iter().filter(|t| t.expires_soon).collect();
+    if soon.is_empty() {
+        return ().into_any();
+    }
+    let heading = match soon.len() {
+        1 => format!("1 token expires within {EXPIRY_NOTICE_DAYS} days:"),
+        n => format!("{n} tokens expire within {EXPIRY_NOTICE_DAYS} days:"),
+    };
+    let items = soon
+        .into_iter()
+        .map(|token| {
+            view! {
+                <li>
+                    <strong>{token.label}</strong> " (…" {token.hint} ") "
+                    <MaybeTime at=token.expires_at none="never"/>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="warning expiring-soon" role="status">
+            <p>{heading}</p>
+            <ul>{items}</ul>
+            <p>"To keep what uses them working, choose Rotate… in a token's Actions menu."</p>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

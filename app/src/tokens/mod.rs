@@ -50,6 +50,9 @@ pub struct TokenView {
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
     pub status: TokenStatus,
+    /// Not ended, and expires within `EXPIRY_NOTICE_DAYS`: its owner is reminded.
+    #[serde(default)]
+    pub expires_soon: bool,
     pub expired_at: Option<DateTime<Utc>>,
     pub expired_by: Option<String>,
     pub permissions: Vec<String>,
@@ -286,6 +289,7 @@ mod tests {
             last_used_at: None,
             last_used_ip: None,
             status: TokenStatus::Active,
+            expires_soon: false,
             expired_at: None,
             expired_by: None,
             permissions: vec![],

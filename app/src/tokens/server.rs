@@ -5,7 +5,7 @@ use super::{CreatedToken, TokenFormOptions, TokenToExpire, TokenView, USE_DAYS};
 use crate::error::{AppError, Field};
 use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
 use crate::rules::deactivation::parse_until;
-use crate::rules::expiry::{ExpirationLength, ExpiryError};
+use crate::rules::expiry::{expires_soon, ExpirationLength, ExpiryError};
 use crate::rules::permission::{grantable_by, split_scopes};
 use crate::rules::rotation::Grace;
 use crate::services::{services, signed_in, Services};
@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 impl TokenView {
     pub fn from_record(record: &TokenRecord, now: DateTime<Utc>) -> Self {
+        let status = record.status_at(now);
         Self {
             id: record.id,
             label: record.label.clone(),
@@ -24,7 +25,8 @@ impl TokenView {
             expires_at: record.expires_at,
             last_used_at: record.last_used_at,
             last_used_ip: record.last_used_ip.clone(),
-            status: record.status_at(now),
+            status,
+            expires_soon: !status.has_ended() && expires_soon(now, record.expires_at),
             expired_at: record.expired_at,
             expired_by: record.expired_by.clone(),
             permissions: record.restrictions.permissions.clone(),
