@@ -6,6 +6,7 @@ mod roles;
 pub use roles::*;
 
 use crate::rules::expiry::{LifetimePolicy, TokenStatus};
+use crate::rules::expiry_notice::NoticeKind;
 use crate::rules::network::AllowlistEntry;
 use crate::rules::secret::SecretHash;
 use crate::rules::session::SessionEnd;
@@ -224,6 +225,27 @@ pub enum MatchingExpiry {
     Expired(u64),
     /// A different number matched by then, this many: nothing was expired.
     CountChanged(u64),
+}
+
+/// A token that may be due an expiry reminder, with its owner and the reminders it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeCandidate {
+    pub token_id: TokenId,
+    pub label: String,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub sent: Vec<NoticeKind>,
+}
+
+/// An expiry reminder that went out, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentNotice {
+    pub token_id: TokenId,
+    pub kind: NoticeKind,
+    pub at: DateTime<Utc>,
 }
 
 /// A user row of the System Users report.

@@ -276,6 +276,14 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
     crate::housekeeping::spawn(store.clone(), store.clone(), store.clone(), clock.clone());
+    if let Some(mailer) = &mailer {
+        crate::housekeeping::spawn_expiry_notices(
+            store.clone(),
+            mailer.clone(),
+            public_url.clone(),
+            clock.clone(),
+        );
+    }
     let mut state = AppState::new(store, changes.clone(), clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)

@@ -1,16 +1,21 @@
 //! Work on a timer: forgetting sign-ins older than Recent Authentications shows, counts of
-//! failed sign-ins too old to matter, and token check counts older than the charts show.
+//! failed sign-ins too old to matter, and token check counts older than the charts show;
+//! and, with a mail server, the expiry reminders.
 
 use crate::bearer::store::TokenUsageStore;
 use app::clock::Clock;
 use app::rules::calendar::day_start;
 use app::rules::session::retention_cutoff;
 use app::rules::throttle::FORGET_AFTER;
-use app::store::{SessionStore, StoreResult, ThrottleStore};
+use app::store::{NoticeStore, SessionStore, StoreResult, ThrottleStore};
+use app::tokens::notices::send_expiry_notices;
+use app::users::invitations::mail::Mailer;
 use std::sync::Arc;
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(60 * 60);
+/// A reminder goes out at most this long after it is due.
+const NOTICES_EVERY: Duration = Duration::from_secs(10 * 60);
 /// The overview charts 30 days of checks; a month more is kept for anyone who looks.
 const CHECK_COUNT_DAYS: i64 = 60;
 
@@ -42,6 +47,27 @@ pub fn spawn(
             let oldest_kept = day_start(clock.now()) - chrono::Duration::days(CHECK_COUNT_DAYS);
             if let Err(error) = checks.purge_token_checks(oldest_kept).await {
                 tracing::error!(%error, "purging old token check counts failed");
+            }
+        }
+    });
+}
+
+/// Sends the expiry reminders that are due, at start-up and then every ten minutes. Every
+/// instance may run this: each reminder is claimed in the database before it is sent.
+pub fn spawn_expiry_notices(
+    store: Arc<dyn NoticeStore>,
+    mailer: Arc<dyn Mailer>,
+    public_url: String,
+    clock: Arc<dyn Clock>,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(NOTICES_EVERY);
+        loop {
+            ticks.tick().await;
+            let sent =
+                send_expiry_notices(store.as_ref(), mailer.as_ref(), &public_url, clock.now());
+            if let Err(error) = sent.await {
+                tracing::error!(%error, "sending expiry reminders failed");
             }
         }
     });

@@ -26,6 +26,15 @@ pub async fn report(query: ReportQuery) -> Result<ReportView, AppError> {
         .collect();
     let mut views = with_recent_use(&services, views, now).await?;
     name_rotations(&mut views);
+    let token_ids: Vec<i64> = views.iter().map(|view| view.id).collect();
+    let told = services.store.notices_of(&token_ids).await?;
+    for view in &mut views {
+        view.told = told
+            .iter()
+            .filter(|notice| notice.token_id == view.id)
+            .map(|notice| (notice.kind, notice.at))
+            .collect();
+    }
     let mut tokens: HashMap<i64, Vec<TokenView>> = HashMap::new();
     for (owner, view) in owners.into_iter().zip(views) {
         tokens.entry(owner).or_default().push(view);

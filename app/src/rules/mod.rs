@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod deactivation;
 pub mod domain;
 pub mod expiry;
+pub mod expiry_notice;
 pub mod inheritance;
 pub mod invitation;
 pub mod label;

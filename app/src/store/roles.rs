@@ -5,6 +5,7 @@ use super::*;
 use crate::dashboard::{DayChecks, EstateCounts};
 use crate::report::ReportQuery;
 use crate::rules::expiry::LifetimePolicy;
+use crate::rules::expiry_notice::NoticeKind;
 use crate::rules::network::AllowlistEntry;
 use crate::rules::permission::Permission;
 use crate::rules::secret::SecretHash;
@@ -24,6 +25,7 @@ pub trait Store:
     + TwoFactorStore
     + ThrottleStore
     + EstateStore
+    + NoticeStore
 {
 }
 
@@ -38,6 +40,7 @@ impl<T> Store for T where
         + TwoFactorStore
         + ThrottleStore
         + EstateStore
+        + NoticeStore
 {
 }
 
@@ -349,4 +352,31 @@ pub trait ThrottleStore: Send + Sync + 'static {
     async fn clear_sign_in_failures(&self, subject: &str) -> StoreResult<()>;
     /// Forgets every count whose last failure is before `before`; how many.
     async fn purge_sign_in_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// Expiry reminders: the tokens that may be due one, the claims that make each go out once
+/// across instances, and each user's choice to get them.
+#[async_trait::async_trait]
+pub trait NoticeStore: Send + Sync + 'static {
+    /// Tokens not expired by hand that expire (or expired) after `from` and by `to`, of owners
+    /// who may sign in, have an e-mail address and take the reminders.
+    async fn notice_candidates(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<NoticeCandidate>>;
+    /// Records `kind` as sent for the token at `at`, unless it already was, here or on
+    /// another instance: true when this call claimed it.
+    async fn claim_notice(
+        &self,
+        token_id: TokenId,
+        kind: NoticeKind,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Gives back a claim whose e-mail could not be sent.
+    async fn release_notice(&self, token_id: TokenId, kind: NoticeKind) -> StoreResult<()>;
+    /// The reminders sent for `tokens`, oldest first per token.
+    async fn notices_of(&self, tokens: &[TokenId]) -> StoreResult<Vec<SentNotice>>;
+    async fn expiry_emails_on(&self, user_id: UserId) -> StoreResult<bool>;
+    async fn set_expiry_emails(&self, user_id: UserId, on: bool) -> StoreResult<()>;
 }

@@ -1,5 +1,6 @@
 use super::actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
 use super::modals::{CreateTokenModal, NewSecretModal};
+use super::reminder_setting::ReminderSetting;
 use super::{list_tokens, CreateToken, TokenView, NEW_TOKEN_PATH};
 use crate::rules::expiry::{TokenStatus, EXPIRY_NOTICE_DAYS};
 use crate::ui::{DataTable, LoadError, MaybeTime, Sparkline, Time};
@@ -65,6 +66,7 @@ pub fn TokenBlock() -> impl IntoView {
             </Show>
             {move || created().map(|created| view! { <NewSecretModal created on_close=close_secret/> })}
             <TokenActionDialogs actions/>
+            <ReminderSetting/>
         </section>
     }
 }
@@ -232,6 +234,11 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
                 .map(|name| format!(" by {name}"));
             view! { <span class="status-detail">"until " <Time at/> {by}</span> }
         });
+    let told = token
+        .told
+        .into_iter()
+        .map(|(kind, at)| view! { <span class="status-detail">"Told " {kind.words()} ": " <Time at/></span> })
+        .collect_view();
     let replaces = token
         .replaces_hint
         .map(|hint| view! { <span class="status-detail">"Replaces …" {hint}</span> });
@@ -242,6 +249,7 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
             {deactivated}
             {replaced_by}
             {replaces}
+            {told}
         </td>
     }
 }

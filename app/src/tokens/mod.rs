@@ -13,6 +13,9 @@ pub mod issue;
 pub(crate) mod modals;
 mod new_page;
 #[cfg(feature = "ssr")]
+pub mod notices;
+mod reminder_setting;
+#[cfg(feature = "ssr")]
 pub mod rotate;
 pub(crate) mod rotate_modal;
 #[cfg(feature = "ssr")]
@@ -30,6 +33,7 @@ pub use server::{expire_for, with_recent_use};
 
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
+use crate::rules::expiry_notice::NoticeKind;
 use crate::rules::permission::Permission;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -76,6 +80,9 @@ pub struct TokenView {
     /// empty when not asked for.
     #[serde(default)]
     pub recent_addresses: Vec<(String, DateTime<Utc>)>,
+    /// The expiry reminders its owner was sent, and when; empty when not asked for.
+    #[serde(default)]
+    pub told: Vec<(NoticeKind, DateTime<Utc>)>,
     /// Successful checks on each of the last `USE_DAYS` days, oldest first; empty when not
     /// asked for.
     #[serde(default)]
@@ -301,6 +308,7 @@ mod tests {
             replaces_hint: None,
             replaced_by_hint: None,
             recent_addresses: vec![],
+            told: vec![],
             daily_uses: vec![],
         }
     }

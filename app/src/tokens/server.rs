@@ -38,6 +38,7 @@ impl TokenView {
             replaces_hint: None,
             replaced_by_hint: None,
             recent_addresses: Vec::new(),
+            told: Vec::new(),
             daily_uses: Vec::new(),
         }
     }

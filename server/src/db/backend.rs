@@ -42,6 +42,7 @@ pub(crate) trait Backend:
     + Reads<(i64, String, i64)>
     + Reads<(i64, i64, i64, i64)>
     + Reads<EstateRow>
+    + Reads<NoticeRow>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

@@ -10,6 +10,7 @@ mod backend;
 mod bearer;
 mod estate;
 mod invitations;
+mod notices;
 mod password_resets;
 mod policy;
 pub mod postgres;

@@ -399,3 +399,36 @@ impl From<EstateRow> for app::dashboard::EstateCounts {
         }
     }
 }
+
+/// A token that may be due an expiry reminder (`db/notices.rs`).
+#[derive(FromRow)]
+pub(crate) struct NoticeRow {
+    pub(crate) token_id: i64,
+    pub(crate) label: String,
+    pub(crate) hint: String,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) owner_name: String,
+    pub(crate) owner_email: String,
+    /// The kinds already sent, space-separated.
+    pub(crate) sent: String,
+}
+
+impl From<NoticeRow> for app::store::NoticeCandidate {
+    fn from(row: NoticeRow) -> Self {
+        Self {
+            token_id: row.token_id,
+            label: row.label,
+            hint: row.hint,
+            created_at: from_db(row.created_at),
+            expires_at: from_db(row.expires_at),
+            owner_name: row.owner_name,
+            owner_email: row.owner_email,
+            sent: row
+                .sent
+                .split_whitespace()
+                .filter_map(app::rules::expiry_notice::NoticeKind::parse)
+                .collect(),
+        }
+    }
+}

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod nginx;
+pub mod smtp;
 
 use app::clock::Clock;
 use app::rules::secret::SecretHash;
