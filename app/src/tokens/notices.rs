@@ -115,7 +115,7 @@ mod tests {
         assert_eq!(mail.to_address, "alice@example.com");
         assert_eq!(
             mail.subject,
-            "Your Tessera token “deploy bot” (…K3zq) expires in 7 days"
+            "Your Tessera token \"deploy bot\" (ending K3zq) expires in 7 days"
         );
         assert!(mail.body.contains("Hello Alice Example"));
         assert!(mail.body.contains("https://tessera.example/profile"));
