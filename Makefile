@@ -17,13 +17,13 @@ endif
 # The npm-installed wasm-opt (binaryen 132) must win over any older system one.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql nginx clean
+.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql nginx sqlite3 clean
 
 run: tools build
 	mkdir -p data
 	./target/release/tessera serve
 
-test: tools chromium postgresql nginx unit-test build e2e-test
+test: tools chromium postgresql nginx sqlite3 unit-test build e2e-test
 
 # --split puts each lazy route's code in a wasm chunk of its own (see App in app/src/lib.rs).
 # The server sends the brotli or gzip copies that precompress.mjs writes beside each file.
@@ -37,7 +37,7 @@ unit-test: postgresql nginx
 	cargo test -p server
 	server/tests/with-postgres.sh cargo test -p server --tests
 
-e2e-test: chromium node-tools
+e2e-test: chromium node-tools sqlite3
 	end2end/run.sh
 
 tools: rust-tools node-tools
@@ -60,6 +60,11 @@ end2end/node_modules/.installed: end2end/package-lock.json
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql; }
+
+# end2end/run.sh ages a token in the database with it.
+sqlite3:
+	@command -v sqlite3 >/dev/null \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y sqlite3; }
 
 chromium:
 	@command -v chromium >/dev/null \

@@ -41,6 +41,13 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add hana --display-name "Hana E
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add ivan --display-name "Ivan Example" --email ivan@example.com
 # Only keyboard.spec.ts signs in as kim: it deactivates her other session.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add kim --display-name "Kim Example" --email kim@example.com
+# Only security-unused.spec.ts signs in as lena. Her one token is made 120 days old and never
+# used, for the unused-token policy to catch; its secret is the spec's to try.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add lena --display-name "Lena Example" --email lena@example.com
+E2E_STALE_TOKEN=$("$bin" token add lena --label "old laptop" --expires never --permission profile:read)
+export E2E_STALE_TOKEN
+sqlite3 "$work/tessera.db" "UPDATE access_tokens SET created_at = created_at - 120 * 86400
+  WHERE user_id = (SELECT id FROM users WHERE username = 'lena')"
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -33,6 +33,7 @@ pub enum Field {
     TwoFactor,
     Grace,
     DeactivatedUntil,
+    UnusedDays,
     /// The tokens chosen for a bulk action.
     Selection,
 }
@@ -55,6 +56,10 @@ pub enum AppError {
     /// Saving would lock the admin out; the form asks them to confirm and sends it again.
     #[error("The allowlist does not include your current address {0}. You will not be able to sign in from it again.")]
     LockoutRisk(String),
+    /// Saving the unused-token policy would expire `tokens` at once; the form asks the admin to
+    /// confirm and sends it again. `message` says so in words.
+    #[error("{message}")]
+    WouldExpireUnused { tokens: u64, message: String },
     #[error("That was not found.")]
     NotFound,
     /// A used, expired, revoked or unknown invitation link: one answer for all four.
@@ -104,7 +109,7 @@ impl AppError {
             | Self::NetworkNotAllowed
             | Self::TwoFactorSetupRequired => 403,
             Self::NotFound | Self::InvitationBroken | Self::ResetLinkBroken => 404,
-            Self::Conflict(_) | Self::LockoutRisk(_) => 409,
+            Self::Conflict(_) | Self::LockoutRisk(_) | Self::WouldExpireUnused { .. } => 409,
             Self::Invalid { .. } => 422,
             Self::TooManyAttempts { .. } => 429,
             Self::Internal => 500,

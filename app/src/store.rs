@@ -5,6 +5,7 @@
 mod roles;
 pub use roles::*;
 
+use crate::rules::disuse::DisusePolicy;
 use crate::rules::expiry::{LifetimePolicy, TokenStatus};
 use crate::rules::expiry_notice::NoticeKind;
 use crate::rules::network::AllowlistEntry;
@@ -172,6 +173,8 @@ pub struct TokenRecord {
     pub expires_at: Option<DateTime<Utc>>,
     pub expired_at: Option<DateTime<Utc>>,
     pub expired_by: Option<String>,
+    /// Set when the unused-token policy expired it: the days it allowed then.
+    pub expired_unused_days: Option<u32>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
     /// The token this one replaced, when it was made by rotating that one.
@@ -185,6 +188,7 @@ pub struct TokenRecord {
 impl TokenRecord {
     pub fn status_at(&self, now: DateTime<Utc>) -> TokenStatus {
         TokenStatus::at(now, self.expires_at, self.expired_at)
+            .unless_unused(self.expired_unused_days)
             .unless_deactivated(now, self.deactivated_until)
     }
 }
@@ -238,6 +242,18 @@ pub struct NoticeCandidate {
     pub owner_name: String,
     pub owner_email: String,
     pub sent: Vec<NoticeKind>,
+}
+
+/// A token the unused-token policy expired whose owner has not been told yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisuseNoticeCandidate {
+    pub token_id: TokenId,
+    pub label: String,
+    pub hint: String,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub unused_days: u32,
+    pub owner_name: String,
+    pub owner_email: String,
 }
 
 /// An expiry reminder that went out, and when.
@@ -314,6 +330,7 @@ pub struct SecuritySettings {
     pub lifetime: LifetimePolicy,
     pub allowlist: Vec<AllowlistEntry>,
     pub two_factor: TwoFactorRequirement,
+    pub disuse: DisusePolicy,
 }
 
 /// A user's two-factor set-up.

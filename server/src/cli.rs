@@ -276,6 +276,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let secure_cookies = public_url.starts_with("https://");
     let clock = Arc::new(SystemClock);
     crate::housekeeping::spawn(store.clone(), store.clone(), store.clone(), clock.clone());
+    crate::housekeeping::spawn_disuse_policy(store.clone(), clock.clone());
     if let Some(mailer) = &mailer {
         crate::housekeeping::spawn_expiry_notices(
             store.clone(),

@@ -17,6 +17,7 @@ pub fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
             expires_at: None,
             expired_at: None,
             expired_by: None,
+            expired_unused_days: None,
             last_used_at: None,
             last_used_ip: None,
             replaces: None,

@@ -1,13 +1,14 @@
 //! Work on a timer: forgetting sign-ins older than Recent Authentications shows, counts of
 //! failed sign-ins too old to matter, and token check counts older than the charts show;
-//! and, with a mail server, the expiry reminders.
+//! expiring tokens the unused-token policy catches; and, with a mail server, the reminders.
 
 use crate::bearer::store::TokenUsageStore;
 use app::clock::Clock;
 use app::rules::calendar::day_start;
 use app::rules::session::retention_cutoff;
 use app::rules::throttle::FORGET_AFTER;
-use app::store::{NoticeStore, SessionStore, StoreResult, ThrottleStore};
+use app::store::{NoticeStore, SessionStore, Store, StoreResult, ThrottleStore};
+use app::tokens::disuse::{apply_disuse_policy, send_disuse_notices};
 use app::tokens::notices::send_expiry_notices;
 use app::users::invitations::mail::Mailer;
 use std::sync::Arc;
@@ -52,8 +53,24 @@ pub fn spawn(
     });
 }
 
-/// Sends the expiry reminders that are due, at start-up and then every ten minutes. Every
-/// instance may run this: each reminder is claimed in the database before it is sent.
+/// Applies the unused-token policy at start-up and then every hour: a token is expired within
+/// the hour after it reaches the days the policy allows. Every instance may run this: one
+/// statement expires each token once.
+pub fn spawn_disuse_policy(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(EVERY);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = apply_disuse_policy(store.as_ref(), clock.now()).await {
+                tracing::error!(%error, "applying the unused-token policy failed");
+            }
+        }
+    });
+}
+
+/// Sends the expiry reminders that are due, and tells owners about tokens the unused-token
+/// policy expired, at start-up and then every ten minutes. Every instance may run this: each
+/// notice is claimed in the database before it is sent.
 pub fn spawn_expiry_notices(
     store: Arc<dyn NoticeStore>,
     mailer: Arc<dyn Mailer>,
@@ -68,6 +85,11 @@ pub fn spawn_expiry_notices(
                 send_expiry_notices(store.as_ref(), mailer.as_ref(), &public_url, clock.now());
             if let Err(error) = sent.await {
                 tracing::error!(%error, "sending expiry reminders failed");
+            }
+            let told =
+                send_disuse_notices(store.as_ref(), mailer.as_ref(), &public_url, clock.now());
+            if let Err(error) = told.await {
+                tracing::error!(%error, "telling owners of unused tokens failed");
             }
         }
     });

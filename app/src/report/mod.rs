@@ -9,7 +9,7 @@ pub mod query;
 mod server;
 mod user_editor;
 
-pub use page::SystemUsersPage;
+pub use page::{report_href, SystemUsersPage};
 pub use query::{Preset, ReportQuery, SortColumn, StatusFilter};
 
 use crate::error::AppError;

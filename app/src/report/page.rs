@@ -19,7 +19,8 @@ use leptos_router::hooks::use_query_map;
 
 const PATH: &str = "/admin/users";
 
-fn report_href(query: &ReportQuery) -> String {
+/// Where the report with this query is.
+pub fn report_href(query: &ReportQuery) -> String {
     format!("{PATH}{}", query.to_query_string())
 }
 

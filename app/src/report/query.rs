@@ -79,16 +79,23 @@ pub enum StatusFilter {
     Active,
     Expired,
     ExpiredManually,
+    ExpiredUnused,
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 3] = [Self::Active, Self::Expired, Self::ExpiredManually];
+    pub const ALL: [StatusFilter; 4] = [
+        Self::Active,
+        Self::Expired,
+        Self::ExpiredManually,
+        Self::ExpiredUnused,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
             Self::Active => "active",
             Self::Expired => "expired",
             Self::ExpiredManually => "expired-manually",
+            Self::ExpiredUnused => "expired-unused",
         }
     }
 
@@ -97,6 +104,7 @@ impl StatusFilter {
             Self::Active => "Active",
             Self::Expired => "Expired",
             Self::ExpiredManually => "Expired manually",
+            Self::ExpiredUnused => "Expired as unused",
         }
     }
 

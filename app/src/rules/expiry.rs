@@ -203,7 +203,6 @@ pub(crate) fn parse_local(
         .ok_or(ExpiryError::CustomUnreadable)
 }
 
-/// What a token is at a given moment.
 /// How many days before a token expires its owner is told.
 pub const EXPIRY_NOTICE_DAYS: i64 = 7;
 
@@ -213,6 +212,7 @@ pub fn expires_soon(now: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> bo
     expires_at.is_some_and(|at| at > now && at <= now + Duration::days(EXPIRY_NOTICE_DAYS))
 }
 
+/// What a token is at a given moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenStatus {
     Active,
@@ -220,6 +220,8 @@ pub enum TokenStatus {
     Deactivated,
     Expired,
     ExpiredManually,
+    /// Expired by the unused-token policy (see [`crate::rules::disuse`]).
+    ExpiredUnused,
 }
 
 impl TokenStatus {
@@ -249,9 +251,20 @@ impl TokenStatus {
         }
     }
 
-    /// Expired by time or by hand: nothing brings it back.
+    /// Expired early because it went unused: `unused_days` is what the policy said then.
+    pub fn unless_unused(self, unused_days: Option<u32>) -> Self {
+        match self {
+            Self::ExpiredManually if unused_days.is_some() => Self::ExpiredUnused,
+            status => status,
+        }
+    }
+
+    /// Expired by time, by hand or by policy: nothing brings it back.
     pub fn has_ended(self) -> bool {
-        matches!(self, Self::Expired | Self::ExpiredManually)
+        matches!(
+            self,
+            Self::Expired | Self::ExpiredManually | Self::ExpiredUnused
+        )
     }
 
     pub fn words(self) -> &'static str {
@@ -260,6 +273,7 @@ impl TokenStatus {
             Self::Deactivated => "Deactivated",
             Self::Expired => "Expired",
             Self::ExpiredManually => "Expired manually",
+            Self::ExpiredUnused => "Expired as unused",
         }
     }
 }
@@ -519,7 +533,16 @@ mod tests {
             TokenStatus::Expired.unless_deactivated(now(), until),
             TokenStatus::Expired
         );
+        let early = TokenStatus::at(now(), Some(later), Some(now()));
+        assert_eq!(early.unless_unused(Some(90)), TokenStatus::ExpiredUnused);
+        assert_eq!(early.unless_unused(None), TokenStatus::ExpiredManually);
+        assert_eq!(
+            TokenStatus::Active.unless_unused(Some(90)),
+            TokenStatus::Active
+        );
+        assert_eq!(TokenStatus::ExpiredUnused.words(), "Expired as unused");
         assert!(TokenStatus::Expired.has_ended() && TokenStatus::ExpiredManually.has_ended());
+        assert!(TokenStatus::ExpiredUnused.has_ended());
         assert!(!TokenStatus::Active.has_ended() && !TokenStatus::Deactivated.has_ended());
     }
 }

@@ -10,6 +10,8 @@ pub enum NoticeKind {
     SevenDaysBefore,
     OneDayBefore,
     Expired,
+    /// The unused-token policy expired it.
+    ExpiredUnused,
 }
 
 /// How long after a token expired its notice may still go out (a server that was down
@@ -17,7 +19,12 @@ pub enum NoticeKind {
 pub const EXPIRED_NOTICE_WINDOW: Duration = Duration::days(7);
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 3] = [Self::SevenDaysBefore, Self::OneDayBefore, Self::Expired];
+    pub const ALL: [NoticeKind; 4] = [
+        Self::SevenDaysBefore,
+        Self::OneDayBefore,
+        Self::Expired,
+        Self::ExpiredUnused,
+    ];
 
     /// How it is stored.
     pub fn as_str(self) -> &'static str {
@@ -25,6 +32,7 @@ impl NoticeKind {
             Self::SevenDaysBefore => "7d",
             Self::OneDayBefore => "1d",
             Self::Expired => "expired",
+            Self::ExpiredUnused => "unused",
         }
     }
 
@@ -38,6 +46,7 @@ impl NoticeKind {
             Self::SevenDaysBefore => "7 days before",
             Self::OneDayBefore => "1 day before",
             Self::Expired => "on expiry",
+            Self::ExpiredUnused => "of its expiry as unused",
         }
     }
 
@@ -45,7 +54,7 @@ impl NoticeKind {
         match self {
             Self::SevenDaysBefore => Duration::days(7),
             Self::OneDayBefore => Duration::days(1),
-            Self::Expired => Duration::zero(),
+            Self::Expired | Self::ExpiredUnused => Duration::zero(),
         }
     }
 }

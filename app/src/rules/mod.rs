@@ -5,6 +5,7 @@
 pub mod access;
 pub mod calendar;
 pub mod deactivation;
+pub mod disuse;
 pub mod domain;
 pub mod expiry;
 pub mod expiry_notice;

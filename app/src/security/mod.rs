@@ -1,7 +1,9 @@
-//! Company security, for admins: the IP allowlist, the maximum token lifetime and the
-//! permission catalogue. The policy they make is enforced at sign-in and on every token use.
+//! Company security, for admins: the IP allowlist, the maximum token lifetime, two-factor
+//! sign-in, the unused-token policy and the permission catalogue. The policy they make is
+//! enforced at sign-in and on every token use.
 
 mod allowlist_editor;
+mod disuse_form;
 mod page;
 mod permissions_page;
 #[cfg(feature = "ssr")]
@@ -30,6 +32,16 @@ pub struct SecurityView {
     /// them in.
     pub your_address: Option<String>,
     pub two_factor: TwoFactorRequirement,
+    /// Days a token may go unused before it is expired; `None`: never.
+    pub unused_days: Option<u32>,
+}
+
+/// What saving the unused-token policy did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisuseSaved {
+    pub unused_days: Option<u32>,
+    /// Tokens expired at once because they had gone unused that long already.
+    pub expired: u64,
 }
 
 /// One row of the allowlist form, as typed.
@@ -85,6 +97,17 @@ pub async fn save_allowlist_form(
 #[server(prefix = "/rpc", endpoint = "security/two-factor")]
 pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {
     crate::services::reply(server::save_two_factor_requirement(rule).await)
+}
+
+/// `unused_days` as typed: blank turns the policy off. A policy that would expire tokens at
+/// once is refused with [`AppError::WouldExpireUnused`] unless `confirm_expiring` says the
+/// admin saw how many and agreed; then they are expired before the answer.
+#[server(prefix = "/rpc", endpoint = "security/unused-tokens")]
+pub async fn save_disuse_policy(
+    unused_days: String,
+    #[server(default)] confirm_expiring: bool,
+) -> Result<DisuseSaved, AppError> {
+    crate::services::reply(server::save_disuse_policy(unused_days, confirm_expiring).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "permissions/list")]

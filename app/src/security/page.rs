@@ -1,4 +1,5 @@
 use super::allowlist_editor::AllowlistEditor;
+use super::disuse_form::DisuseForm;
 use super::{security_settings, SaveMaxLifetime, SaveTwoFactorRequirement, SecurityView};
 use crate::error::{AppError, Field};
 use crate::rules::two_factor::TwoFactorRequirement;
@@ -7,8 +8,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
-/// Admin → Security: the company IP allowlist, the maximum token lifetime, and who must use
-/// two-factor sign-in.
+/// Admin → Security: the company IP allowlist, the maximum token lifetime, who must use
+/// two-factor sign-in, and how long tokens may go unused.
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     // Loaded once: each form keeps its own state and shows what its save returned.
@@ -21,7 +22,8 @@ pub fn SecurityPage() -> impl IntoView {
                 Ok(view) => view! {
                     <AllowlistEditor initial=view.clone()/>
                     <LifetimeForm initial=view.clone()/>
-                    <TwoFactorForm initial=view/>
+                    <TwoFactorForm initial=view.clone()/>
+                    <DisuseForm initial=view/>
                 }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="Security settings"/> }.into_any(),
                 Err(error) => {

@@ -2,6 +2,7 @@
 //! validating a token costs no query for it. Any instance may change it: the server's change
 //! feed calls `forget` when one does, and the next reader loads it again.
 
+use crate::rules::disuse::DisusePolicy;
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::Permission;
@@ -23,6 +24,7 @@ pub struct Policy {
     pub allowlist: Vec<AllowlistEntry>,
     pub permissions: Vec<Permission>,
     pub two_factor: TwoFactorRequirement,
+    pub disuse: DisusePolicy,
 }
 
 impl Policy {
@@ -114,6 +116,7 @@ impl PolicyCache {
             lifetime: settings.lifetime,
             allowlist: settings.allowlist,
             two_factor: settings.two_factor,
+            disuse: settings.disuse,
             permissions,
         });
         // Kept only if nothing was forgotten meanwhile: what was read may predate a change.

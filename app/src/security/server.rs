@@ -1,12 +1,14 @@
-use super::{AllowlistRow, PermissionView, SecurityView};
+use super::{AllowlistRow, DisuseSaved, PermissionView, SecurityView};
 use crate::error::{AppError, Field};
+use crate::rules::disuse::{unused_days_words, DisusePolicy};
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::lists::{at_most_max, distinct};
 use crate::rules::network::{allowlist_admits, AllowlistEntry};
 use crate::rules::permission::{validate_description, validate_name, Permission};
 use crate::rules::two_factor::TwoFactorRequirement;
-use crate::services::{client_ip, require_admin, services};
+use crate::services::{client_ip, require_admin, services, Services};
 use crate::store::StoreError;
+use crate::tokens::disuse::{apply_disuse_policy, send_disuse_notices};
 
 pub async fn settings() -> Result<SecurityView, AppError> {
     require_admin()?;
@@ -17,7 +19,77 @@ pub async fn settings() -> Result<SecurityView, AppError> {
         allowlist: policy.allowlist.clone(),
         your_address: client_ip().map(|ip| ip.to_string()),
         two_factor: policy.two_factor,
+        unused_days: policy.disuse.days,
     })
+}
+
+pub async fn save_disuse_policy(
+    days: String,
+    confirm_expiring: bool,
+) -> Result<DisuseSaved, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let policy =
+        DisusePolicy::from_form(&days).map_err(|e| AppError::invalid(Field::UnusedDays, e))?;
+    let now = services.clock.now();
+    if let (Some(days), Some(cutoff), false) = (policy.days, policy.cutoff(now), confirm_expiring) {
+        let tokens = services.store.count_unused_tokens(cutoff, now).await?;
+        if tokens > 0 {
+            return Err(AppError::WouldExpireUnused {
+                tokens,
+                message: would_expire_message(tokens, days, services.mailer.is_some()),
+            });
+        }
+    }
+    services.store.save_disuse_policy(policy).await?;
+    tracing::info!(
+        target: "tessera::audit", event = "unused_token_policy", admin = %me.user.username,
+        days = ?policy.days
+    );
+    let expired = apply_disuse_policy(services.store.as_ref(), now).await?;
+    if expired > 0 {
+        tell_owners_soon(&services);
+    }
+    Ok(DisuseSaved {
+        unused_days: policy.days,
+        expired,
+    })
+}
+
+fn would_expire_message(tokens: u64, days: u32, mails: bool) -> String {
+    let (count, verb, them, owners) = match tokens {
+        1 => ("1 active token".to_owned(), "has", "it", "its owner"),
+        n => (format!("{n} active tokens"), "have", "them", "their owners"),
+    };
+    let told = if mails {
+        format!(" and e-mails {owners}")
+    } else {
+        String::new()
+    };
+    format!(
+        "{count} {verb} not been used for {}. Saving expires {them} at once{told}: anything \
+         that still relies on {them} stops working.",
+        unused_days_words(days)
+    )
+}
+
+/// Mails the owners of the tokens just expired without holding up the answer; the periodic
+/// job would tell them too, within ten minutes.
+fn tell_owners_soon(services: &Services) {
+    let Some(mailer) = services.mailer.clone() else {
+        return;
+    };
+    let (store, public_url, now) = (
+        services.store.clone(),
+        services.public_url.clone(),
+        services.clock.now(),
+    );
+    tokio::spawn(async move {
+        let told = send_disuse_notices(store.as_ref(), mailer.as_ref(), &public_url, now);
+        if let Err(error) = told.await {
+            tracing::error!(%error, "telling owners of unused tokens failed");
+        }
+    });
 }
 
 pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {
@@ -136,4 +208,23 @@ pub async fn remove_permission(name: String) -> Result<(), AppError> {
     }
     tracing::info!(admin = %me.user.username, permission = %name, "permission removed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::would_expire_message;
+
+    #[test]
+    fn the_question_counts_the_tokens_and_says_who_is_told() {
+        assert_eq!(
+            would_expire_message(1, 90, true),
+            "1 active token has not been used for 90 days. Saving expires it at once and \
+             e-mails its owner: anything that still relies on it stops working."
+        );
+        assert_eq!(
+            would_expire_message(12, 1, false),
+            "12 active tokens have not been used for 1 day. Saving expires them at once: \
+             anything that still relies on them stops working."
+        );
+    }
 }

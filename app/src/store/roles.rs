@@ -4,6 +4,7 @@
 use super::*;
 use crate::dashboard::{DayChecks, EstateCounts};
 use crate::report::ReportQuery;
+use crate::rules::disuse::DisusePolicy;
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::expiry_notice::NoticeKind;
 use crate::rules::network::AllowlistEntry;
@@ -134,6 +135,21 @@ pub trait TokenStore: Send + Sync + 'static {
         by: UserId,
         at: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// How many tokens active at `now` went unused (or, never used, were created) at or
+    /// before `cutoff`.
+    async fn count_unused_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Expires those tokens in one statement, marking them expired for going `days` unused;
+    /// how many. Each token is expired by exactly one caller, whichever instance runs it.
+    async fn expire_unused_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        days: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Expires every token of the user that is active at `at`; how many.
     async fn expire_active_tokens_of(
         &self,
@@ -222,6 +238,7 @@ pub trait PolicyStore: Send + Sync + 'static {
     /// Replaces the whole allowlist, in the order given.
     async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
     async fn save_two_factor_requirement(&self, rule: TwoFactorRequirement) -> StoreResult<()>;
+    async fn save_disuse_policy(&self, policy: DisusePolicy) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -373,6 +390,12 @@ pub trait NoticeStore: Send + Sync + 'static {
         kind: NoticeKind,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Tokens the unused-token policy expired after `since` whose owners have not been told,
+    /// of owners who may sign in, have an e-mail address and take the reminders.
+    async fn disuse_notice_candidates(
+        &self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<DisuseNoticeCandidate>>;
     /// Gives back a claim whose e-mail could not be sent.
     async fn release_notice(&self, token_id: TokenId, kind: NoticeKind) -> StoreResult<()>;
     /// The reminders sent for `tokens`, oldest first per token.

@@ -198,18 +198,19 @@ pub fn TokenPermissionsCell(token: TokenView) -> impl IntoView {
     }
 }
 
-/// The Status cell of a token row: its state, and when and by whom it was expired by hand.
+/// The Status cell of a token row: its state, and when, by whom or why it was expired early.
 #[component]
 pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
     let badge = match token.status {
         TokenStatus::Active => "badge active",
         TokenStatus::Deactivated => "badge deactivated",
         TokenStatus::Expired => "badge expired",
-        TokenStatus::ExpiredManually => "badge revoked",
+        TokenStatus::ExpiredManually | TokenStatus::ExpiredUnused => "badge revoked",
     };
     let detail = token.expired_at.map(|at| {
         let by = token.expired_by.clone().map(|name| format!(" by {name}"));
-        view! { "on " <Time at/> {by} }
+        let reason = token.expiry_reason().map(|reason| format!("{reason}; "));
+        view! { {reason} "on " <Time at/> {by} }
     });
     // While a grace period runs, the old token is still active: say when it stops.
     let stops = (token.status == TokenStatus::Active)

@@ -53,7 +53,9 @@ pub async fn reactivate_for(
         TokenStatus::Active => {
             return Err(AppError::Conflict("This token is not deactivated.".into()))
         }
-        TokenStatus::Expired | TokenStatus::ExpiredManually => return Err(ended()),
+        TokenStatus::Expired | TokenStatus::ExpiredManually | TokenStatus::ExpiredUnused => {
+            return Err(ended())
+        }
     }
     if !services.store.reactivate_token(id, now).await? {
         return Err(AppError::Conflict(

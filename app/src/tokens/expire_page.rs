@@ -91,6 +91,7 @@ fn ExpireTokenConfirmation(
     };
     if token.status != TokenStatus::Active {
         let by = token.expired_by.clone().map(|name| format!(" by {name}"));
+        let reason = token.expiry_reason().map(|reason| format!(" ({reason})"));
         let when = token
             .expired_at
             .or(token.expires_at)
@@ -98,7 +99,7 @@ fn ExpireTokenConfirmation(
         return view! {
             <p role="status">
                 "The token “" <strong>{token.label.clone()}</strong> "” (…" {token.hint.clone()} ") "
-                "was " {token.status.words().to_lowercase()} {when} "."
+                "was " {token.status.words().to_lowercase()} {reason} {when} "."
             </p>
             <div class="modal-actions">
                 <a class="button primary" href=back>{back_words}</a>

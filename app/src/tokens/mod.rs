@@ -7,6 +7,8 @@ mod create_form;
 #[cfg(feature = "ssr")]
 pub mod deactivate;
 pub(crate) mod deactivate_modal;
+#[cfg(feature = "ssr")]
+pub mod disuse;
 mod expire_page;
 #[cfg(feature = "ssr")]
 pub mod issue;
@@ -59,6 +61,9 @@ pub struct TokenView {
     pub expires_soon: bool,
     pub expired_at: Option<DateTime<Utc>>,
     pub expired_by: Option<String>,
+    /// Set when the unused-token policy expired it: the days it allowed then.
+    #[serde(default)]
+    pub expired_unused_days: Option<u32>,
     pub permissions: Vec<String>,
     pub ip_whitelist: Vec<String>,
     pub domain_whitelist: Vec<String>,
@@ -144,6 +149,18 @@ impl PostedTokenForm {
         }
         form.permissions = crate::rules::permission::join_scopes(&permissions);
         Self(form)
+    }
+}
+
+impl TokenView {
+    /// Why it was expired early, when no one did it: "unused for 90 days".
+    pub fn expiry_reason(&self) -> Option<String> {
+        self.expired_unused_days.map(|days| {
+            format!(
+                "unused for {}",
+                crate::rules::disuse::unused_days_words(days)
+            )
+        })
     }
 }
 
@@ -299,6 +316,7 @@ mod tests {
             expires_soon: false,
             expired_at: None,
             expired_by: None,
+            expired_unused_days: None,
             permissions: vec![],
             ip_whitelist: vec![],
             domain_whitelist: vec![],

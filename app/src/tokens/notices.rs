@@ -67,7 +67,7 @@ pub fn expiry_mail(
             format!("Your Tessera token {token} expires tomorrow"),
             format!("expires at {when}, within a day"),
         ),
-        NoticeKind::Expired => (
+        NoticeKind::Expired | NoticeKind::ExpiredUnused => (
             format!("Your Tessera token {token} has expired"),
             format!("expired at {when}"),
         ),

@@ -29,6 +29,7 @@ impl TokenView {
             expires_soon: !status.has_ended() && expires_soon(now, record.expires_at),
             expired_at: record.expired_at,
             expired_by: record.expired_by.clone(),
+            expired_unused_days: record.expired_unused_days,
             permissions: record.restrictions.permissions.clone(),
             ip_whitelist: record.restrictions.ip_whitelist.clone(),
             domain_whitelist: record.restrictions.domain_whitelist.clone(),

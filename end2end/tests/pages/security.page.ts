@@ -1,14 +1,16 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 import { waitForHydration } from "./login.page";
 
-/** Admin → Security: the company IP allowlist ("Whitelist IPs") and the maximum token lifetime. */
+/** Admin → Security: the company IP allowlist ("Whitelist IPs"), the maximum token lifetime and the unused-token policy. */
 export class SecurityPage {
   readonly heading: Locator;
   readonly allowlist: Locator;
+  readonly unusedTokens: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole("heading", { name: "Security", level: 1 });
     this.allowlist = page.locator("section", { has: page.getByRole("heading", { name: "Whitelist IPs" }) });
+    this.unusedTokens = page.locator("section", { has: page.getByRole("heading", { name: "Unused tokens" }) });
   }
 
   async openFromNavigation() {
@@ -65,5 +67,11 @@ export class SecurityPage {
 
   lockoutDialog() {
     return this.page.getByRole("dialog", { name: "Lock yourself out?" });
+  }
+
+  /** Types the days of the unused-token policy (blank turns it off) and saves. */
+  async saveUnusedDays(days: string) {
+    await this.unusedTokens.getByLabel("Expire tokens unused for (days)").fill(days);
+    await this.unusedTokens.getByRole("button", { name: "Save", exact: true }).click();
   }
 }

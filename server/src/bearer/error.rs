@@ -179,6 +179,7 @@ impl From<app::error::AppError> for ApiError {
                     Field::Grace => "grace",
                     Field::Selection => "selection",
                     Field::DeactivatedUntil => "until",
+                    Field::UnusedDays => "unused_days",
                 },
                 message,
             },
@@ -191,6 +192,7 @@ impl From<app::error::AppError> for ApiError {
             // Not answers any API call gives; if one ever does, it is our bug.
             AppError::Forbidden
             | AppError::LockoutRisk(_)
+            | AppError::WouldExpireUnused { .. }
             | AppError::InvitationBroken
             | AppError::ResetLinkBroken
             | AppError::SignInExpired

@@ -35,11 +35,14 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     /// `null`: never expires.
     pub expires_at: Option<DateTime<Utc>>,
-    /// `active`, `deactivated`, `expired` or `expired_manually`.
+    /// `active`, `deactivated`, `expired`, `expired_manually` or `expired_unused` (by the
+    /// unused-token policy).
     pub status: String,
     pub expired_at: Option<DateTime<Utc>>,
     /// Display name of whoever expired it by hand.
     pub expired_by: Option<String>,
+    /// When `expired_unused`: the days unused the policy allowed.
+    pub expired_unused_days: Option<u32>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
     /// The token this one replaced, when it was made by rotation.
@@ -56,6 +59,7 @@ impl ApiToken {
             Deactivated => "deactivated",
             Expired => "expired",
             ExpiredManually => "expired_manually",
+            ExpiredUnused => "expired_unused",
         };
         Self {
             id: record.id,
@@ -70,6 +74,7 @@ impl ApiToken {
             expires_at: record.expires_at,
             expired_at: record.expired_at,
             expired_by: record.expired_by,
+            expired_unused_days: record.expired_unused_days,
             last_used_at: record.last_used_at,
             last_used_ip: record.last_used_ip,
             replaces: record.replaces,

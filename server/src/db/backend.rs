@@ -37,12 +37,13 @@ pub(crate) trait Backend:
     + Reads<PasswordResetRow>
     + Reads<TwoFactorRow>
     + Reads<UserRow>
-    + Reads<(Option<i64>, String)>
+    + Reads<(Option<i64>, String, Option<i64>)>
     + Reads<(i64, i64, i64)>
     + Reads<(i64, String, i64)>
     + Reads<(i64, i64, i64, i64)>
     + Reads<EstateRow>
     + Reads<NoticeRow>
+    + Reads<DisuseNoticeRow>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

@@ -1,11 +1,13 @@
 //! Expiry reminders: the tokens that may need one, and the claims that make each go out
 //! once, whichever instance sends it.
 
-use super::rows::NoticeRow;
+use super::rows::{DisuseNoticeRow, NoticeRow};
 use super::statement::Statement;
 use super::{from_db, to_db, Backend, SqlStore};
 use app::rules::expiry_notice::NoticeKind;
-use app::store::{NoticeCandidate, NoticeStore, SentNotice, StoreResult, TokenId, UserId};
+use app::store::{
+    DisuseNoticeCandidate, NoticeCandidate, NoticeStore, SentNotice, StoreResult, TokenId, UserId,
+};
 use chrono::{DateTime, Utc};
 
 #[async_trait::async_trait]
@@ -27,6 +29,28 @@ impl<DB: Backend> NoticeStore for SqlStore<DB> {
         )
         .bind(to_db(from))
         .bind(to_db(to))
+        .fetch_all(DB::on_pool(&self.pool))
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn disuse_notice_candidates(
+        &self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<DisuseNoticeCandidate>> {
+        let rows: Vec<DisuseNoticeRow> = Statement::new(
+            "SELECT t.id AS token_id, t.label, t.hint, t.last_used_at,
+                    t.expired_unused_days AS unused_days,
+                    u.display_name AS owner_name, u.email AS owner_email
+             FROM access_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.expired_unused_days IS NOT NULL AND t.expired_at > $1
+               AND NOT EXISTS (SELECT 1 FROM token_notices n
+                               WHERE n.token_id = t.id AND n.kind = $2)
+               AND u.login_active AND u.is_current AND u.expiry_emails AND u.email <> ''
+             ORDER BY u.id, t.id",
+        )
+        .bind(to_db(since))
+        .bind(NoticeKind::ExpiredUnused.as_str().to_owned())
         .fetch_all(DB::on_pool(&self.pool))
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())

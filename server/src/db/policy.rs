@@ -4,6 +4,7 @@ use super::rows::{AllowlistRow, PermissionRow};
 use super::statement::Statement;
 use super::{Backend, SqlStore};
 use crate::changes::Change;
+use app::rules::disuse::DisusePolicy;
 use app::rules::expiry::LifetimePolicy;
 use app::rules::network::AllowlistEntry;
 use app::rules::permission::Permission;
@@ -53,12 +54,14 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
     }
 
     async fn security_settings(&self) -> StoreResult<SecuritySettings> {
-        let (max_days, two_factor): (Option<i64>, String) = Statement::new(
-            "SELECT max_token_days, two_factor_required FROM security_settings WHERE id = 1",
-        )
-        .fetch_optional(DB::on_pool(&self.pool))
-        .await?
-        .ok_or_else(|| StoreError::Backend("the security_settings row is missing".into()))?;
+        let (max_days, two_factor, unused_days): (Option<i64>, String, Option<i64>) =
+            Statement::new(
+                "SELECT max_token_days, two_factor_required, expire_unused_days
+                 FROM security_settings WHERE id = 1",
+            )
+            .fetch_optional(DB::on_pool(&self.pool))
+            .await?
+            .ok_or_else(|| StoreError::Backend("the security_settings row is missing".into()))?;
         let rows: Vec<AllowlistRow> =
             Statement::new("SELECT address, bits FROM ip_allowlist ORDER BY position")
                 .fetch_all(DB::on_pool(&self.pool))
@@ -76,6 +79,9 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
             },
             allowlist,
             two_factor: TwoFactorRequirement::parse(&two_factor).unwrap_or_default(),
+            disuse: DisusePolicy {
+                days: unused_days.and_then(|d| u32::try_from(d).ok()),
+            },
         })
     }
 
@@ -95,6 +101,18 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
         let update =
             Statement::new("UPDATE security_settings SET two_factor_required = $1 WHERE id = 1")
                 .bind(rule.as_str().to_owned());
+        self.write(
+            |db| Box::pin(update.execute(DB::on_connection(db))),
+            |_| Some(Change::Policy),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn save_disuse_policy(&self, policy: DisusePolicy) -> StoreResult<()> {
+        let update =
+            Statement::new("UPDATE security_settings SET expire_unused_days = $1 WHERE id = 1")
+                .bind(policy.days.map(i64::from));
         self.write(
             |db| Box::pin(update.execute(DB::on_connection(db))),
             |_| Some(Change::Policy),

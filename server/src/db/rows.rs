@@ -53,6 +53,7 @@ pub(crate) struct TokenRow {
     pub(crate) expires_at: Option<i64>,
     pub(crate) expired_at: Option<i64>,
     pub(crate) expired_by: Option<String>,
+    pub(crate) expired_unused_days: Option<i64>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
     pub(crate) replaces: Option<i64>,
@@ -103,6 +104,7 @@ impl From<TokenRow> for TokenRecord {
             expires_at: row.expires_at.map(from_db),
             expired_at: row.expired_at.map(from_db),
             expired_by: row.expired_by,
+            expired_unused_days: row.expired_unused_days.and_then(|d| u32::try_from(d).ok()),
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: row.replaces,
@@ -126,8 +128,8 @@ pub(crate) struct BearerRow {
 /// given them (`string_agg` with `ORDER BY` reads the same on both backends).
 pub(crate) const TOKEN_COLUMNS: &str =
     "t.id, t.user_id, t.label, t.description, t.hint, t.created_at, t.expires_at, \
-     t.expired_at, eb.display_name AS expired_by, t.last_used_at, t.last_used_ip, \
-     COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+     t.expired_at, eb.display_name AS expired_by, t.expired_unused_days, t.last_used_at, \
+     t.last_used_ip, COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
                FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
      t.ip_whitelist, t.domain_whitelist, t.replaces_token_id AS replaces, \
      t.deactivated_until, \
@@ -174,6 +176,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) expires_at: Option<i64>,
     pub(crate) expired_at: Option<i64>,
     pub(crate) expired_by: Option<String>,
+    pub(crate) expired_unused_days: Option<i64>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
     pub(crate) deactivated_until: Option<i64>,
@@ -196,6 +199,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
             expires_at: row.expires_at.map(from_db),
             expired_at: row.expired_at.map(from_db),
             expired_by: row.expired_by,
+            expired_unused_days: row.expired_unused_days.and_then(|d| u32::try_from(d).ok()),
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: None,
@@ -429,6 +433,32 @@ impl From<NoticeRow> for app::store::NoticeCandidate {
                 .split_whitespace()
                 .filter_map(app::rules::expiry_notice::NoticeKind::parse)
                 .collect(),
+        }
+    }
+}
+
+/// A token the unused-token policy expired, with its owner (`db/notices.rs`).
+#[derive(FromRow)]
+pub(crate) struct DisuseNoticeRow {
+    pub(crate) token_id: i64,
+    pub(crate) label: String,
+    pub(crate) hint: String,
+    pub(crate) last_used_at: Option<i64>,
+    pub(crate) unused_days: i64,
+    pub(crate) owner_name: String,
+    pub(crate) owner_email: String,
+}
+
+impl From<DisuseNoticeRow> for app::store::DisuseNoticeCandidate {
+    fn from(row: DisuseNoticeRow) -> Self {
+        Self {
+            token_id: row.token_id,
+            label: row.label,
+            hint: row.hint,
+            last_used_at: row.last_used_at.map(from_db),
+            unused_days: u32::try_from(row.unused_days).unwrap_or(u32::MAX),
+            owner_name: row.owner_name,
+            owner_email: row.owner_email,
         }
     }
 }

@@ -164,6 +164,41 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         .await
     }
 
+    async fn count_unused_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let count: i64 = Statement::new(format!(
+            "SELECT COUNT(*) FROM access_tokens WHERE {UNUSED_ACTIVE}"
+        ))
+        .bind(to_db(now))
+        .bind(to_db(cutoff))
+        .fetch_value(DB::on_pool(&self.pool))
+        .await?;
+        Ok(count as u64)
+    }
+
+    async fn expire_unused_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        days: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let expire = Statement::new(format!(
+            "UPDATE access_tokens SET expired_at = $1, expired_unused_days = $3
+             WHERE {UNUSED_ACTIVE}"
+        ))
+        .bind(to_db(now))
+        .bind(to_db(cutoff))
+        .bind(i64::from(days));
+        self.write(
+            |db| Box::pin(expire.execute(DB::on_connection(db))),
+            |&expired| (expired > 0).then_some(Change::AllTokens),
+        )
+        .await
+    }
+
     async fn expire_active_tokens_of(
         &self,
         user_id: UserId,
@@ -285,6 +320,10 @@ pub(super) async fn expire_listed<DB: Backend>(
     }
     Ok(expired)
 }
+
+/// Tokens active at `$1` last used, or never used and created, at or before `$2`.
+const UNUSED_ACTIVE: &str = "expired_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
+     AND COALESCE(last_used_at, created_at) <= $2";
 
 /// Marks expired by `by` at `at` the tokens active then whose `column` holds `value`.
 fn expire_active<DB: Backend>(
