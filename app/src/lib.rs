@@ -1,6 +1,7 @@
 //! Tessera's pages and server functions, shared by the server (`ssr`) and the browser
 //! (`hydrate`). Each feature keeps its components and server functions side by side.
 
+pub mod audit;
 pub mod dashboard;
 pub mod error;
 pub mod report;

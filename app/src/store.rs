@@ -5,6 +5,7 @@
 mod roles;
 pub use roles::*;
 
+use crate::rules::audit::{ActorKind, AuditAction, SubjectKind};
 use crate::rules::disuse::DisusePolicy;
 use crate::rules::expiry::{LifetimePolicy, TokenStatus};
 use crate::rules::expiry_notice::NoticeKind;
@@ -430,4 +431,78 @@ pub struct DailyChecks {
     pub day: DateTime<Utc>,
     pub succeeded: u64,
     pub refused: u64,
+}
+
+/// Who makes a change, when, and from where. Every write that changes what the audit trail
+/// covers records it as events in the write's own transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub at: DateTime<Utc>,
+    pub actor: ActorKind,
+    /// The user acting, or whose token acts; `None` for Tessera itself.
+    pub user_id: Option<UserId>,
+    /// The token an API call came with.
+    pub token_id: Option<TokenId>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Audit {
+    /// A signed-in user's change, from where is not known (the command line, tests).
+    pub fn by_user(user_id: UserId, at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            actor: ActorKind::User,
+            user_id: Some(user_id),
+            token_id: None,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+
+    /// Tessera's own change: a policy or time at work.
+    pub fn by_system(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            actor: ActorKind::System,
+            user_id: None,
+            token_id: None,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+
+    /// The same change, made through the API with `token_id`.
+    pub fn with_token(mut self, token_id: TokenId) -> Self {
+        self.actor = ActorKind::Token;
+        self.token_id = Some(token_id);
+        self
+    }
+
+    pub fn from_client(mut self, client_ip: Option<String>, user_agent: Option<String>) -> Self {
+        self.client_ip = client_ip;
+        self.user_agent = user_agent;
+        self
+    }
+}
+
+/// One event of the audit trail, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: ActorKind,
+    /// The acting user's display name, when a user or their token acted.
+    pub actor_name: Option<String>,
+    /// The hint of the token an API call came with.
+    pub actor_token_hint: Option<String>,
+    pub action: AuditAction,
+    pub subject: SubjectKind,
+    pub subject_id: Option<i64>,
+    /// Another thing the event concerns: the token a rotation made.
+    pub related_id: Option<i64>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// What else the event says, by action: the permissions granted, the old and new expiry…
+    pub detail: serde_json::Value,
 }

@@ -1,6 +1,7 @@
 //! `tessera token add`: a token for a user from the shell, for provisioning a gateway's or a
 //! script's token without a browser. The same rules as the profile form apply.
 
+use app::audit::{Actor, Via};
 use app::clock::SystemClock;
 use app::error::AppError;
 use app::rules::expiry::ExpirationLength;
@@ -63,7 +64,13 @@ pub async fn add_token(store: Arc<dyn Store>, order: TokenOrder) -> Result<Strin
         domain_whitelist: order.domain_whitelist,
         made_with: None,
     };
-    match issue_token(&services, &owner, request).await {
+    let actor = Actor {
+        user: owner,
+        via: Via::CommandLine,
+        client_ip: None,
+        user_agent: None,
+    };
+    match issue_token(&services, &actor, request).await {
         Ok((_, plain)) => Ok(plain.into_secret()),
         Err(AppError::Invalid { message, .. }) => Err(message.into()),
         Err(other) => Err(other.to_string().into()),

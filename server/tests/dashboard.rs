@@ -3,6 +3,8 @@
 
 mod common;
 
+use app::store::Audit;
+
 use app::dashboard::{EstateCounts, Overview, CHART_DAYS, CHART_WEEKS};
 use app::report::ReportView;
 use app::rules::calendar::{day_start, week_start, WEEK};
@@ -56,7 +58,7 @@ async fn each_count_is_the_number_of_tokens_its_report_lists() {
         .insert_token(alice, "revoked", now - day, Some(now + day * 29))
         .await;
     app.store
-        .expire_token(revoked.id, admin, now)
+        .expire_token(revoked.id, &Audit::by_user(admin, now))
         .await
         .unwrap();
     app.store
@@ -123,7 +125,7 @@ async fn the_chart_counts_each_token_in_the_week_it_was_created_and_the_week_it_
     app.insert_token(alice, "new", this_week, None).await;
     let revoked = app.insert_token(alice, "gone", now, None).await;
     app.store
-        .expire_token(revoked.id, admin, now)
+        .expire_token(revoked.id, &Audit::by_user(admin, now))
         .await
         .unwrap();
     // Created 10 weeks ago, ran out 3 weeks ago.

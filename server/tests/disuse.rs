@@ -5,6 +5,8 @@
 
 mod common;
 
+use app::store::Audit;
+
 use app::report::ReportView;
 use app::rules::expiry::TokenStatus;
 use app::rules::expiry_notice::NoticeKind;
@@ -69,7 +71,7 @@ async fn saving_asks_first_then_expires_what_went_unused_and_says_why() {
     use_now(&app, &used_long_ago_secret).await;
     use_now(&app, &used_lately_secret).await;
     app.store
-        .expire_token(expired_by_hand.id, alice, app.now())
+        .expire_token(expired_by_hand.id, &Audit::by_user(alice, app.now()))
         .await
         .unwrap();
     app.clock.advance(Duration::days(100));

@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::store::Audit;
+
 use app::report::ReportView;
 use app::rules::expiry_notice::NoticeKind;
 use app::store::{TokenRecord, UserId};
@@ -98,7 +100,7 @@ async fn nobody_is_mailed_who_turned_reminders_off_or_whose_token_was_expired_by
     assert!(!app.store.expiry_emails_on(alice).await.unwrap());
     assert!(app.store.expiry_emails_on(bruno).await.unwrap());
     app.store
-        .expire_token(revoked.id, bruno, app.now())
+        .expire_token(revoked.id, &Audit::by_user(bruno, app.now()))
         .await
         .unwrap();
 

@@ -2,6 +2,8 @@
 
 mod common;
 
+use app::store::Audit;
+
 use app::store::{TokenRestrictions, UserChange};
 use app::users::Role;
 use axum::body::Body;
@@ -118,7 +120,7 @@ async fn inactive_unknown_and_malformed_tokens_are_all_just_inactive() {
         )
         .await;
     app.store
-        .expire_token(expired_by_hand.id, alice, app.now())
+        .expire_token(expired_by_hand.id, &Audit::by_user(alice, app.now()))
         .await
         .unwrap();
     let unknown = app::rules::token::PlainToken::generate(&mut rand::rng()).into_secret();

@@ -2,6 +2,8 @@
 
 mod common;
 
+use app::store::Audit;
+
 use app::error::AppError;
 use app::report::{ReportView, UserUpdated};
 use app::rules::expiry::TokenStatus;
@@ -48,7 +50,7 @@ async fn fixture() -> Fixture {
         .insert_token(alice, "a-revoked", now, Some(now + day * 30))
         .await;
     app.store
-        .expire_token(revoked.id, root_id, now)
+        .expire_token(revoked.id, &Audit::by_user(root_id, now))
         .await
         .unwrap();
     app.insert_token(

@@ -4,7 +4,7 @@
 mod common;
 
 use app::rules::token::PlainToken;
-use app::store::{NewToken, TokenRestrictions};
+use app::store::{Audit, NewToken, TokenRestrictions};
 use app::users::Role;
 use common::TestApp;
 use http::StatusCode;
@@ -95,19 +95,22 @@ async fn a_token_remembered_as_unknown_works_once_it_exists() {
     let secret = plain.into_secret();
     assert_eq!(auth(&app, &secret, "").await, StatusCode::UNAUTHORIZED);
     app.store
-        .insert_token(NewToken {
-            user_id: alice,
-            label: "late".into(),
-            description: String::new(),
-            secret_hash,
-            hint,
-            created_at: app.now(),
-            expires_at: None,
-            restrictions: TokenRestrictions {
-                permissions: vec!["profile:read".into()],
-                ..Default::default()
+        .insert_token(
+            NewToken {
+                user_id: alice,
+                label: "late".into(),
+                description: String::new(),
+                secret_hash,
+                hint,
+                created_at: app.now(),
+                expires_at: None,
+                restrictions: TokenRestrictions {
+                    permissions: vec!["profile:read".into()],
+                    ..Default::default()
+                },
             },
-        })
+            &Audit::by_user(alice, app.now()),
+        )
         .await
         .unwrap();
     assert_eq!(auth(&app, &secret, "").await, StatusCode::OK);

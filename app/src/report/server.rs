@@ -1,5 +1,6 @@
 use super::bulk::{BulkExpired, BulkSelection};
 use super::{parse_query_string, ReportQuery, ReportUserView, ReportView, UserUpdated};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::services::{require_admin, services};
 use crate::store::{MatchingExpiry, UserChange};
@@ -69,7 +70,7 @@ pub async fn update_user(
     current: bool,
     expire_active_tokens: bool,
 ) -> Result<UserUpdated, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     if user_id == me.user.id && (role != Role::Admin || !login_active || !current) {
         return Err(AppError::Conflict(
             "You cannot remove your own admin role or deactivate yourself.".into(),
@@ -88,7 +89,7 @@ pub async fn update_user(
     let expired_tokens = if expire_active_tokens {
         services
             .store
-            .expire_active_tokens_of(user_id, me.user.id, now)
+            .expire_active_tokens_of(user_id, &me.audit(now))
             .await?
     } else {
         0
@@ -98,7 +99,7 @@ pub async fn update_user(
 }
 
 pub async fn expire_selected(selection: BulkSelection) -> Result<BulkExpired, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let now = services.clock.now();
     let nothing_chosen = || AppError::invalid(Field::Selection, "Select at least one token.");
@@ -109,7 +110,7 @@ pub async fn expire_selected(selection: BulkSelection) -> Result<BulkExpired, Ap
             if ids.is_empty() {
                 return Err(nothing_chosen());
             }
-            let expired = services.store.expire_tokens(&ids, me.user.id, now).await?;
+            let expired = services.store.expire_tokens(&ids, &me.audit(now)).await?;
             (ids.len() as u64, expired)
         }
         BulkSelection::Matching { query, count } => {
@@ -119,7 +120,7 @@ pub async fn expire_selected(selection: BulkSelection) -> Result<BulkExpired, Ap
             let query = parse_query_string(&query);
             match services
                 .store
-                .expire_report_tokens(&query, count, me.user.id, now)
+                .expire_report_tokens(&query, count, &me.audit(now))
                 .await?
             {
                 MatchingExpiry::Expired(expired) => (count, expired),

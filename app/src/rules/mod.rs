@@ -3,6 +3,7 @@
 //! check it again with the very same code.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod deactivation;
 pub mod disuse;

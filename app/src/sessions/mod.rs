@@ -1,7 +1,7 @@
 //! Sign-in sessions: the login page, signing in and out, and finding the session of a request.
 
 #[cfg(feature = "ssr")]
-mod device;
+pub(crate) mod device;
 mod login_page;
 mod recent;
 #[cfg(feature = "ssr")]

@@ -27,6 +27,7 @@ pub trait Store:
     + ThrottleStore
     + EstateStore
     + NoticeStore
+    + AuditStore
 {
 }
 
@@ -42,6 +43,7 @@ impl<T> Store for T where
         + ThrottleStore
         + EstateStore
         + NoticeStore
+        + AuditStore
 {
 }
 
@@ -94,47 +96,34 @@ pub trait SessionStore: Send + Sync + 'static {
 
 #[async_trait::async_trait]
 pub trait TokenStore: Send + Sync + 'static {
-    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord>;
+    /// Stores the token, and its creation in the audit trail.
+    async fn insert_token(&self, token: NewToken, audit: &Audit) -> StoreResult<TokenRecord>;
     /// The user's tokens, newest first.
     async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>>;
     async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>>;
-    /// Marks a still-active token expired by `by`; false if it was not active at `at`.
-    async fn expire_token(
-        &self,
-        token_id: TokenId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Refuses a token not ended at `at` until `until` (`by` deactivating it); false if it
-    /// had ended.
+    /// Marks a token still active then expired by whoever `audit` names; false if it was not.
+    async fn expire_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool>;
+    /// Refuses a token not ended then until `until`; false if it had ended.
     async fn deactivate_token(
         &self,
         token_id: TokenId,
         until: DateTime<Utc>,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<bool>;
-    /// Lifts the deactivation of a token that is deactivated and not ended at `at`; false
+    /// Lifts the deactivation of a token that is deactivated and not ended then; false
     /// otherwise.
-    async fn reactivate_token(&self, token_id: TokenId, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Stores `new` as the successor of token `old` and ends `old` as `end` says (`by`
-    /// rotating it at `at`), in one transaction; `None`, and nothing stored, when `old` was
-    /// not active at `at`.
+    async fn reactivate_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool>;
+    /// Stores `new` as the successor of token `old` and ends `old` as `end` says, in one
+    /// transaction; `None`, and nothing stored, when `old` was not active then.
     async fn rotate_token(
         &self,
         old: TokenId,
         end: OldTokenEnd,
         new: NewToken,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<Option<TokenRecord>>;
-    /// Expires, in one transaction, those of `tokens` that are active at `at`; how many.
-    async fn expire_tokens(
-        &self,
-        tokens: &[TokenId],
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+    /// Expires, in one transaction, those of `tokens` that are active then; how many.
+    async fn expire_tokens(&self, tokens: &[TokenId], audit: &Audit) -> StoreResult<u64>;
     /// How many tokens active at `now` went unused (or, never used, were created) at or
     /// before `cutoff`.
     async fn count_unused_tokens(
@@ -148,15 +137,10 @@ pub trait TokenStore: Send + Sync + 'static {
         &self,
         cutoff: DateTime<Utc>,
         days: u32,
-        now: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<u64>;
-    /// Expires every token of the user that is active at `at`; how many.
-    async fn expire_active_tokens_of(
-        &self,
-        user_id: UserId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+    /// Expires every token of the user that is active then; how many.
+    async fn expire_active_tokens_of(&self, user_id: UserId, audit: &Audit) -> StoreResult<u64>;
     /// The last addresses each of `tokens` was used from, newest first per token.
     async fn recent_addresses_of(&self, tokens: &[TokenId]) -> StoreResult<Vec<RecentAddress>>;
     /// The check counts of `tokens` on each day from `since` (a midnight UTC); days without
@@ -195,14 +179,13 @@ pub trait ReportStore: Send + Sync + 'static {
         query: &ReportQuery,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
-    /// Expires, in one transaction, every token active at `at` that the report shows, if
+    /// Expires, in one transaction, every token active then that the report shows, if
     /// there are `expected` of them; otherwise changes nothing (see [`MatchingExpiry`]).
     async fn expire_report_tokens(
         &self,
         query: &ReportQuery,
         expected: u64,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<MatchingExpiry>;
     /// Every line of the report, streamed in report order.
     fn export_rows(&self, query: ReportQuery, now: DateTime<Utc>) -> ExportStream<'_>;
@@ -402,4 +385,10 @@ pub trait NoticeStore: Send + Sync + 'static {
     async fn notices_of(&self, tokens: &[TokenId]) -> StoreResult<Vec<SentNotice>>;
     async fn expiry_emails_on(&self, user_id: UserId) -> StoreResult<bool>;
     async fn set_expiry_emails(&self, user_id: UserId, on: bool) -> StoreResult<()>;
+}
+
+#[async_trait::async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Every event about `tokens`, and the rotations that made them, oldest first.
+    async fn token_histories(&self, tokens: &[TokenId]) -> StoreResult<Vec<AuditRecord>>;
 }

@@ -1,4 +1,5 @@
 use super::actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
+use super::history::TokenHistory;
 use super::modals::{CreateTokenModal, NewSecretModal};
 use super::reminder_setting::ReminderSetting;
 use super::{list_tokens, CreateToken, TokenView, NEW_TOKEN_PATH};
@@ -251,6 +252,7 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
             {replaced_by}
             {replaces}
             {told}
+            <TokenHistory events=token.history/>
         </td>
     }
 }

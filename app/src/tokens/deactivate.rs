@@ -2,11 +2,12 @@
 //! API all come through here.
 
 use super::server::token_for;
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::deactivation::check_until;
 use crate::rules::expiry::TokenStatus;
 use crate::services::Services;
-use crate::store::{TokenId, TokenRecord, UserSummary};
+use crate::store::{TokenId, TokenRecord};
 use chrono::{DateTime, Utc};
 
 fn ended() -> AppError {
@@ -16,13 +17,13 @@ fn ended() -> AppError {
 /// Refuses token `id` until `until`. A deactivated token may be given another time.
 pub async fn deactivate_for(
     services: &Services,
-    actor: &UserSummary,
+    actor: &Actor,
     id: TokenId,
     until: DateTime<Utc>,
     anyones: bool,
 ) -> Result<TokenRecord, AppError> {
     let now = services.clock.now();
-    let token = token_for(services, actor, id, anyones).await?;
+    let token = token_for(services, &actor.user, id, anyones).await?;
     if token.status_at(now).has_ended() {
         return Err(ended());
     }
@@ -30,24 +31,24 @@ pub async fn deactivate_for(
         .map_err(|e| AppError::invalid(Field::DeactivatedUntil, e))?;
     if !services
         .store
-        .deactivate_token(id, until, actor.id, now)
+        .deactivate_token(id, until, &actor.audit(now))
         .await?
     {
         return Err(ended());
     }
-    tracing::info!(token_id = id, user = %actor.username, %until, "token deactivated");
-    token_for(services, actor, id, anyones).await
+    tracing::info!(token_id = id, user = %actor.user.username, %until, "token deactivated");
+    token_for(services, &actor.user, id, anyones).await
 }
 
 /// Lets token `id` work again before its deactivation runs out.
 pub async fn reactivate_for(
     services: &Services,
-    actor: &UserSummary,
+    actor: &Actor,
     id: TokenId,
     anyones: bool,
 ) -> Result<TokenRecord, AppError> {
     let now = services.clock.now();
-    let token = token_for(services, actor, id, anyones).await?;
+    let token = token_for(services, &actor.user, id, anyones).await?;
     match token.status_at(now) {
         TokenStatus::Deactivated => {}
         TokenStatus::Active => {
@@ -57,11 +58,15 @@ pub async fn reactivate_for(
             return Err(ended())
         }
     }
-    if !services.store.reactivate_token(id, now).await? {
+    if !services
+        .store
+        .reactivate_token(id, &actor.audit(now))
+        .await?
+    {
         return Err(AppError::Conflict(
             "This token is no longer deactivated.".into(),
         ));
     }
-    tracing::info!(token_id = id, user = %actor.username, "token reactivated");
-    token_for(services, actor, id, anyones).await
+    tracing::info!(token_id = id, user = %actor.user.username, "token reactivated");
+    token_for(services, &actor.user, id, anyones).await
 }

@@ -4,7 +4,7 @@
 
 use crate::rules::disuse::unused_days_words;
 use crate::rules::expiry_notice::{NoticeKind, EXPIRED_NOTICE_WINDOW};
-use crate::store::{DisuseNoticeCandidate, NoticeStore, Store, StoreResult};
+use crate::store::{Audit, DisuseNoticeCandidate, NoticeStore, Store, StoreResult};
 use crate::ui::format_utc;
 use crate::users::invitations::mail::{Mailer, OutgoingMail};
 use chrono::{DateTime, Utc};
@@ -17,7 +17,9 @@ pub async fn apply_disuse_policy(store: &dyn Store, now: DateTime<Utc>) -> Store
     let (Some(days), Some(cutoff)) = (policy.days, policy.cutoff(now)) else {
         return Ok(0);
     };
-    let expired = store.expire_unused_tokens(cutoff, days, now).await?;
+    let expired = store
+        .expire_unused_tokens(cutoff, days, &Audit::by_system(now))
+        .await?;
     if expired > 0 {
         tracing::info!(
             target: "tessera::audit", event = "tokens_expired_unused", expired, days,

@@ -1,6 +1,7 @@
 //! Making a token: the checks every way of creating one goes through (the profile page and
 //! the API), in one place.
 
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::domain::parse_domain_list;
 use crate::rules::expiry::ExpirationLength;
@@ -11,7 +12,7 @@ use crate::rules::network::{entry_text, parse_ip_list};
 use crate::rules::permission::check_grant;
 use crate::rules::token::PlainToken;
 use crate::services::Services;
-use crate::store::{NewToken, TokenRecord, TokenRestrictions, UserSummary};
+use crate::store::{NewToken, TokenRecord, TokenRestrictions};
 use rand::TryRngCore;
 
 /// A token as asked for, before any check.
@@ -33,9 +34,10 @@ pub struct TokenRequest {
 /// The plain token is returned once, here, and nowhere else.
 pub async fn issue_token(
     services: &Services,
-    owner: &UserSummary,
+    actor: &Actor,
     request: TokenRequest,
 ) -> Result<(TokenRecord, PlainToken), AppError> {
+    let owner = &actor.user;
     let now = services.clock.now();
     let policy = services.policy.get(services.store.as_ref()).await?;
 
@@ -72,23 +74,26 @@ pub async fn issue_token(
     let plain = PlainToken::generate(&mut rand::rngs::OsRng.unwrap_err());
     let record = services
         .store
-        .insert_token(NewToken {
-            user_id: owner.id,
-            label,
-            description,
-            secret_hash: plain.hash(),
-            hint: plain.hint(),
-            created_at: now,
-            expires_at,
-            restrictions: TokenRestrictions {
-                permissions,
-                ip_whitelist: ip_whitelist.iter().map(entry_text).collect(),
-                domain_whitelist: domain_whitelist
-                    .iter()
-                    .map(|d| d.as_str().to_owned())
-                    .collect(),
+        .insert_token(
+            NewToken {
+                user_id: owner.id,
+                label,
+                description,
+                secret_hash: plain.hash(),
+                hint: plain.hint(),
+                created_at: now,
+                expires_at,
+                restrictions: TokenRestrictions {
+                    permissions,
+                    ip_whitelist: ip_whitelist.iter().map(entry_text).collect(),
+                    domain_whitelist: domain_whitelist
+                        .iter()
+                        .map(|d| d.as_str().to_owned())
+                        .collect(),
+                },
             },
-        })
+            &actor.audit(now),
+        )
         .await?;
     tracing::info!(token_id = record.id, user = %owner.username, "token created");
     Ok((record, plain))

@@ -10,6 +10,7 @@ pub(crate) mod deactivate_modal;
 #[cfg(feature = "ssr")]
 pub mod disuse;
 mod expire_page;
+pub mod history;
 #[cfg(feature = "ssr")]
 pub mod issue;
 pub(crate) mod modals;
@@ -92,6 +93,9 @@ pub struct TokenView {
     /// asked for.
     #[serde(default)]
     pub daily_uses: Vec<u64>,
+    /// What happened to it, oldest first; empty when not asked for.
+    #[serde(default)]
+    pub history: Vec<history::TokenEvent>,
 }
 
 /// The Create Token page, where its form is posted too.
@@ -328,6 +332,7 @@ mod tests {
             recent_addresses: vec![],
             told: vec![],
             daily_uses: vec![],
+            history: vec![],
         }
     }
 

@@ -3,12 +3,13 @@
 //! rotate through here.
 
 use super::server::token_for;
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::expiry::{ExpirationLength, TokenStatus};
 use crate::rules::rotation::{length_choice_of, Grace};
 use crate::rules::token::PlainToken;
 use crate::services::Services;
-use crate::store::{NewToken, OldTokenEnd, TokenId, TokenRecord, UserSummary};
+use crate::store::{NewToken, OldTokenEnd, TokenId, TokenRecord};
 use rand::TryRngCore;
 
 /// Rotates token `id` on behalf of `actor`; without a `length` the successor gets the old
@@ -16,14 +17,14 @@ use rand::TryRngCore;
 /// exactly like a missing one. The plain successor is returned once, here.
 pub async fn rotate_for(
     services: &Services,
-    actor: &UserSummary,
+    actor: &Actor,
     id: TokenId,
     length: Option<ExpirationLength>,
     grace: Grace,
     anyones: bool,
 ) -> Result<(TokenRecord, PlainToken), AppError> {
     let now = services.clock.now();
-    let old = token_for(services, actor, id, anyones).await?;
+    let old = token_for(services, &actor.user, id, anyones).await?;
     let not_active = || AppError::Conflict("Only an active token can be rotated.".into());
     if old.status_at(now) != TokenStatus::Active {
         return Err(not_active());
@@ -61,11 +62,11 @@ pub async fn rotate_for(
     };
     let rotated = services
         .store
-        .rotate_token(old.id, end, successor, actor.id, now)
+        .rotate_token(old.id, end, successor, &actor.audit(now))
         .await?
         .ok_or_else(not_active)?;
     tracing::info!(
-        token_id = rotated.id, replaces = old.id, user = %actor.username,
+        token_id = rotated.id, replaces = old.id, user = %actor.user.username,
         grace = grace.as_str(), "token rotated"
     );
     Ok((rotated, plain))

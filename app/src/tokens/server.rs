@@ -1,7 +1,9 @@
 use super::deactivate::{deactivate_for, reactivate_for};
+use super::history::with_history;
 use super::issue::{issue_token, TokenRequest};
 use super::rotate::rotate_for;
 use super::{CreatedToken, TokenFormOptions, TokenToExpire, TokenView, USE_DAYS};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::calendar::{daily_series, day_start, first_of_last, DAY};
 use crate::rules::deactivation::parse_until;
@@ -41,6 +43,7 @@ impl TokenView {
             recent_addresses: Vec::new(),
             told: Vec::new(),
             daily_uses: Vec::new(),
+            history: Vec::new(),
         }
     }
 }
@@ -102,11 +105,12 @@ pub async fn list() -> Result<Vec<TokenView>, AppError> {
         .collect::<Vec<_>>();
     let mut tokens = with_recent_use(&services, tokens, now).await?;
     super::name_rotations(&mut tokens);
+    with_history(&services, &mut tokens).await?;
     Ok(tokens)
 }
 
 pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> {
-    let me = signed_in()?;
+    let me = Actor::signed_in()?;
     let services = services()?;
     let now = services.clock.now();
     let length = length_from_form(
@@ -124,7 +128,7 @@ pub async fn create(form: super::CreateToken) -> Result<CreatedToken, AppError> 
         domain_whitelist: form.domain_whitelist,
         made_with: None,
     };
-    let (record, plain) = issue_token(&services, &me.user, request).await?;
+    let (record, plain) = issue_token(&services, &me, request).await?;
     Ok(CreatedToken {
         token: TokenView::from_record(&record, now),
         secret: plain.into_secret(),
@@ -167,7 +171,7 @@ pub async fn rotate(
     utc_offset_minutes: i32,
     grace: &str,
 ) -> Result<CreatedToken, AppError> {
-    let me = signed_in()?;
+    let me = Actor::signed_in()?;
     let services = services()?;
     let now = services.clock.now();
     let length = length_from_form(length, custom_expiry, utc_offset_minutes, now)?;
@@ -176,7 +180,7 @@ pub async fn rotate(
     })?;
     // Admins may rotate anyone's token, from the report.
     let anyones = me.user.role == Role::Admin;
-    let (record, plain) = rotate_for(&services, &me.user, id, Some(length), grace, anyones).await?;
+    let (record, plain) = rotate_for(&services, &me, id, Some(length), grace, anyones).await?;
     Ok(CreatedToken {
         token: TokenView::from_record(&record, now),
         secret: plain.into_secret(),
@@ -188,29 +192,29 @@ pub async fn deactivate(
     until: &str,
     utc_offset_minutes: i32,
 ) -> Result<TokenView, AppError> {
-    let me = signed_in()?;
+    let me = Actor::signed_in()?;
     let services = services()?;
     let until = parse_until(until, utc_offset_minutes)
         .map_err(|e| AppError::invalid(Field::DeactivatedUntil, e))?;
     let anyones = me.user.role == Role::Admin;
-    let token = deactivate_for(&services, &me.user, id, until, anyones).await?;
+    let token = deactivate_for(&services, &me, id, until, anyones).await?;
     Ok(TokenView::from_record(&token, services.clock.now()))
 }
 
 pub async fn reactivate(id: i64) -> Result<TokenView, AppError> {
-    let me = signed_in()?;
+    let me = Actor::signed_in()?;
     let services = services()?;
     let anyones = me.user.role == Role::Admin;
-    let token = reactivate_for(&services, &me.user, id, anyones).await?;
+    let token = reactivate_for(&services, &me, id, anyones).await?;
     Ok(TokenView::from_record(&token, services.clock.now()))
 }
 
 pub async fn expire(id: i64) -> Result<TokenView, AppError> {
-    let me = signed_in()?;
+    let me = Actor::signed_in()?;
     let services = services()?;
     // Admins may expire anyone's token, from the report.
     let anyones = me.user.role == Role::Admin;
-    let token = expire_for(&services, &me.user, id, anyones).await?;
+    let token = expire_for(&services, &me, id, anyones).await?;
     Ok(TokenView::from_record(&token, services.clock.now()))
 }
 
@@ -234,20 +238,20 @@ pub(crate) async fn token_for(
 /// answered exactly like a missing one.
 pub async fn expire_for(
     services: &Services,
-    actor: &UserSummary,
+    actor: &Actor,
     id: TokenId,
     anyones: bool,
 ) -> Result<TokenRecord, AppError> {
     let now = services.clock.now();
-    let token = token_for(services, actor, id, anyones).await?;
+    let token = token_for(services, &actor.user, id, anyones).await?;
     let already_expired = || AppError::Conflict("This token has already expired.".into());
     if token.status_at(now).has_ended() {
         return Err(already_expired());
     }
-    if !services.store.expire_token(id, actor.id, now).await? {
+    if !services.store.expire_token(id, &actor.audit(now)).await? {
         return Err(already_expired());
     }
-    tracing::info!(token_id = id, user = %actor.username, "token expired manually");
+    tracing::info!(token_id = id, user = %actor.user.username, "token expired manually");
     services
         .store
         .find_token(id)

@@ -1,6 +1,7 @@
 //! `/api/v1/tokens/{id}/deactivate` and `/reactivate`: a token's owner stops one of their
 //! tokens for a while, or lets it work again early.
 
+use super::caller::Caller;
 use super::extract::ValidToken;
 use super::openapi::AuthErrors;
 use super::scopes::TokensWrite;
@@ -42,12 +43,20 @@ pub struct DeactivateTokenRequest {
 pub async fn deactivate_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    caller: Caller,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<DeactivateTokenRequest>, JsonRejection>,
 ) -> Result<Json<ApiToken>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
     let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
-    let record = deactivate_for(&state.services, &found.owner, id, body.until, false).await?;
+    let record = deactivate_for(
+        &state.services,
+        &caller.acting_with(&found),
+        id,
+        body.until,
+        false,
+    )
+    .await?;
     Ok(Json(ApiToken::new(record, state.services.clock.now())))
 }
 
@@ -68,9 +77,10 @@ pub async fn deactivate_token(
 pub async fn reactivate_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    caller: Caller,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<ApiToken>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
-    let record = reactivate_for(&state.services, &found.owner, id, false).await?;
+    let record = reactivate_for(&state.services, &caller.acting_with(&found), id, false).await?;
     Ok(Json(ApiToken::new(record, state.services.clock.now())))
 }

@@ -2,6 +2,7 @@
 //! functions: gateways and scripts call these routes, not the Leptos app.
 
 pub mod cache;
+mod caller;
 mod credentials;
 mod deactivation_api;
 mod error;

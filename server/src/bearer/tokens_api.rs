@@ -1,5 +1,6 @@
 //! `/api/v1/tokens`: a token's owner manages their tokens from scripts.
 
+use super::caller::Caller;
 use super::extract::ValidToken;
 use super::openapi::AuthErrors;
 use super::scopes::{TokensRead, TokensWrite};
@@ -161,6 +162,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    caller: Caller,
     body: Result<Json<CreateTokenRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
     let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
@@ -193,7 +195,8 @@ pub async fn create_token(
         domain_whitelist: body.domain_whitelist.join(" "),
         made_with: Some(found.token.clone()),
     };
-    let (record, plain) = issue_token(&state.services, &found.owner, request).await?;
+    let (record, plain) =
+        issue_token(&state.services, &caller.acting_with(&found), request).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTokenResponse {
@@ -285,6 +288,7 @@ pub struct RotateTokenRequest {
 pub async fn rotate_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    caller: Caller,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<RotateTokenRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
@@ -304,8 +308,15 @@ pub async fn rotate_token(
         body.never_expires,
         now,
     )?;
-    let (record, plain) =
-        rotate_for(&state.services, &found.owner, id, length, grace, false).await?;
+    let (record, plain) = rotate_for(
+        &state.services,
+        &caller.acting_with(&found),
+        id,
+        length,
+        grace,
+        false,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTokenResponse {
@@ -332,9 +343,10 @@ pub async fn rotate_token(
 pub async fn expire_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
+    caller: Caller,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<ApiToken>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
-    let record = expire_for(&state.services, &found.owner, id, false).await?;
+    let record = expire_for(&state.services, &caller.acting_with(&found), id, false).await?;
     Ok(Json(ApiToken::new(record, state.services.clock.now())))
 }

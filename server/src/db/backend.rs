@@ -44,6 +44,9 @@ pub(crate) trait Backend:
     + Reads<EstateRow>
     + Reads<NoticeRow>
     + Reads<DisuseNoticeRow>
+    + Reads<AuditRow>
+    + Reads<(i64, i64)>
+    + Reads<(i64, i64, Vec<u8>)>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),
     /// where the backend has one; SQLite's changes travel in process instead.

@@ -6,6 +6,7 @@
 //! another request would be answered sends a change event (`crate::changes`), so no
 //! instance assumes it is the only one writing.
 
+mod audit;
 mod backend;
 mod bearer;
 mod estate;

@@ -8,7 +8,7 @@ use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::report::ReportQuery;
 use app::store::{
-    ExportRow, ExportStream, MatchingExpiry, ReportStore, ReportUser, StoreResult, TokenId,
+    Audit, ExportRow, ExportStream, MatchingExpiry, ReportStore, ReportUser, StoreResult, TokenId,
     TokenRecord, UserId,
 };
 use chrono::{DateTime, Utc};
@@ -77,10 +77,10 @@ impl<DB: Backend> ReportStore for SqlStore<DB> {
         &self,
         query: &ReportQuery,
         expected: u64,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<MatchingExpiry> {
-        let select = active_report_tokens::<DB>("t.id", query, at);
+        let select = active_report_tokens::<DB>("t.id", query, audit.at);
+        let audit = audit.clone();
         self.write(
             |db| {
                 Box::pin(async move {
@@ -89,7 +89,7 @@ impl<DB: Backend> ReportStore for SqlStore<DB> {
                         return Ok(MatchingExpiry::CountChanged(ids.len() as u64));
                     }
                     let ids: Vec<TokenId> = ids.into_iter().map(|(id,)| id).collect();
-                    let expired = expire_listed::<DB>(db, &ids, by, at).await?;
+                    let expired = expire_listed::<DB>(db, &ids, &audit).await?;
                     Ok(MatchingExpiry::Expired(expired))
                 })
             },

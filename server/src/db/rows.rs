@@ -462,3 +462,41 @@ impl From<DisuseNoticeRow> for app::store::DisuseNoticeCandidate {
         }
     }
 }
+
+/// An audit event with the names of who acted (`db/audit.rs`).
+#[derive(FromRow)]
+pub(crate) struct AuditRow {
+    pub(crate) id: i64,
+    pub(crate) at: i64,
+    pub(crate) actor_kind: String,
+    pub(crate) actor_name: Option<String>,
+    pub(crate) actor_token_hint: Option<String>,
+    pub(crate) action: String,
+    pub(crate) subject_kind: String,
+    pub(crate) subject_id: Option<i64>,
+    pub(crate) related_id: Option<i64>,
+    pub(crate) client_ip: Option<String>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) detail: String,
+}
+
+impl AuditRow {
+    /// `None` for a row whose words this version does not know (written by a newer one).
+    pub(crate) fn into_record(self) -> Option<app::store::AuditRecord> {
+        use app::rules::audit::{ActorKind, AuditAction, SubjectKind};
+        Some(app::store::AuditRecord {
+            id: self.id,
+            at: from_db(self.at),
+            actor: ActorKind::parse(&self.actor_kind)?,
+            actor_name: self.actor_name,
+            actor_token_hint: self.actor_token_hint,
+            action: AuditAction::parse(&self.action)?,
+            subject: SubjectKind::parse(&self.subject_kind)?,
+            subject_id: self.subject_id,
+            related_id: self.related_id,
+            client_ip: self.client_ip,
+            user_agent: self.user_agent,
+            detail: serde_json::from_str(&self.detail).unwrap_or_default(),
+        })
+    }
+}

@@ -1,29 +1,36 @@
 //! Access tokens: issuing, listing and expiring them.
 
+use super::audit::{expired_by, record, NewEvent};
 use super::rows::{RestrictionColumns, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
 use super::{from_db, to_db, Backend, SqlStore};
 use crate::changes::Change;
+use app::rules::audit::AuditAction;
 use app::rules::secret::SecretHash;
 use app::store::{
-    DailyChecks, NewToken, OldTokenEnd, RecentAddress, SeedToken, StoreError, StoreResult, TokenId,
-    TokenRecord, TokenStore, Unique, UserId,
+    Audit, DailyChecks, NewToken, OldTokenEnd, RecentAddress, SeedToken, StoreError, StoreResult,
+    TokenId, TokenRecord, TokenStore, Unique, UserId,
 };
 use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 
 #[async_trait::async_trait]
 impl<DB: Backend> TokenStore for SqlStore<DB> {
-    async fn insert_token(&self, token: NewToken) -> StoreResult<TokenRecord> {
+    async fn insert_token(&self, token: NewToken, audit: &Audit) -> StoreResult<TokenRecord> {
         let hash = token.secret_hash.clone();
+        let (owner, created) = (token.user_id, created_detail(&token));
         let (insert, permissions) = insert_statement::<DB>(token, None);
+        let audit = audit.clone();
         let id: i64 = self
             .write(
                 |db| {
                     Box::pin(async move {
                         let id = insert.fetch_value(DB::on_connection(&mut *db)).await?;
                         if let Some(grant) = grant(id, permissions) {
-                            grant.execute(DB::on_connection(db)).await?;
+                            grant.execute(DB::on_connection(&mut *db)).await?;
                         }
+                        let event = NewEvent::token(AuditAction::TokenCreated, id, owner, created);
+                        record::<DB>(db, &audit, vec![event]).await?;
                         Ok(id)
                     })
                 },
@@ -57,46 +64,50 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         Ok(row.map(Into::into))
     }
 
-    async fn expire_token(
-        &self,
-        token_id: TokenId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let mut expire = expire_active::<DB>("id", token_id, by, at);
-        expire.push(" RETURNING secret_hash");
-        self.change_one_token(expire).await
+    async fn expire_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool> {
+        let mut expire = expire_active::<DB>("id", token_id, audit);
+        expire.push(" RETURNING id, user_id, secret_hash");
+        let by = audit.clone();
+        self.change_one_token(expire, audit, move |owner| {
+            (AuditAction::TokenExpired, expired_by(&by, owner))
+        })
+        .await
     }
 
     async fn deactivate_token(
         &self,
         token_id: TokenId,
         until: DateTime<Utc>,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<bool> {
         let deactivate = Statement::new(
             "UPDATE access_tokens SET deactivated_until = $1, deactivated_by = $2
              WHERE id = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)
-             RETURNING secret_hash",
+             RETURNING id, user_id, secret_hash",
         )
         .bind(to_db(until))
-        .bind(by)
+        .bind(audit.user_id)
         .bind(token_id)
-        .bind(to_db(at));
-        self.change_one_token(deactivate).await
+        .bind(to_db(audit.at));
+        self.change_one_token(deactivate, audit, move |_| {
+            (AuditAction::TokenDeactivated, json!({ "until": until }))
+        })
+        .await
     }
 
-    async fn reactivate_token(&self, token_id: TokenId, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn reactivate_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool> {
         let reactivate = Statement::new(
             "UPDATE access_tokens SET deactivated_until = NULL, deactivated_by = NULL
              WHERE id = $1 AND deactivated_until > $2 AND expired_at IS NULL
                AND (expires_at IS NULL OR expires_at > $2)
-             RETURNING secret_hash",
+             RETURNING id, user_id, secret_hash",
         )
         .bind(token_id)
-        .bind(to_db(at));
-        self.change_one_token(reactivate).await
+        .bind(to_db(audit.at));
+        self.change_one_token(reactivate, audit, |_| {
+            (AuditAction::TokenReactivated, json!({}))
+        })
+        .await
     }
 
     async fn rotate_token(
@@ -104,11 +115,11 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         old: TokenId,
         end: OldTokenEnd,
         new: NewToken,
-        by: UserId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<Option<TokenRecord>> {
+        let at = audit.at;
         let mut end_old = match end {
-            OldTokenEnd::Now => expire_active::<DB>("id", old, by, at),
+            OldTokenEnd::Now => expire_active::<DB>("id", old, audit),
             OldTokenEnd::At(ends) => Statement::new(
                 "UPDATE access_tokens SET expires_at = $1
                  WHERE id = $2 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
@@ -117,21 +128,31 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
             .bind(old)
             .bind(to_db(at)),
         };
-        end_old.push(" RETURNING secret_hash");
+        end_old.push(" RETURNING id, user_id, secret_hash");
+        let mut rotation = created_detail(&new);
+        rotation["old_stops_at"] = json!(match end {
+            OldTokenEnd::Now => at,
+            OldTokenEnd::At(ends) => ends,
+        });
         let (insert, permissions) = insert_statement::<DB>(new, Some(old));
+        let audit = audit.clone();
         let rotated: Option<(i64, Vec<u8>)> = self
             .write(
                 |db| {
                     Box::pin(async move {
-                        let ended: Option<(Vec<u8>,)> =
+                        let ended: Option<(i64, i64, Vec<u8>)> =
                             end_old.fetch_optional(DB::on_connection(&mut *db)).await?;
-                        let Some((old_hash,)) = ended else {
+                        let Some((old, owner, old_hash)) = ended else {
                             return Ok(None);
                         };
                         let id = insert.fetch_value(DB::on_connection(&mut *db)).await?;
                         if let Some(grant) = grant(id, permissions) {
-                            grant.execute(DB::on_connection(db)).await?;
+                            grant.execute(DB::on_connection(&mut *db)).await?;
                         }
+                        let event =
+                            NewEvent::token(AuditAction::TokenRotated, old, owner, rotation)
+                                .related_to(id);
+                        record::<DB>(db, &audit, vec![event]).await?;
                         Ok(Some((id, old_hash)))
                     })
                 },
@@ -149,15 +170,10 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         }
     }
 
-    async fn expire_tokens(
-        &self,
-        tokens: &[TokenId],
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let tokens = tokens.to_vec();
+    async fn expire_tokens(&self, tokens: &[TokenId], audit: &Audit) -> StoreResult<u64> {
+        let (tokens, audit) = (tokens.to_vec(), audit.clone());
         self.write(
-            |db| Box::pin(async move { expire_listed::<DB>(db, &tokens, by, at).await }),
+            |db| Box::pin(async move { expire_listed::<DB>(db, &tokens, &audit).await }),
             // One message however many tokens: each instance forgets every token it holds.
             |expired: &u64| (*expired > 0).then_some(Change::AllTokens),
         )
@@ -183,31 +199,46 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         &self,
         cutoff: DateTime<Utc>,
         days: u32,
-        now: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<u64> {
         let expire = Statement::new(format!(
             "UPDATE access_tokens SET expired_at = $1, expired_unused_days = $3
-             WHERE {UNUSED_ACTIVE}"
+             WHERE {UNUSED_ACTIVE} RETURNING id, user_id"
         ))
-        .bind(to_db(now))
+        .bind(to_db(audit.at))
         .bind(to_db(cutoff))
         .bind(i64::from(days));
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(expire.execute(DB::on_connection(db))),
+            |db| {
+                Box::pin(async move {
+                    let expired: Vec<(i64, i64)> =
+                        expire.fetch_all(DB::on_connection(&mut *db)).await?;
+                    let detail = json!({ "by": "policy", "unused_days": days });
+                    let events = expired_events(&expired, |_| detail.clone());
+                    record::<DB>(db, &audit, events).await?;
+                    Ok(expired.len() as u64)
+                })
+            },
             |&expired| (expired > 0).then_some(Change::AllTokens),
         )
         .await
     }
 
-    async fn expire_active_tokens_of(
-        &self,
-        user_id: UserId,
-        by: UserId,
-        at: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let expire = expire_active("user_id", user_id, by, at);
+    async fn expire_active_tokens_of(&self, user_id: UserId, audit: &Audit) -> StoreResult<u64> {
+        let mut expire = expire_active("user_id", user_id, audit);
+        expire.push(" RETURNING id, user_id");
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(expire.execute(DB::on_connection(db))),
+            |db| {
+                Box::pin(async move {
+                    let expired: Vec<(i64, i64)> =
+                        expire.fetch_all(DB::on_connection(&mut *db)).await?;
+                    let events = expired_events(&expired, |owner| expired_by(&audit, owner));
+                    record::<DB>(db, &audit, events).await?;
+                    Ok(expired.len() as u64)
+                })
+            },
             |_| Some(Change::User(user_id)),
         )
         .await
@@ -280,14 +311,32 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
 }
 
 impl<DB: Backend> SqlStore<DB> {
-    /// Runs `update`, which changes at most one token and returns its `secret_hash`, and
-    /// tells every instance about that token; false if it changed none.
-    async fn change_one_token(&self, update: Statement<DB>) -> StoreResult<bool> {
-        let changed: Option<(Vec<u8>,)> = self
+    /// Runs `update`, which changes at most one token and returns its `id, user_id,
+    /// secret_hash`, records the event `event` makes of it (given its owner), and tells every
+    /// instance about that token; false if it changed none.
+    async fn change_one_token(
+        &self,
+        update: Statement<DB>,
+        audit: &Audit,
+        event: impl FnOnce(UserId) -> (AuditAction, Value) + Send + 'static,
+    ) -> StoreResult<bool> {
+        let audit = audit.clone();
+        let changed: Option<(i64, i64, Vec<u8>)> = self
             .write(
-                |db| Box::pin(update.fetch_optional(DB::on_connection(db))),
-                |changed: &Option<(Vec<u8>,)>| {
-                    let (hash,) = changed.as_ref()?;
+                |db| {
+                    Box::pin(async move {
+                        let changed: Option<(i64, i64, Vec<u8>)> =
+                            update.fetch_optional(DB::on_connection(&mut *db)).await?;
+                        if let Some((id, owner, _)) = &changed {
+                            let (action, detail) = event(*owner);
+                            let event = NewEvent::token(action, *id, *owner, detail);
+                            record::<DB>(db, &audit, vec![event]).await?;
+                        }
+                        Ok(changed)
+                    })
+                },
+                |changed: &Option<(i64, i64, Vec<u8>)>| {
+                    let (_, _, hash) = changed.as_ref()?;
                     SecretHash::from_bytes(hash).map(Change::Token)
                 },
             )
@@ -296,50 +345,67 @@ impl<DB: Backend> SqlStore<DB> {
     }
 }
 
-/// Marks expired by `by` at `at` those of `tokens` active then, within the caller's
-/// transaction; how many.
-pub(super) async fn expire_listed<DB: Backend>(
-    db: &mut DB::Connection,
-    tokens: &[TokenId],
-    by: UserId,
-    at: DateTime<Utc>,
-) -> StoreResult<u64> {
-    // Within both backends' limits on bound values, however many tokens are chosen.
-    const TOKENS_PER_STATEMENT: usize = 1000;
-    let mut expired = 0;
-    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
-        let mut update = Statement::<DB>::new("UPDATE access_tokens SET expired_at = ");
-        update.push_bind(to_db(at));
-        update.push(", expired_by = ");
-        update.push_bind(by);
-        update.push(" WHERE expired_at IS NULL AND (expires_at IS NULL OR expires_at > ");
-        update.push_bind(to_db(at));
-        update.push(") AND id IN ");
-        update.push_list(chunk.iter().copied());
-        expired += update.execute(DB::on_connection(&mut *db)).await?;
-    }
-    Ok(expired)
+/// The expiry events of `expired` tokens, each `(id, owner)`.
+fn expired_events(expired: &[(i64, i64)], detail: impl Fn(UserId) -> Value) -> Vec<NewEvent> {
+    expired
+        .iter()
+        .map(|&(id, owner)| NewEvent::token(AuditAction::TokenExpired, id, owner, detail(owner)))
+        .collect()
+}
+
+/// What a created token's event keeps: its label, permissions, whitelists and expiry.
+fn created_detail(token: &NewToken) -> Value {
+    json!({
+        "label": token.label,
+        "permissions": token.restrictions.permissions,
+        "ip_whitelist": token.restrictions.ip_whitelist,
+        "domain_whitelist": token.restrictions.domain_whitelist,
+        "expires_at": token.expires_at,
+    })
 }
 
 /// Tokens active at `$1` last used, or never used and created, at or before `$2`.
 const UNUSED_ACTIVE: &str = "expired_at IS NULL AND (expires_at IS NULL OR expires_at > $1)
      AND COALESCE(last_used_at, created_at) <= $2";
 
-/// Marks expired by `by` at `at` the tokens active then whose `column` holds `value`.
-fn expire_active<DB: Backend>(
-    column: &str,
-    value: i64,
-    by: UserId,
-    at: DateTime<Utc>,
-) -> Statement<DB> {
+/// Marks expired, as `audit` says, those of `tokens` active then, and records an event for
+/// each, within the caller's transaction; how many.
+pub(super) async fn expire_listed<DB: Backend>(
+    db: &mut DB::Connection,
+    tokens: &[TokenId],
+    audit: &Audit,
+) -> StoreResult<u64> {
+    // Within both backends' limits on bound values, however many tokens are chosen.
+    const TOKENS_PER_STATEMENT: usize = 1000;
+    let mut expired = Vec::with_capacity(tokens.len());
+    for chunk in tokens.chunks(TOKENS_PER_STATEMENT) {
+        let mut update = Statement::<DB>::new("UPDATE access_tokens SET expired_at = ");
+        update.push_bind(to_db(audit.at));
+        update.push(", expired_by = ");
+        update.push_bind(audit.user_id);
+        update.push(" WHERE expired_at IS NULL AND (expires_at IS NULL OR expires_at > ");
+        update.push_bind(to_db(audit.at));
+        update.push(") AND id IN ");
+        update.push_list(chunk.iter().copied());
+        update.push(" RETURNING id, user_id");
+        let rows: Vec<(i64, i64)> = update.fetch_all(DB::on_connection(&mut *db)).await?;
+        expired.extend(rows);
+    }
+    let events = expired_events(&expired, |owner| expired_by(audit, owner));
+    record::<DB>(db, audit, events).await?;
+    Ok(expired.len() as u64)
+}
+
+/// Marks expired, as `audit` says, the tokens active then whose `column` holds `value`.
+fn expire_active<DB: Backend>(column: &str, value: i64, audit: &Audit) -> Statement<DB> {
     Statement::new(format!(
         "UPDATE access_tokens SET expired_at = $1, expired_by = $2
          WHERE {column} = $3 AND expired_at IS NULL AND (expires_at IS NULL OR expires_at > $4)"
     ))
-    .bind(to_db(at))
-    .bind(by)
+    .bind(to_db(audit.at))
+    .bind(audit.user_id)
     .bind(value)
-    .bind(to_db(at))
+    .bind(to_db(audit.at))
 }
 
 /// The insert of `token`, returning its id, and the permissions to grant it then.

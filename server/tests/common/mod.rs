@@ -391,16 +391,19 @@ impl TestApp {
         let plain = app::rules::token::PlainToken::generate(&mut rand::rng());
         let record = self
             .store
-            .insert_token(NewToken {
-                user_id,
-                label: label.into(),
-                description: String::new(),
-                secret_hash: plain.hash(),
-                hint: plain.hint(),
-                created_at,
-                expires_at,
-                restrictions,
-            })
+            .insert_token(
+                NewToken {
+                    user_id,
+                    label: label.into(),
+                    description: String::new(),
+                    secret_hash: plain.hash(),
+                    hint: plain.hint(),
+                    created_at,
+                    expires_at,
+                    restrictions,
+                },
+                &Audit::by_user(user_id, created_at),
+            )
             .await
             .unwrap();
         (record, plain.into_secret())
