@@ -41,6 +41,8 @@ printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add hana --display-name "Hana E
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add ivan --display-name "Ivan Example" --email ivan@example.com
 # Only keyboard.spec.ts signs in as kim: it deactivates her other session.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add kim --display-name "Kim Example" --email kim@example.com
+# Only audit-log.spec.ts signs in as omar: it counts his token's events.
+printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add omar --display-name "Omar Example" --email omar@example.com
 # Only security-unused.spec.ts signs in as lena. Her one token is made 120 days old and never
 # used, for the unused-token policy to catch; its secret is the spec's to try.
 printf '%s\n' "$E2E_USER_PASSWORD" | "$bin" user add lena --display-name "Lena Example" --email lena@example.com

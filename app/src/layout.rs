@@ -44,6 +44,7 @@ pub fn SignedInLayout() -> impl IntoView {
                                 <A href="/admin/invitations">"Invitations"</A>
                                 <A href="/admin/permissions">"Permissions"</A>
                                 <A href="/admin/security">"Security"</A>
+                                <A href="/admin/audit">"Audit Log"</A>
                             })}
                         </Suspense>
                     </nav>

@@ -21,6 +21,7 @@ pub mod store;
 
 mod layout;
 
+use audit::AuditLogPage;
 use dashboard::DashboardPage;
 use layout::{NotFound, ProfilePage, SignedInLayout};
 use leptos::prelude::*;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the report, so a 403 reaches the status line.
                     <Route path=path!("/admin/users") view={Lazy::<SystemUsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/permissions") view={Lazy::<PermissionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/invitations") view={Lazy::<InvitationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("") view=|| view! { <Redirect path="/profile"/> }/>
@@ -126,5 +128,6 @@ lazy_page!(ResetPasswordRoute, ResetPasswordPage);
 lazy_page!(DashboardRoute, DashboardPage);
 lazy_page!(SystemUsersRoute, SystemUsersPage);
 lazy_page!(SecurityRoute, SecurityPage);
+lazy_page!(AuditLogRoute, AuditLogPage);
 lazy_page!(PermissionsRoute, PermissionsPage);
 lazy_page!(InvitationsRoute, InvitationsPage);

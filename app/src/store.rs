@@ -501,6 +501,10 @@ pub struct AuditRecord {
     pub subject_id: Option<i64>,
     /// Another thing the event concerns: the token a rotation made.
     pub related_id: Option<i64>,
+    /// A token subject's label and hint, and the username of whose it is.
+    pub subject_label: Option<String>,
+    pub subject_hint: Option<String>,
+    pub subject_owner: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
     /// What else the event says, by action: the permissions granted, the old and new expiry…

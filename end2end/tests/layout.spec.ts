@@ -70,7 +70,7 @@ test("on a phone the links are behind Menu, which closes once a link is followed
   await expect(bar.signOut()).toBeHidden();
 
   await bar.openMenu();
-  for (const name of ["Profile", "System Users", "Invitations", "Permissions", "Security"]) {
+  for (const name of ["Profile", "System Users", "Invitations", "Permissions", "Security", "Audit Log"]) {
     await expect(bar.link(name)).toBeVisible();
   }
   await expect(bar.signOut()).toBeVisible();

@@ -57,7 +57,7 @@ test("a token holds only its permissions and works only from its whitelisted IPs
   await expect(profile.chips(row)).toHaveText(["profile:read", "tokens:read"]);
   await expect(profile.restrictions(row)).toHaveText(["IPs: 198.51.100.0/24", "Domains: app.example.com"]);
   await expect(row.locator("td.expires")).toContainText(expiry.shown);
-  await expect(row.locator("td.status")).toHaveText("Active");
+  await expect(row.locator("td.status .badge")).toHaveText("Active");
   await page.screenshot({ path: "screenshots/token-table-permissions.png", fullPage: true });
 
   await withCompanyAllowlist(async () => {

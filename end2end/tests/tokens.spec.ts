@@ -38,7 +38,7 @@ test("create with the default length, copy, use, then expire", async ({ page, re
   const row = profile.row(label);
   await expect(row.locator("td.hint")).toHaveText(`…${secret.slice(-4)}`);
   await expect(row.locator("td.expires")).toContainText(shownDayIn(30));
-  await expect(row.locator("td.status")).toHaveText("Active");
+  await expect(row.locator("td.status .badge")).toHaveText("Active");
   await page.screenshot({ path: "screenshots/profile-with-token.png", fullPage: true });
 
   const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
@@ -83,14 +83,14 @@ test("cancelling the confirmation leaves the token working", async ({ page, requ
   const confirm = profile.dialog("Expire Token");
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(confirm).toBeHidden();
-  await expect(row.locator("td.status")).toHaveText("Active");
+  await expect(row.locator("td.status .badge")).toHaveText("Active");
 
   // The dialog takes focus when it opens, so Escape dismisses it without a click inside.
   await chooseAction(row, "Expire Token");
   await expect(confirm).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(confirm).toBeHidden();
-  await expect(row.locator("td.status")).toHaveText("Active");
+  await expect(row.locator("td.status .badge")).toHaveText("Active");
 
   const me = await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${secret}` } });
   expect(me.status()).toBe(200);

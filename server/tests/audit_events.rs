@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::audit::AuditPage;
 use app::rules::audit::AuditAction;
 use app::tokens::{CreatedToken, TokenView};
 use app::users::Role;
@@ -266,4 +267,100 @@ async fn events_are_never_changed() {
         .await;
     assert!(changed.is_err(), "an update is refused");
     assert_eq!(count(&app, AuditAction::TokenCreated).await, 1);
+}
+
+/// The ids of the events the Audit Log shows for `query`, and how many match in all.
+async fn log(app: &TestApp, cookie: &str, query: &str) -> (Vec<(AuditAction, Option<i64>)>, u64) {
+    let answer = app
+        .call("audit/events", &[("query", query)], Some(cookie))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.body);
+    let page: AuditPage = answer.json();
+    let shown = page
+        .events
+        .iter()
+        .map(|event| (event.event.action, event.token_id))
+        .collect();
+    (shown, page.total)
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_pages_and_is_for_admins_only() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let bruno = app.add_user("bruno", Role::User).await;
+    app.add_user("ada", Role::Admin).await;
+    let alices = app.insert_token(alice, "a", app.now(), None).await;
+    app.clock.advance(Duration::days(2));
+    app.insert_token(bruno, "b", app.now(), None).await;
+    let (_, secret) = app
+        .insert_restricted_token(
+            alice,
+            "api",
+            app.now(),
+            None,
+            app::store::TokenRestrictions {
+                permissions: vec!["tokens:write".into()],
+                ..Default::default()
+            },
+        )
+        .await;
+    let path = format!("/api/v1/tokens/{}", alices.id);
+    let expired = app
+        .api("DELETE", &path, &secret, None, &[], Some("10.1.2.3"))
+        .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.body);
+    for n in 0..55 {
+        app.insert_token(bruno, &format!("bulk {n}"), app.now(), None)
+            .await;
+    }
+    let ada = app.sign_in("ada").await;
+
+    let (newest, total) = log(&app, &ada, "").await;
+    assert_eq!(total, 59);
+    assert_eq!(newest.len(), 50, "a page");
+    let (oldest, _) = log(&app, &ada, "page=2").await;
+    assert_eq!(oldest.len(), 9);
+    assert_eq!(
+        oldest.last(),
+        Some(&(AuditAction::TokenCreated, Some(alices.id))),
+        "oldest last"
+    );
+
+    let (expiries, total) = log(&app, &ada, "action=token.expired").await;
+    assert_eq!(
+        (expiries, total),
+        (vec![(AuditAction::TokenExpired, Some(alices.id))], 1)
+    );
+    let (of_token, _) = log(&app, &ada, &format!("token={}", alices.id)).await;
+    assert_eq!(
+        of_token,
+        [
+            (AuditAction::TokenExpired, Some(alices.id)),
+            (AuditAction::TokenCreated, Some(alices.id))
+        ]
+    );
+    let (alices_events, total) = log(&app, &ada, "user=alice").await;
+    assert_eq!(
+        total, 3,
+        "her two tokens made, one expired: {alices_events:?}"
+    );
+    let (from_there, _) = log(&app, &ada, "address=10.1.").await;
+    assert_eq!(from_there, [(AuditAction::TokenExpired, Some(alices.id))]);
+    let (none, total) = log(&app, &ada, "address=10.2.").await;
+    assert!(none.is_empty() && total == 0);
+    let day = |days: i64| (app.now() - Duration::days(days)).date_naive().to_string();
+    let (first_day, total) = log(&app, &ada, &format!("from={0}&to={0}", day(2))).await;
+    assert_eq!(
+        (first_day, total),
+        (vec![(AuditAction::TokenCreated, Some(alices.id))], 1)
+    );
+    let (_, total) = log(&app, &ada, &format!("from={}", day(0))).await;
+    assert_eq!(total, 58);
+
+    let cookie = app.sign_in("alice").await;
+    let refused = app
+        .call("audit/events", &[("query", "")], Some(&cookie))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

@@ -5,6 +5,7 @@ use super::{
     system_users_report, Preset, ReportQuery, ReportUserView, ReportView, SortColumn, StatusFilter,
     UpdateUser,
 };
+use crate::audit::{audit_href, AuditQuery};
 use crate::error::AppError;
 use crate::rules::expiry::TokenStatus;
 use crate::tokens::{
@@ -270,6 +271,7 @@ fn UserGroup(
                 <td class="num">{user.active_tokens}</td>
                 <td class="actions">
                     <button class="link" on:click=move |_| editing.set(Some((edit_user.clone(), viewer_id)))>"Edit"</button>
+                    <A href=audit_href(&AuditQuery { user: user.username.clone(), ..AuditQuery::default() }) attr:class="events-link">"Events"</A>
                 </td>
             </tr>
             <Show when=move || open.get()>
@@ -326,7 +328,10 @@ fn AccessTokens(
                         <RecentAddresses addresses=token.recent_addresses.clone()/>
                     </td>
                     <TokenStatusCell token=token.clone()/>
-                    <td class="actions"><TokenActionsMenu token=token.clone() actions/></td>
+                    <td class="actions">
+                        <TokenActionsMenu token=token.clone() actions/>
+                        <A href=audit_href(&AuditQuery { token: Some(token.id), ..AuditQuery::default() }) attr:class="events-link">"Events"</A>
+                    </td>
                 </tr>
             }
             .into_any()

@@ -2,6 +2,7 @@
 //! bundles them all for `Services`.
 
 use super::*;
+use crate::audit::AuditQuery;
 use crate::dashboard::{DayChecks, EstateCounts};
 use crate::report::ReportQuery;
 use crate::rules::disuse::DisusePolicy;
@@ -391,4 +392,11 @@ pub trait NoticeStore: Send + Sync + 'static {
 pub trait AuditStore: Send + Sync + 'static {
     /// Every event about `tokens`, and the rotations that made them, oldest first.
     async fn token_histories(&self, tokens: &[TokenId]) -> StoreResult<Vec<AuditRecord>>;
+    /// One page of at most `limit` events the Audit Log's filters match, newest first, and
+    /// how many match in all.
+    async fn audit_events(
+        &self,
+        query: &AuditQuery,
+        limit: u32,
+    ) -> StoreResult<(Vec<AuditRecord>, u64)>;
 }

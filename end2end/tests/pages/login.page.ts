@@ -10,6 +10,7 @@ export const users = {
   hana: { username: "hana", displayName: "Hana Example", password: () => process.env.E2E_USER_PASSWORD! },
   ivan: { username: "ivan", displayName: "Ivan Example", password: () => process.env.E2E_USER_PASSWORD! },
   kim: { username: "kim", displayName: "Kim Example", password: () => process.env.E2E_USER_PASSWORD! },
+  omar: { username: "omar", displayName: "Omar Example", password: () => process.env.E2E_USER_PASSWORD! },
   admin: { username: "admin", displayName: "Ada Admin", password: () => process.env.E2E_ADMIN_PASSWORD! },
 };
 

@@ -92,6 +92,13 @@ export const sitePages: SitePage[] = [
     heading: "Security",
     loaded: (page) => expect(page.getByRole("list", { name: "Allowlist entries" })).toBeAttached(),
   },
+  {
+    name: "admin-audit",
+    path: "/admin/audit",
+    signedIn: true,
+    heading: "Audit Log",
+    loaded: (page) => expect(page.locator("table.audit")).toBeVisible(),
+  },
 ];
 
 export const phone = { width: 375, height: 812 };
