@@ -2,7 +2,7 @@ use super::query::EVENTS_PER_PAGE;
 use super::{AuditEventView, AuditPage, AuditQuery};
 use crate::error::AppError;
 use crate::services::{require_admin, services};
-use crate::tokens::history::events_of;
+use crate::tokens::history::event_of;
 
 pub async fn events(query: AuditQuery) -> Result<AuditPage, AppError> {
     require_admin()?;
@@ -16,12 +16,8 @@ pub async fn events(query: AuditQuery) -> Result<AuditPage, AppError> {
                 (Some(hint), Some(label)) => format!("Token …{hint} “{label}”"),
                 _ => format!("Token #{}", token_id.unwrap_or_default()),
             };
-            let event = events_of(
-                token_id.unwrap_or_default(),
-                std::slice::from_ref(record),
-                |_| None,
-            )
-            .remove(0);
+            // The log names the subject in its own column: no other token's hint is needed.
+            let event = event_of(token_id.unwrap_or_default(), record, &|_| None);
             AuditEventView {
                 id: record.id,
                 event,

@@ -55,7 +55,7 @@ pub fn TokenHistory(events: Vec<TokenEvent>) -> impl IntoView {
 }
 
 #[cfg(feature = "ssr")]
-pub use events::{events_of, with_history};
+pub use events::{event_of, events_of, with_history};
 
 #[cfg(feature = "ssr")]
 mod events {
@@ -102,15 +102,24 @@ mod events {
     ) -> Vec<TokenEvent> {
         records
             .iter()
-            .map(|record| TokenEvent {
-                at: record.at,
-                action: record.action,
-                by: who(record),
-                from: from_where(record),
-                note: note(token, record, &hint_of),
-                when: when(record),
-            })
+            .map(|record| event_of(token, record, &hint_of))
             .collect()
+    }
+
+    /// One record in words, as token `token`'s history tells it.
+    pub fn event_of(
+        token: TokenId,
+        record: &AuditRecord,
+        hint_of: &impl Fn(i64) -> Option<String>,
+    ) -> TokenEvent {
+        TokenEvent {
+            at: record.at,
+            action: record.action,
+            by: who(record),
+            from: from_where(record),
+            note: note(token, record, hint_of),
+            when: when(record),
+        }
     }
 
     fn who(record: &AuditRecord) -> String {
