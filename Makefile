@@ -70,7 +70,7 @@ chromium:
 	@command -v chromium >/dev/null \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
-# For server/tests/gateway_nginx.rs, which runs its own nginx on a free port. The package
+# For server/tests/integration/gateway_nginx.rs, which runs its own nginx on a free port. The package
 # also starts a system nginx on port 80 where an init system runs and the port is free; the
 # tests never use it. In containers (policy-rc.d, or no init) nothing is started.
 nginx:

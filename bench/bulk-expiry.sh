@@ -12,9 +12,9 @@ cd "$root"
 if [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then
   exec server/tests/with-postgres.sh "$0" "$@"
 fi
-cargo test -p server --test bulk_expiry --no-run --quiet
+cargo test -p server --test integration --no-run --quiet
 time_one() {
-  env "${@:2}" BULK_TOKENS="$1" cargo test -p server --test bulk_expiry --quiet every_token -- --nocapture \
+  env "${@:2}" BULK_TOKENS="$1" cargo test -p server --test integration --quiet bulk_expiry::every_token -- --nocapture \
     | grep '^bulk expiry'
 }
 for size in $sizes; do
