@@ -34,6 +34,7 @@ pub enum Field {
     Grace,
     DeactivatedUntil,
     UnusedDays,
+    RetentionDays,
     /// The tokens chosen for a bulk action.
     Selection,
 }

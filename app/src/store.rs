@@ -176,6 +176,8 @@ pub struct TokenRecord {
     pub expired_by: Option<String>,
     /// Set when the unused-token policy expired it: the days it allowed then.
     pub expired_unused_days: Option<u32>,
+    /// Set when it was expired because its secret was reported leaked.
+    pub expired_leaked: bool,
     pub last_used_at: Option<DateTime<Utc>>,
     pub last_used_ip: Option<String>,
     /// The token this one replaced, when it was made by rotating that one.
@@ -190,6 +192,7 @@ impl TokenRecord {
     pub fn status_at(&self, now: DateTime<Utc>) -> TokenStatus {
         TokenStatus::at(now, self.expires_at, self.expired_at)
             .unless_unused(self.expired_unused_days)
+            .unless_leaked(self.expired_leaked)
             .unless_deactivated(now, self.deactivated_until)
     }
 }
@@ -243,6 +246,37 @@ pub struct NoticeCandidate {
     pub owner_name: String,
     pub owner_email: String,
     pub sent: Vec<NoticeKind>,
+}
+
+/// Where a leaked secret was found, as whoever reported it said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeakReport {
+    /// A link to the place, such as a commit on GitHub.
+    pub url: Option<String>,
+    /// What kind of place, in the reporter's words: "commit", "gist_content".
+    pub source: Option<String>,
+    /// Who reported it: "GitHub secret scanning", or none for anyone else.
+    pub reporter: Option<String>,
+}
+
+/// What a leak report found among the secrets it named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeakExpiry {
+    /// The tokens it expired, with what their owners' mails need.
+    pub expired: Vec<LeakedToken>,
+    /// The hashes that name a token, live or not.
+    pub known: Vec<SecretHash>,
+}
+
+/// A token expired because its secret was reported leaked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeakedToken {
+    pub token_id: TokenId,
+    pub label: String,
+    pub hint: String,
+    pub owner_name: String,
+    /// Empty when the owner has none.
+    pub owner_email: String,
 }
 
 /// A token the unused-token policy expired whose owner has not been told yet.
@@ -492,8 +526,9 @@ pub struct AuditRecord {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: ActorKind,
-    /// The acting user's display name, when a user or their token acted.
+    /// The acting user's display name and username, when a user or their token acted.
     pub actor_name: Option<String>,
+    pub actor_username: Option<String>,
     /// The hint of the token an API call came with.
     pub actor_token_hint: Option<String>,
     pub action: AuditAction,

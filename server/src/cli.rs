@@ -3,6 +3,7 @@
 use crate::bootstrap::ensure_admin;
 use crate::client_ip::ClientIpHeader;
 use crate::db::{self, Database};
+use crate::leaks::github::GithubKeys;
 use crate::mail::SmtpMailer;
 use crate::{build_router, AppState};
 use app::clock::SystemClock;
@@ -164,6 +165,11 @@ pub struct ServeArgs {
         global = true
     )]
     pub auth_failures_per_minute: u32,
+    /// GitHub's secret-scanning public keys, saved from
+    /// https://api.github.com/meta/public_keys/secret_scanning: with them, GitHub's alerts
+    /// of leaked Tessera tokens expire those tokens (POST /api/v1/secret-scanning/github).
+    #[arg(long, env = "TESSERA_GITHUB_SCANNING_KEYS", global = true)]
+    pub github_scanning_keys: Option<std::path::PathBuf>,
     #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
     pub admin_username: Option<String>,
     #[arg(
@@ -240,6 +246,12 @@ async fn open_store(url: &str) -> Result<Arc<dyn Database>, Box<dyn Error>> {
 async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let trusted_proxies = app::rules::network::parse_ip_list(&args.trusted_proxies)
         .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?;
+    let github_keys = match &args.github_scanning_keys {
+        Some(path) => {
+            GithubKeys::load(path).map_err(|e| format!("TESSERA_GITHUB_SCANNING_KEYS: {e}"))?
+        }
+        None => GithubKeys::default(),
+    };
     let mailer = match args.smtp_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => Some(Arc::new(SmtpMailer::new(url, &args.mail_from)?)),
         None => None,
@@ -277,6 +289,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let clock = Arc::new(SystemClock);
     crate::housekeeping::spawn(store.clone(), store.clone(), store.clone(), clock.clone());
     crate::housekeeping::spawn_disuse_policy(store.clone(), clock.clone());
+    crate::housekeeping::spawn_audit_retention(store.clone(), clock.clone());
     if let Some(mailer) = &mailer {
         crate::housekeeping::spawn_expiry_notices(
             store.clone(),
@@ -288,7 +301,8 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let mut state = AppState::new(store, changes.clone(), clock, options, secure_cookies)
         .with_trusted_proxies(trusted_proxies)
         .with_client_ip_header(args.client_ip_header)
-        .with_failure_limit(args.auth_failures_per_minute);
+        .with_failure_limit(args.auth_failures_per_minute)
+        .with_github_keys(github_keys);
     if let Some(configured) = args.public_url {
         state = state.with_public_url(configured);
     }
@@ -297,6 +311,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     }
     state.usage.spawn_flusher();
     state.failures.spawn_cleanup();
+    state.leak_reports.spawn_cleanup();
     let usage = state.usage.clone();
     let router = build_router(state);
 

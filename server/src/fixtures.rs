@@ -18,6 +18,7 @@ pub fn bearer(token_id: TokenId, user_id: UserId) -> BearerToken {
             expired_at: None,
             expired_by: None,
             expired_unused_days: None,
+            expired_leaked: false,
             last_used_at: None,
             last_used_ip: None,
             replaces: None,

@@ -1,13 +1,15 @@
 //! Work on a timer: forgetting sign-ins older than Recent Authentications shows, counts of
 //! failed sign-ins too old to matter, and token check counts older than the charts show;
-//! expiring tokens the unused-token policy catches; and, with a mail server, the reminders.
+//! expiring tokens the unused-token policy catches; deleting audit events older than admins
+//! keep them; and, with a mail server, the reminders.
 
 use crate::bearer::store::TokenUsageStore;
 use app::clock::Clock;
+use app::rules::audit::retention_cutoff as audit_cutoff;
 use app::rules::calendar::day_start;
 use app::rules::session::retention_cutoff;
 use app::rules::throttle::FORGET_AFTER;
-use app::store::{NoticeStore, SessionStore, Store, StoreResult, ThrottleStore};
+use app::store::{AuditStore, NoticeStore, SessionStore, Store, StoreResult, ThrottleStore};
 use app::tokens::disuse::{apply_disuse_policy, send_disuse_notices};
 use app::tokens::notices::send_expiry_notices;
 use app::users::invitations::mail::Mailer;
@@ -63,6 +65,46 @@ pub fn spawn_disuse_policy(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
             ticks.tick().await;
             if let Err(error) = apply_disuse_policy(store.as_ref(), clock.now()).await {
                 tracing::error!(%error, "applying the unused-token policy failed");
+            }
+        }
+    });
+}
+
+/// Audit events deleted per statement: short transactions, so writers never wait long.
+const EVENTS_PER_PURGE: u32 = 1000;
+
+/// Deletes the audit events older than admins keep them, a batch at a time, with a pause
+/// between batches; how many.
+pub async fn purge_old_audit_events(
+    store: &dyn AuditStore,
+    clock: &dyn Clock,
+    pause: Duration,
+) -> StoreResult<u64> {
+    let days = store.audit_retention_days().await?;
+    let cutoff = audit_cutoff(clock.now(), days);
+    let mut purged = 0;
+    loop {
+        let deleted = store.purge_audit_events(cutoff, EVENTS_PER_PURGE).await?;
+        purged += deleted;
+        if deleted < u64::from(EVENTS_PER_PURGE) {
+            return Ok(purged);
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Applies the audit retention at start-up and then every hour. Every instance may run this:
+/// a batch another instance deleted first is simply not there.
+pub fn spawn_audit_retention(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(EVERY);
+        loop {
+            ticks.tick().await;
+            let pause = Duration::from_millis(100);
+            match purge_old_audit_events(store.as_ref(), clock.as_ref(), pause).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "old audit events deleted"),
+                Err(error) => tracing::error!(%error, "deleting old audit events failed"),
             }
         }
     });

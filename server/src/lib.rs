@@ -1,17 +1,21 @@
 //! The Tessera server: persistence, bearer validation, the router and the CLI's commands.
 
+pub mod address_limiter;
+pub mod audit_csv;
 pub mod bearer;
 pub mod bootstrap;
 pub mod changes;
 pub mod cli;
 pub mod client_ip;
 pub mod content_policy;
+mod csv_chunks;
 pub mod db;
 pub mod demo;
 #[cfg(test)]
 mod fixtures;
 pub mod headers;
 pub mod housekeeping;
+pub mod leaks;
 pub mod mail;
 pub mod report_csv;
 pub mod router;

@@ -2,8 +2,8 @@
 //! report as CSV, every row, streamed from the database so memory stays flat however large
 //! the report is.
 
+use crate::csv_chunks::{CsvChunks, CHUNK_BYTES};
 use crate::state::AppState;
-use app::report::csv_cell::neutralise;
 use app::report::parse_query_string;
 use app::services::Authenticated;
 use app::store::ExportRow;
@@ -16,8 +16,6 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use http::StatusCode;
-
-const CHUNK_BYTES: usize = 64 * 1024;
 
 const HEADER: [&str; 17] = [
     "Username",
@@ -134,56 +132,4 @@ fn cells(row: &ExportRow, now: DateTime<Utc>) -> Vec<String> {
         None => cells.extend(std::iter::repeat_n(String::new(), 10)),
     }
     cells
-}
-
-/// CSV records written into memory and handed out a chunk at a time.
-struct CsvChunks(csv::Writer<Vec<u8>>);
-
-impl Default for CsvChunks {
-    fn default() -> Self {
-        Self(
-            csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::with_capacity(CHUNK_BYTES * 2)),
-        )
-    }
-}
-
-impl CsvChunks {
-    /// One record, quoted as needed, with formula-looking cells made plain text.
-    fn write(&mut self, cells: impl IntoIterator<Item = String>) {
-        let record = cells.into_iter().map(|cell| neutralise(&cell).into_owned());
-        self.0
-            .write_record(record)
-            .expect("writing to memory cannot fail");
-    }
-
-    fn len(&mut self) -> usize {
-        self.0.flush().expect("writing to memory cannot fail");
-        self.0.get_ref().len()
-    }
-
-    fn take(&mut self) -> Vec<u8> {
-        let full = std::mem::take(self);
-        full.0.into_inner().expect("writing to memory cannot fail")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_and_neutralises() {
-        let mut csv = CsvChunks::default();
-        csv.write([
-            "=HYPERLINK(\"x\")".to_owned(),
-            "a,b".to_owned(),
-            "plain".to_owned(),
-        ]);
-        assert_eq!(
-            String::from_utf8(csv.take()).unwrap(),
-            "\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",plain\n"
-        );
-    }
 }

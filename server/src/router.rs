@@ -1,3 +1,4 @@
+use crate::audit_csv;
 use crate::bearer;
 use crate::client_ip::client_ip_layer;
 use crate::content_policy::shell_under_policy;
@@ -67,6 +68,7 @@ fn pages(state: &AppState, files: MethodRouter<AppState>) -> Router<AppState> {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/admin/users.csv", get(report_csv::export_csv))
+        .route("/admin/audit.csv", get(audit_csv::export_csv))
         .route(
             NEW_TOKEN_PATH,
             post(answer_create_token_post).layer(middleware::from_fn_with_state(

@@ -1,10 +1,12 @@
+use crate::address_limiter::AddressLimiter;
 use crate::bearer::cache::TokenCache;
-use crate::bearer::failures::FailureLimiter;
 use crate::bearer::store::BearerStore;
 use crate::bearer::usage::UsageRecorder;
 use crate::changes::ChangeFeed;
 use crate::client_ip::ClientIpHeader;
 use crate::db::Database;
+use crate::leaks::github::GithubKeys;
+use crate::leaks::revoke::REPORTS_PER_MINUTE;
 use app::clock::Clock;
 use app::services::Services;
 use app::users::invitations::mail::Mailer;
@@ -30,7 +32,11 @@ pub struct Shared {
     pub bearer_store: Arc<dyn BearerStore>,
     pub leptos_options: LeptosOptions,
     pub usage: Arc<UsageRecorder>,
-    pub failures: Arc<FailureLimiter>,
+    pub failures: Arc<AddressLimiter>,
+    /// Leak reports per address (`POST /api/v1/tokens/revoke`).
+    pub leak_reports: Arc<AddressLimiter>,
+    /// The keys GitHub signs secret-scanning alerts with; none when they are not set up.
+    pub github_keys: Arc<GithubKeys>,
     /// Peers whose word on the client's address is believed (`TESSERA_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Where they give it (`TESSERA_CLIENT_IP_HEADER`).
@@ -76,7 +82,9 @@ impl AppState {
             },
             leptos_options,
             usage,
-            failures: Arc::new(FailureLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
+            failures: Arc::new(AddressLimiter::new(DEFAULT_FAILURES_PER_MINUTE)),
+            leak_reports: Arc::new(AddressLimiter::new(REPORTS_PER_MINUTE)),
+            github_keys: Arc::new(GithubKeys::default()),
             trusted_proxies: Arc::new(Vec::new()),
             client_ip_header: ClientIpHeader::default(),
             site_origin: None,
@@ -111,7 +119,12 @@ impl AppState {
 
     /// `0` turns the limit off (for load tests of the refusal path).
     pub fn with_failure_limit(mut self, per_minute: u32) -> Self {
-        self.configure().failures = Arc::new(FailureLimiter::new(per_minute));
+        self.configure().failures = Arc::new(AddressLimiter::new(per_minute));
+        self
+    }
+
+    pub fn with_github_keys(mut self, keys: GithubKeys) -> Self {
+        self.configure().github_keys = Arc::new(keys);
         self
     }
 

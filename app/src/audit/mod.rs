@@ -4,6 +4,7 @@
 
 #[cfg(feature = "ssr")]
 mod actor;
+mod cursor;
 mod page;
 pub mod query;
 #[cfg(feature = "ssr")]
@@ -11,6 +12,7 @@ mod server;
 
 #[cfg(feature = "ssr")]
 pub use actor::{Actor, Via};
+pub use cursor::AuditCursor;
 pub use page::AuditLogPage;
 pub use query::AuditQuery;
 

@@ -21,9 +21,19 @@ pub fn AuditLogPage() -> impl IntoView {
         move || query.get(),
         |query| audit_events(query.to_query_string().trim_start_matches('?').to_owned()),
     );
+    // Every event the filters match, not just this page.
+    let csv_href = move || {
+        format!(
+            "{AUDIT_PATH}.csv{}",
+            query.get().on_page(1).to_query_string()
+        )
+    };
     view! {
         <Title text="Audit Log · Tessera"/>
-        <h1>"Audit Log"</h1>
+        <div class="report-head">
+            <h1>"Audit Log"</h1>
+            <a class="button" href=csv_href rel="external" download="audit-log.csv">"Export CSV"</a>
+        </div>
         <Suspense fallback=|| view! { <p class="muted">"Loading the events…"</p> }>
             {move || page.get().map(|answer| match answer {
                 Ok(page) => view! { <Events page/> }.into_any(),

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod csv_cell;
+pub mod lookup;
 mod page;
 pub mod query;
 #[cfg(feature = "ssr")]

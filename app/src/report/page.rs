@@ -1,4 +1,5 @@
 use super::bulk::{BulkBar, BulkRequest, Chosen, ExpireSelected, ExpireSelectedModal, TokenTick};
+use super::lookup::TokenLookup;
 use super::query::PAGE_SIZES;
 use super::user_editor::EditUserModal;
 use super::{
@@ -170,6 +171,7 @@ fn Report(
             <a class="button" href=csv_href rel="external" download="system-users.csv">"Export CSV"</a>
         </div>
         <nav class="tabs" aria-label="Example reports">{presets}</nav>
+        <TokenLookup/>
         <Filters query=query.clone()/>
         <p class="muted summary">{summary}</p>
         <BulkBar

@@ -80,14 +80,16 @@ pub enum StatusFilter {
     Expired,
     ExpiredManually,
     ExpiredUnused,
+    ReportedLeaked,
 }
 
 impl StatusFilter {
-    pub const ALL: [StatusFilter; 4] = [
+    pub const ALL: [StatusFilter; 5] = [
         Self::Active,
         Self::Expired,
         Self::ExpiredManually,
         Self::ExpiredUnused,
+        Self::ReportedLeaked,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -96,6 +98,7 @@ impl StatusFilter {
             Self::Expired => "expired",
             Self::ExpiredManually => "expired-manually",
             Self::ExpiredUnused => "expired-unused",
+            Self::ReportedLeaked => "reported-leaked",
         }
     }
 
@@ -105,6 +108,7 @@ impl StatusFilter {
             Self::Expired => "Expired",
             Self::ExpiredManually => "Expired manually",
             Self::ExpiredUnused => "Expired as unused",
+            Self::ReportedLeaked => "Reported leaked",
         }
     }
 

@@ -1,6 +1,7 @@
 //! The audit trail's vocabulary: what happened, to what kind of thing, and who did it. Stored
 //! as short words, shown as sentences.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What an audit event records.
@@ -96,9 +97,43 @@ impl SubjectKind {
     }
 }
 
+/// How long audit events are kept, in days: a year unless admins choose otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+pub const MIN_RETENTION_DAYS: u32 = 30;
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("Enter a whole number of days from 30 to 3650.")]
+pub struct RetentionError;
+
+/// Reads the Security page's field.
+pub fn retention_from_form(days: &str) -> Result<u32, RetentionError> {
+    match days.trim().parse::<u32>() {
+        Ok(days) if (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) => Ok(days),
+        _ => Err(RetentionError),
+    }
+}
+
+/// Events older than this are deleted, `days` being kept at `now`.
+pub fn retention_cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    now - Duration::days(i64::from(days))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_is_a_month_to_ten_years() {
+        assert_eq!(retention_from_form(" 365 "), Ok(365));
+        assert_eq!(retention_from_form("30"), Ok(30));
+        assert_eq!(retention_from_form("3650"), Ok(3650));
+        for bad in ["29", "3651", "", "-1", "1.5", "a year"] {
+            assert_eq!(retention_from_form(bad), Err(RetentionError), "{bad}");
+        }
+        let now = DateTime::from_timestamp(1_796_600_000, 0).unwrap();
+        assert_eq!(now - retention_cutoff(now, 365), Duration::days(365));
+    }
 
     #[test]
     fn every_word_round_trips_and_none_is_shared() {

@@ -222,6 +222,8 @@ pub enum TokenStatus {
     ExpiredManually,
     /// Expired by the unused-token policy (see [`crate::rules::disuse`]).
     ExpiredUnused,
+    /// Expired because someone reported its secret leaked.
+    ReportedLeaked,
 }
 
 impl TokenStatus {
@@ -259,11 +261,19 @@ impl TokenStatus {
         }
     }
 
-    /// Expired by time, by hand or by policy: nothing brings it back.
+    /// Expired because its secret was reported leaked.
+    pub fn unless_leaked(self, leaked: bool) -> Self {
+        match self {
+            Self::ExpiredManually if leaked => Self::ReportedLeaked,
+            status => status,
+        }
+    }
+
+    /// Expired by time, by hand, by policy or by a leak report: nothing brings it back.
     pub fn has_ended(self) -> bool {
         matches!(
             self,
-            Self::Expired | Self::ExpiredManually | Self::ExpiredUnused
+            Self::Expired | Self::ExpiredManually | Self::ExpiredUnused | Self::ReportedLeaked
         )
     }
 
@@ -274,6 +284,7 @@ impl TokenStatus {
             Self::Expired => "Expired",
             Self::ExpiredManually => "Expired manually",
             Self::ExpiredUnused => "Expired as unused",
+            Self::ReportedLeaked => "Reported leaked",
         }
     }
 }
@@ -543,6 +554,11 @@ mod tests {
         assert_eq!(TokenStatus::ExpiredUnused.words(), "Expired as unused");
         assert!(TokenStatus::Expired.has_ended() && TokenStatus::ExpiredManually.has_ended());
         assert!(TokenStatus::ExpiredUnused.has_ended());
+        assert_eq!(early.unless_leaked(true), TokenStatus::ReportedLeaked);
+        assert_eq!(early.unless_leaked(false), TokenStatus::ExpiredManually);
+        assert_eq!(TokenStatus::Active.unless_leaked(true), TokenStatus::Active);
+        assert_eq!(TokenStatus::ReportedLeaked.words(), "Reported leaked");
+        assert!(TokenStatus::ReportedLeaked.has_ended());
         assert!(!TokenStatus::Active.has_ended() && !TokenStatus::Deactivated.has_ended());
     }
 }

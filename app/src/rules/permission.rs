@@ -10,6 +10,7 @@ pub const TOKENS_WRITE: &str = "tokens:write";
 pub const REPORTS_READ: &str = "reports:read";
 /// Lets a resource server ask Tessera about other tokens (RFC 7662).
 pub const TOKENS_INTROSPECT: &str = "tokens:introspect";
+pub const AUDIT_READ: &str = "audit:read";
 
 /// A permission of the catalogue admins manage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! Company security, for admins: the IP allowlist, the maximum token lifetime, two-factor
-//! sign-in, the unused-token policy and the permission catalogue. The policy they make is
+//! sign-in, the unused-token policy, how long audit events are kept, and the permission
+//! catalogue. The policy they make is
 //! enforced at sign-in and on every token use.
 
 mod allowlist_editor;
@@ -8,6 +9,7 @@ mod page;
 mod permissions_page;
 #[cfg(feature = "ssr")]
 pub mod policy;
+mod retention_form;
 #[cfg(feature = "ssr")]
 mod server;
 
@@ -34,6 +36,8 @@ pub struct SecurityView {
     pub two_factor: TwoFactorRequirement,
     /// Days a token may go unused before it is expired; `None`: never.
     pub unused_days: Option<u32>,
+    /// Days audit events are kept.
+    pub audit_retention_days: u32,
 }
 
 /// What saving the unused-token policy did.
@@ -108,6 +112,12 @@ pub async fn save_disuse_policy(
     #[server(default)] confirm_expiring: bool,
 ) -> Result<DisuseSaved, AppError> {
     crate::services::reply(server::save_disuse_policy(unused_days, confirm_expiring).await)
+}
+
+/// `days` as typed: how long audit events are kept.
+#[server(prefix = "/rpc", endpoint = "security/audit-retention")]
+pub async fn save_audit_retention(days: String) -> Result<SecurityView, AppError> {
+    crate::services::reply(server::save_audit_retention(days).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "permissions/list")]

@@ -1,5 +1,6 @@
 use super::allowlist_editor::AllowlistEditor;
 use super::disuse_form::DisuseForm;
+use super::retention_form::RetentionForm;
 use super::{security_settings, SaveMaxLifetime, SaveTwoFactorRequirement, SecurityView};
 use crate::error::{AppError, Field};
 use crate::rules::two_factor::TwoFactorRequirement;
@@ -23,7 +24,8 @@ pub fn SecurityPage() -> impl IntoView {
                     <AllowlistEditor initial=view.clone()/>
                     <LifetimeForm initial=view.clone()/>
                     <TwoFactorForm initial=view.clone()/>
-                    <DisuseForm initial=view/>
+                    <DisuseForm initial=view.clone()/>
+                    <RetentionForm initial=view/>
                 }.into_any(),
                 Err(AppError::Forbidden) => view! { <Forbidden what="Security settings"/> }.into_any(),
                 Err(error) => {

@@ -1,5 +1,6 @@
 use super::{AllowlistRow, DisuseSaved, PermissionView, SecurityView};
 use crate::error::{AppError, Field};
+use crate::rules::audit::retention_from_form;
 use crate::rules::disuse::{unused_days_words, DisusePolicy};
 use crate::rules::expiry::LifetimePolicy;
 use crate::rules::lists::{at_most_max, distinct};
@@ -20,7 +21,20 @@ pub async fn settings() -> Result<SecurityView, AppError> {
         your_address: client_ip().map(|ip| ip.to_string()),
         two_factor: policy.two_factor,
         unused_days: policy.disuse.days,
+        audit_retention_days: services.store.audit_retention_days().await?,
     })
+}
+
+pub async fn save_audit_retention(days: String) -> Result<SecurityView, AppError> {
+    let me = require_admin()?;
+    let services = services()?;
+    let days =
+        retention_from_form(&days).map_err(|e| AppError::invalid(Field::RetentionDays, e))?;
+    services.store.save_audit_retention(days).await?;
+    tracing::info!(
+        target: "tessera::audit", event = "audit_retention", admin = %me.user.username, days
+    );
+    settings().await
 }
 
 pub async fn save_disuse_policy(

@@ -2,7 +2,7 @@
 //! bundles them all for `Services`.
 
 use super::*;
-use crate::audit::AuditQuery;
+use crate::audit::{AuditCursor, AuditQuery};
 use crate::dashboard::{DayChecks, EstateCounts};
 use crate::report::ReportQuery;
 use crate::rules::disuse::DisusePolicy;
@@ -102,6 +102,8 @@ pub trait TokenStore: Send + Sync + 'static {
     /// The user's tokens, newest first.
     async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<TokenRecord>>;
     async fn find_token(&self, token_id: TokenId) -> StoreResult<Option<TokenRecord>>;
+    /// The token whose secret has this hash, with its owner, whatever its state.
+    async fn token_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>>;
     /// Marks a token still active then expired by whoever `audit` names; false if it was not.
     async fn expire_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool>;
     /// Refuses a token not ended then until `until`; false if it had ended.
@@ -140,6 +142,14 @@ pub trait TokenStore: Send + Sync + 'static {
         days: u32,
         audit: &Audit,
     ) -> StoreResult<u64>;
+    /// Expires, in one transaction, those of the tokens with these secret hashes that have
+    /// not ended, marking them reported leaked; which ones, and which hashes name any token.
+    async fn expire_leaked_tokens(
+        &self,
+        hashes: &[SecretHash],
+        report: &LeakReport,
+        audit: &Audit,
+    ) -> StoreResult<LeakExpiry>;
     /// Expires every token of the user that is active then; how many.
     async fn expire_active_tokens_of(&self, user_id: UserId, audit: &Audit) -> StoreResult<u64>;
     /// The last addresses each of `tokens` was used from, newest first per token.
@@ -399,4 +409,17 @@ pub trait AuditStore: Send + Sync + 'static {
         query: &AuditQuery,
         limit: u32,
     ) -> StoreResult<(Vec<AuditRecord>, u64)>;
+    /// At most `limit` events the filters match that come after `below` (newest first), or
+    /// the newest ones without it; `query.page` is ignored. For walking the whole trail.
+    async fn audit_events_before(
+        &self,
+        query: &AuditQuery,
+        below: Option<AuditCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>>;
+    /// How many days events are kept.
+    async fn audit_retention_days(&self) -> StoreResult<u32>;
+    async fn save_audit_retention(&self, days: u32) -> StoreResult<()>;
+    /// Deletes at most `limit` of the events from before `before`, oldest first; how many.
+    async fn purge_audit_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }

@@ -1,5 +1,6 @@
 use super::actions_menu::{TokenActionDialogs, TokenActions, TokenActionsMenu};
 use super::history::TokenHistory;
+use super::leak_help::LeakHelp;
 use super::modals::{CreateTokenModal, NewSecretModal};
 use super::reminder_setting::ReminderSetting;
 use super::{list_tokens, CreateToken, TokenView, NEW_TOKEN_PATH};
@@ -68,6 +69,7 @@ pub fn TokenBlock() -> impl IntoView {
             {move || created().map(|created| view! { <NewSecretModal created on_close=close_secret/> })}
             <TokenActionDialogs actions/>
             <ReminderSetting/>
+            <LeakHelp/>
         </section>
     }
 }
@@ -206,7 +208,9 @@ pub fn TokenStatusCell(token: TokenView) -> impl IntoView {
         TokenStatus::Active => "badge active",
         TokenStatus::Deactivated => "badge deactivated",
         TokenStatus::Expired => "badge expired",
-        TokenStatus::ExpiredManually | TokenStatus::ExpiredUnused => "badge revoked",
+        TokenStatus::ExpiredManually | TokenStatus::ExpiredUnused | TokenStatus::ReportedLeaked => {
+            "badge revoked"
+        }
     };
     let detail = token.expired_at.map(|at| {
         let by = token.expired_by.clone().map(|name| format!(" by {name}"));

@@ -54,9 +54,10 @@ pub async fn reactivate_for(
         TokenStatus::Active => {
             return Err(AppError::Conflict("This token is not deactivated.".into()))
         }
-        TokenStatus::Expired | TokenStatus::ExpiredManually | TokenStatus::ExpiredUnused => {
-            return Err(ended())
-        }
+        TokenStatus::Expired
+        | TokenStatus::ExpiredManually
+        | TokenStatus::ExpiredUnused
+        | TokenStatus::ReportedLeaked => return Err(ended()),
     }
     if !services
         .store

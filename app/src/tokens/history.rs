@@ -171,10 +171,25 @@ mod events {
                     .as_u64()
                     .and_then(|days| u32::try_from(days).ok())
                     .map(|days| format!("unused for {}", unused_days_words(days))),
+                Some("leak report") => Some(leak_note(detail)),
                 _ => None,
             },
             AuditAction::TokenDeactivated | AuditAction::TokenReactivated => None,
         }
+    }
+
+    /// "reported leaked by GitHub secret scanning, found at https://…".
+    fn leak_note(detail: &Value) -> String {
+        let mut note = "reported leaked".to_owned();
+        if let Some(reporter) = detail["reporter"].as_str() {
+            note.push_str(&format!(" by {reporter}"));
+        }
+        match (detail["url"].as_str(), detail["source"].as_str()) {
+            (Some(url), _) => note.push_str(&format!(", found at {url}")),
+            (None, Some(source)) => note.push_str(&format!(", found in {source}")),
+            (None, None) => {}
+        }
+        note
     }
 
     fn permissions(detail: &Value) -> Option<String> {
@@ -224,6 +239,7 @@ mod tests {
             at: at(),
             actor,
             actor_name: Some("Alice Example".into()),
+            actor_username: Some("alice".into()),
             actor_token_hint: Some("k3Zq".into()),
             action,
             subject: SubjectKind::Token,
@@ -288,5 +304,28 @@ mod tests {
         // Seen from the token the rotation made.
         let made = events_of(8, &records[1..2], hint);
         assert_eq!(made[0].note.as_deref(), Some("made by rotating …h7"));
+    }
+
+    #[test]
+    fn a_leak_report_says_who_reported_it_and_where_it_was_found() {
+        let note = |detail: serde_json::Value| {
+            let record = record(AuditAction::TokenExpired, ActorKind::System, 7, detail);
+            events_of(7, &[record], hint)[0].note.clone().unwrap()
+        };
+        assert_eq!(
+            note(json!({ "by": "leak report", "url": null, "source": null, "reporter": null })),
+            "reported leaked"
+        );
+        assert_eq!(
+            note(json!({
+                "by": "leak report", "url": "https://github.com/a/b/commit/1", "source": "commit",
+                "reporter": "GitHub secret scanning"
+            })),
+            "reported leaked by GitHub secret scanning, found at https://github.com/a/b/commit/1"
+        );
+        assert_eq!(
+            note(json!({ "by": "leak report", "source": "npm" })),
+            "reported leaked, found in npm"
+        );
     }
 }

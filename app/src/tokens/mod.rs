@@ -13,6 +13,9 @@ mod expire_page;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod issue;
+mod leak_help;
+#[cfg(feature = "ssr")]
+pub mod leaks;
 pub(crate) mod modals;
 mod new_page;
 #[cfg(feature = "ssr")]

@@ -50,6 +50,17 @@ export class ReportPage {
     await this.tokenRow(hint).getByRole("checkbox").check();
   }
 
+  /** Pastes `secret` into "Look up a token by its secret"; the answer's locator. */
+  async lookUp(secret: string) {
+    const lookup = this.page.locator("details.token-lookup");
+    if (!(await lookup.evaluate((details) => (details as HTMLDetailsElement).open))) {
+      await lookup.locator("summary").click();
+    }
+    await lookup.getByLabel("Secret").fill(secret);
+    await lookup.getByRole("button", { name: "Look up" }).click();
+    return lookup.locator(".lookup-answer");
+  }
+
   dialog(name: string | RegExp) {
     return this.page.getByRole("dialog", { name });
   }

@@ -30,6 +30,10 @@ pub enum ApiError {
     Conflict(String),
     /// This address failed too often; it may try again after the wait.
     TooManyFailures(std::time::Duration),
+    /// This address called too often; it may try again after the wait.
+    TooManyRequests(std::time::Duration),
+    /// A signed request whose signature is missing, unknown or wrong.
+    BadSignature(&'static str),
     Internal,
 }
 
@@ -37,7 +41,8 @@ pub enum ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// `invalid_request`, `invalid_token`, `insufficient_scope`, `validation_failed`,
-    /// `not_found`, `conflict`, `unauthorized`, `too_many_requests` or `server_error`.
+    /// `not_found`, `conflict`, `unauthorized`, `invalid_signature`, `too_many_requests` or
+    /// `server_error`.
     pub error: &'static str,
     pub error_description: String,
     /// The request field at fault, for `validation_failed`.
@@ -97,8 +102,7 @@ impl IntoResponse for ApiError {
             Self::NotFound(what) => (StatusCode::NOT_FOUND, Some("not_found"), what.into()),
             Self::Conflict(message) => (StatusCode::CONFLICT, Some("conflict"), message),
             Self::TooManyFailures(wait) => {
-                // Whole seconds, rounded up: retrying a moment early would only fail again.
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let seconds = whole_seconds(wait);
                 retry_after = Some(seconds);
                 (
                     StatusCode::TOO_MANY_REQUESTS,
@@ -106,6 +110,20 @@ impl IntoResponse for ApiError {
                     format!("Too many invalid tokens from your address. Try again in {seconds} s."),
                 )
             }
+            Self::TooManyRequests(wait) => {
+                let seconds = whole_seconds(wait);
+                retry_after = Some(seconds);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some("too_many_requests"),
+                    format!("Too many requests from your address. Try again in {seconds} s."),
+                )
+            }
+            Self::BadSignature(description) => (
+                StatusCode::UNAUTHORIZED,
+                Some("invalid_signature"),
+                description.into(),
+            ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Some("server_error"),
@@ -114,7 +132,9 @@ impl IntoResponse for ApiError {
         };
 
         // RFC 6750 §3: a challenge on every authentication failure, with the scope needed.
+        // A bad signature is not a bearer failure: signed requests carry no token.
         let challenge = match (status, code) {
+            (_, Some("invalid_signature")) => None,
             (StatusCode::UNAUTHORIZED, None) => Some(format!(r#"Bearer realm="{REALM}""#)),
             (StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST, Some(code)) => Some(format!(
                 r#"Bearer realm="{REALM}", error="{code}", error_description="{}""#,
@@ -143,6 +163,11 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Whole seconds, rounded up: retrying a moment early would only fail again.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// RFC 6750 §3 allows only printable ASCII but `"` and `\` inside the quoted values.
@@ -180,6 +205,7 @@ impl From<app::error::AppError> for ApiError {
                     Field::Selection => "selection",
                     Field::DeactivatedUntil => "until",
                     Field::UnusedDays => "unused_days",
+                    Field::RetentionDays => "days",
                 },
                 message,
             },

@@ -113,7 +113,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<ValidToken,
             token,
         }) => Err({
             state.usage.count_check(token, now, CheckOutcome::Refused);
-            match state.failures.failed(ip) {
+            match state.failures.spend(ip) {
                 Some(wait) => {
                     tracing::warn!(
                         ?ip,

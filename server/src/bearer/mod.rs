@@ -1,13 +1,13 @@
 //! Bearer-token validation (RFC 6750) and the API it protects. Plain axum, not server
 //! functions: gateways and scripts call these routes, not the Leptos app.
 
+mod audit_api;
 pub mod cache;
-mod caller;
+pub(crate) mod caller;
 mod credentials;
 mod deactivation_api;
 mod error;
 mod extract;
-pub mod failures;
 pub mod forward_auth;
 pub mod introspect;
 mod me;
@@ -59,6 +59,9 @@ pub fn routes() -> Routes {
         .routes(routes!(deactivation_api::deactivate_token))
         .routes(routes!(deactivation_api::reactivate_token))
         .routes(routes!(reports_api::users_csv))
+        .routes(routes!(audit_api::audit_events))
+        .routes(routes!(crate::leaks::revoke::revoke_tokens))
+        .routes(routes!(crate::leaks::github::github_alerts))
         .split_for_parts();
     let (for_gateways, gateway_document) = OpenApiRouter::new()
         .routes(routes!(introspect::introspect))

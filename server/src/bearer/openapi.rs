@@ -38,7 +38,9 @@ pub enum AuthErrors {
         (name = "profile", description = "Who a token speaks for"),
         (name = "tokens", description = "The caller's personal access tokens"),
         (name = "reports", description = "Admin reports"),
-        (name = "gateway", description = "Token checks for gateways and resource servers")
+        (name = "audit", description = "The audit trail, for admins"),
+        (name = "gateway", description = "Token checks for gateways and resource servers"),
+        (name = "secret-scanning", description = "Leak alerts from GitHub's secret scanning, signed by GitHub")
     )
 )]
 pub struct ApiDoc;

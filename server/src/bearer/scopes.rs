@@ -2,7 +2,7 @@
 //! signature and cannot forget it.
 
 use app::rules::permission::{
-    PROFILE_READ, REPORTS_READ, TOKENS_INTROSPECT, TOKENS_READ, TOKENS_WRITE,
+    AUDIT_READ, PROFILE_READ, REPORTS_READ, TOKENS_INTROSPECT, TOKENS_READ, TOKENS_WRITE,
 };
 
 pub trait Scope: Send + Sync + 'static {
@@ -26,4 +26,6 @@ scopes! {
     ReportsRead => REPORTS_READ;
     /// `tokens:introspect`
     TokensIntrospect => TOKENS_INTROSPECT;
+    /// `audit:read`
+    AuditRead => AUDIT_READ;
 }

@@ -36,8 +36,8 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     /// `null`: never expires.
     pub expires_at: Option<DateTime<Utc>>,
-    /// `active`, `deactivated`, `expired`, `expired_manually` or `expired_unused` (by the
-    /// unused-token policy).
+    /// `active`, `deactivated`, `expired`, `expired_manually`, `expired_unused` (by the
+    /// unused-token policy) or `reported_leaked`.
     pub status: String,
     pub expired_at: Option<DateTime<Utc>>,
     /// Display name of whoever expired it by hand.
@@ -61,6 +61,7 @@ impl ApiToken {
             Expired => "expired",
             ExpiredManually => "expired_manually",
             ExpiredUnused => "expired_unused",
+            ReportedLeaked => "reported_leaked",
         };
         Self {
             id: record.id,

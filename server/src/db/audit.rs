@@ -4,10 +4,10 @@
 use super::rows::AuditRow;
 use super::statement::Statement;
 use super::{to_db, Backend, SqlStore};
-use app::audit::AuditQuery;
-use app::rules::audit::{AuditAction, SubjectKind};
+use app::audit::{AuditCursor, AuditQuery};
+use app::rules::audit::{AuditAction, SubjectKind, DEFAULT_RETENTION_DAYS};
 use app::store::{Audit, AuditRecord, AuditStore, StoreResult, TokenId, UserId};
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde_json::{json, Value};
 
 /// One event a write records about what it changed, with the write's [`Audit`].
@@ -92,7 +92,8 @@ const AUDIT_FROM: &str = "audit_events e \
      LEFT JOIN users owner ON owner.id = e.subject_owner_id";
 
 const AUDIT_COLUMNS: &str =
-    "e.id, e.at, e.actor_kind, actor.display_name AS actor_name, via.hint AS actor_token_hint, \
+    "e.id, e.at, e.actor_kind, actor.display_name AS actor_name, actor.username AS actor_username, \
+     via.hint AS actor_token_hint, \
      e.action, e.subject_kind, e.subject_id, e.related_id, s.label AS subject_label, \
      s.hint AS subject_hint, owner.username AS subject_owner, e.client_ip, e.user_agent, \
      e.detail";
@@ -138,6 +139,66 @@ impl<DB: Backend> AuditStore for SqlStore<DB> {
         let rows: Vec<AuditRow> = select.fetch_all(DB::on_pool(&self.pool)).await?;
         let events = rows.into_iter().filter_map(AuditRow::into_record).collect();
         Ok((events, total.max(0) as u64))
+    }
+
+    async fn audit_events_before(
+        &self,
+        query: &AuditQuery,
+        below: Option<AuditCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let mut select = Statement::<DB>::new(format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_FROM}"));
+        push_filter(&mut select, query);
+        if let Some(below) = below {
+            select.push(" AND (e.at < ");
+            select.push_bind(to_db(below.at));
+            select.push(" OR (e.at = ");
+            select.push_bind(to_db(below.at));
+            select.push(" AND e.id < ");
+            select.push_bind(below.id);
+            select.push("))");
+        }
+        select.push(" ORDER BY e.at DESC, e.id DESC LIMIT ");
+        select.push_bind(i64::from(limit));
+        let rows: Vec<AuditRow> = select.fetch_all(DB::on_pool(&self.pool)).await?;
+        Ok(rows.into_iter().filter_map(AuditRow::into_record).collect())
+    }
+
+    async fn audit_retention_days(&self) -> StoreResult<u32> {
+        let days: i64 = Statement::<DB>::new(
+            "SELECT CAST(audit_retention_days AS BIGINT) FROM security_settings WHERE id = 1",
+        )
+        .fetch_value(DB::on_pool(&self.pool))
+        .await?;
+        Ok(u32::try_from(days).unwrap_or(DEFAULT_RETENTION_DAYS))
+    }
+
+    async fn save_audit_retention(&self, days: u32) -> StoreResult<()> {
+        let update = Statement::<DB>::new(
+            "UPDATE security_settings SET audit_retention_days = $1 WHERE id = 1",
+        )
+        .bind(i64::from(days));
+        // Only the hourly purge reads it, from the database each time: no change to announce.
+        self.write(
+            |db| Box::pin(update.execute(DB::on_connection(db))),
+            |_| None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn purge_audit_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        let delete = Statement::<DB>::new(
+            "DELETE FROM audit_events WHERE id IN
+                 (SELECT id FROM audit_events WHERE at < $1 ORDER BY at, id LIMIT $2)",
+        )
+        .bind(to_db(before))
+        .bind(i64::from(limit));
+        self.write(
+            |db| Box::pin(delete.execute(DB::on_connection(db))),
+            |_| None,
+        )
+        .await
     }
 }
 

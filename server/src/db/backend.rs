@@ -44,6 +44,7 @@ pub(crate) trait Backend:
     + Reads<EstateRow>
     + Reads<NoticeRow>
     + Reads<DisuseNoticeRow>
+    + Reads<LeakedTokenRow>
     + Reads<AuditRow>
     + Reads<(i64, i64)>
     + Reads<(i64, i64, Vec<u8>)>

@@ -11,6 +11,7 @@ mod backend;
 mod bearer;
 mod estate;
 mod invitations;
+mod leaks;
 mod notices;
 mod password_resets;
 mod policy;

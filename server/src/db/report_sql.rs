@@ -130,10 +130,16 @@ fn push_token_conditions<DB: Backend>(b: &mut Statement<DB>, q: &ReportQuery, no
         Some(StatusFilter::Active) => push_active(b, "t", now),
         Some(StatusFilter::Expired) => push_time_expired(b),
         Some(StatusFilter::ExpiredManually) => {
-            b.push(" AND t.expired_at IS NOT NULL AND t.expired_unused_days IS NULL");
+            b.push(
+                " AND t.expired_at IS NOT NULL AND t.expired_unused_days IS NULL \
+                 AND NOT t.expired_leaked",
+            );
         }
         Some(StatusFilter::ExpiredUnused) => {
             b.push(" AND t.expired_unused_days IS NOT NULL");
+        }
+        Some(StatusFilter::ReportedLeaked) => {
+            b.push(" AND t.expired_leaked");
         }
     }
     let midnight = |date: chrono::NaiveDate| date.and_time(NaiveTime::MIN).and_utc();

@@ -141,7 +141,7 @@ fn active_report_tokens<DB: Backend>(
 const EXPORT_TOKEN_COLUMNS: &str =
     "t.id AS token_id, t.label, t.description, t.hint, t.created_at, \
      t.expires_at, t.expired_at, eb.display_name AS expired_by, t.expired_unused_days, \
-     t.last_used_at, t.last_used_ip, t.deactivated_until, (SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+     t.expired_leaked, t.last_used_at, t.last_used_ip, t.deactivated_until, (SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
      FROM token_permissions p WHERE p.token_id = t.id) AS permissions, t.ip_whitelist, \
      t.domain_whitelist, (SELECT string_agg(a.ip, ' ' ORDER BY a.last_used_at DESC, a.ip) \
      FROM token_addresses a WHERE a.token_id = t.id) AS recent_ips";

@@ -54,6 +54,7 @@ pub(crate) struct TokenRow {
     pub(crate) expired_at: Option<i64>,
     pub(crate) expired_by: Option<String>,
     pub(crate) expired_unused_days: Option<i64>,
+    pub(crate) expired_leaked: bool,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
     pub(crate) replaces: Option<i64>,
@@ -105,6 +106,7 @@ impl From<TokenRow> for TokenRecord {
             expired_at: row.expired_at.map(from_db),
             expired_by: row.expired_by,
             expired_unused_days: row.expired_unused_days.and_then(|d| u32::try_from(d).ok()),
+            expired_leaked: row.expired_leaked,
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: row.replaces,
@@ -128,8 +130,8 @@ pub(crate) struct BearerRow {
 /// given them (`string_agg` with `ORDER BY` reads the same on both backends).
 pub(crate) const TOKEN_COLUMNS: &str =
     "t.id, t.user_id, t.label, t.description, t.hint, t.created_at, t.expires_at, \
-     t.expired_at, eb.display_name AS expired_by, t.expired_unused_days, t.last_used_at, \
-     t.last_used_ip, COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
+     t.expired_at, eb.display_name AS expired_by, t.expired_unused_days, t.expired_leaked, \
+     t.last_used_at, t.last_used_ip, COALESCE((SELECT string_agg(p.permission, ' ' ORDER BY p.position) \
                FROM token_permissions p WHERE p.token_id = t.id), '') AS permissions, \
      t.ip_whitelist, t.domain_whitelist, t.replaces_token_id AS replaces, \
      t.deactivated_until, \
@@ -177,6 +179,7 @@ pub(crate) struct ExportDbRow {
     pub(crate) expired_at: Option<i64>,
     pub(crate) expired_by: Option<String>,
     pub(crate) expired_unused_days: Option<i64>,
+    pub(crate) expired_leaked: Option<bool>,
     pub(crate) last_used_at: Option<i64>,
     pub(crate) last_used_ip: Option<String>,
     pub(crate) deactivated_until: Option<i64>,
@@ -200,6 +203,7 @@ impl From<ExportDbRow> for app::store::ExportRow {
             expired_at: row.expired_at.map(from_db),
             expired_by: row.expired_by,
             expired_unused_days: row.expired_unused_days.and_then(|d| u32::try_from(d).ok()),
+            expired_leaked: row.expired_leaked.unwrap_or_default(),
             last_used_at: row.last_used_at.map(from_db),
             last_used_ip: row.last_used_ip,
             replaces: None,
@@ -470,6 +474,7 @@ pub(crate) struct AuditRow {
     pub(crate) at: i64,
     pub(crate) actor_kind: String,
     pub(crate) actor_name: Option<String>,
+    pub(crate) actor_username: Option<String>,
     pub(crate) actor_token_hint: Option<String>,
     pub(crate) action: String,
     pub(crate) subject_kind: String,
@@ -492,6 +497,7 @@ impl AuditRow {
             at: from_db(self.at),
             actor: ActorKind::parse(&self.actor_kind)?,
             actor_name: self.actor_name,
+            actor_username: self.actor_username,
             actor_token_hint: self.actor_token_hint,
             action: AuditAction::parse(&self.action)?,
             subject: SubjectKind::parse(&self.subject_kind)?,
@@ -504,5 +510,27 @@ impl AuditRow {
             user_agent: self.user_agent,
             detail: serde_json::from_str(&self.detail).unwrap_or_default(),
         })
+    }
+}
+
+/// A token a leak report expired, with its owner (`db/leaks.rs`).
+#[derive(FromRow)]
+pub(crate) struct LeakedTokenRow {
+    pub(crate) token_id: i64,
+    pub(crate) label: String,
+    pub(crate) hint: String,
+    pub(crate) owner_name: String,
+    pub(crate) owner_email: String,
+}
+
+impl From<LeakedTokenRow> for app::store::LeakedToken {
+    fn from(row: LeakedTokenRow) -> Self {
+        Self {
+            token_id: row.token_id,
+            label: row.label,
+            hint: row.hint,
+            owner_name: row.owner_name,
+            owner_email: row.owner_email,
+        }
     }
 }

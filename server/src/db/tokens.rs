@@ -1,15 +1,17 @@
 //! Access tokens: issuing, listing and expiring them.
 
 use super::audit::{expired_by, record, NewEvent};
+use super::leaks::expire_leaked;
 use super::rows::{RestrictionColumns, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
 use super::{from_db, to_db, Backend, SqlStore};
+use crate::bearer::store::TokenLookup;
 use crate::changes::Change;
 use app::rules::audit::AuditAction;
 use app::rules::secret::SecretHash;
 use app::store::{
-    Audit, DailyChecks, NewToken, OldTokenEnd, RecentAddress, SeedToken, StoreError, StoreResult,
-    TokenId, TokenRecord, TokenStore, Unique, UserId,
+    Audit, BearerToken, DailyChecks, LeakExpiry, LeakReport, NewToken, OldTokenEnd, RecentAddress,
+    SeedToken, StoreError, StoreResult, TokenId, TokenRecord, TokenStore, Unique, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -62,6 +64,11 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         .fetch_optional(DB::on_pool(&self.pool))
         .await?;
         Ok(row.map(Into::into))
+    }
+
+    async fn token_by_secret(&self, hash: &SecretHash) -> StoreResult<Option<BearerToken>> {
+        // The same question a bearer check asks, without its cache.
+        self.token_by_hash(hash).await
     }
 
     async fn expire_token(&self, token_id: TokenId, audit: &Audit) -> StoreResult<bool> {
@@ -221,6 +228,20 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
                 })
             },
             |&expired| (expired > 0).then_some(Change::AllTokens),
+        )
+        .await
+    }
+
+    async fn expire_leaked_tokens(
+        &self,
+        hashes: &[SecretHash],
+        report: &LeakReport,
+        audit: &Audit,
+    ) -> StoreResult<LeakExpiry> {
+        let (hashes, report, audit) = (hashes.to_vec(), report.clone(), audit.clone());
+        self.write(
+            |db| Box::pin(async move { expire_leaked::<DB>(db, &hashes, &report, &audit).await }),
+            |found: &LeakExpiry| (!found.expired.is_empty()).then_some(Change::AllTokens),
         )
         .await
     }

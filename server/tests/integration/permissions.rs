@@ -36,6 +36,7 @@ async fn the_catalogue_starts_with_tesseras_own_and_users_see_what_they_may_gran
     assert_eq!(
         listed,
         [
+            "audit:read",
             "profile:read",
             "reports:read",
             "tokens:introspect",

@@ -26,6 +26,7 @@ use tessera::bearer::usage::UsageRecorder;
 use tessera::changes::ChangeFeed;
 use tessera::client_ip::ClientIpHeader;
 use tessera::db::Database;
+use tessera::leaks::github::GithubKeys;
 use tessera::{build_router, AppState};
 use tower::ServiceExt;
 
@@ -168,6 +169,8 @@ struct Settings {
     site_root: Option<String>,
     /// Whether its files carry their content hashes in their names (`make build`).
     hashed_bundle: bool,
+    /// As `TESSERA_GITHUB_SCANNING_KEYS` gives them.
+    github_keys: Option<GithubKeys>,
 }
 
 impl TestApp {
@@ -204,6 +207,16 @@ impl TestApp {
     pub async fn with_mailer(mailer: Arc<dyn Mailer>) -> Self {
         Self::build(Settings {
             mailer: Some(mailer),
+            ..Settings::default()
+        })
+        .await
+    }
+
+    /// Taking GitHub's secret-scanning alerts signed with `keys`, and mailing with `mailer`.
+    pub async fn with_github_keys(keys: GithubKeys, mailer: Option<Arc<dyn Mailer>>) -> Self {
+        Self::build(Settings {
+            github_keys: Some(keys),
+            mailer,
             ..Settings::default()
         })
         .await
@@ -295,6 +308,9 @@ impl TestApp {
         .with_public_url(PUBLIC_URL);
         if let Some(mailer) = settings.mailer {
             state = state.with_mailer(mailer);
+        }
+        if let Some(keys) = settings.github_keys {
+            state = state.with_github_keys(keys);
         }
         let usage = state.usage.clone();
         // What `into_make_service_with_connect_info` gives every request in production; a

@@ -1,6 +1,6 @@
-//! Slows down whoever keeps presenting bad tokens: after a burst of failures an address is
-//! answered 429 until its allowance refills. Other addresses are never affected, and valid
-//! tokens never use up an allowance.
+//! Slows down an address that does too much of something: presents bad tokens, or reports
+//! leaks. After a burst an address is answered 429 until its allowance refills. Other
+//! addresses are never affected.
 
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -17,11 +17,11 @@ const BLOCKED_CAPACITY: usize = 10_000;
 /// away, not at the next five-minute sweep: one failure from each of very many addresses
 /// (an IPv6 network holds more /64s than memory) must not pile up between sweeps.
 const TRACKED_BEFORE_SWEEP: usize = 50_000;
-/// Those early sweeps are this far apart at least, so failures cannot each pay for one.
+/// Those early sweeps are this far apart at least, so uses cannot each pay for one.
 const EARLY_SWEEP_GAP: Duration = Duration::from_secs(1);
 
-pub struct FailureLimiter {
-    /// None when limiting is off (`--auth-failures-per-minute 0`).
+pub struct AddressLimiter {
+    /// None when limiting is off (such as `--auth-failures-per-minute 0`).
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// When each blocked address may try again. Checking this costs no allowance, so a
     /// blocked address is refused before its token reaches the database.
@@ -31,8 +31,8 @@ pub struct FailureLimiter {
     last_early_sweep: Mutex<Instant>,
 }
 
-impl FailureLimiter {
-    /// Allows `per_minute` failures a minute per address, all of them at once if need be.
+impl AddressLimiter {
+    /// Allows `per_minute` uses a minute per address, all of them at once if need be.
     pub fn new(per_minute: u32) -> Self {
         Self {
             limiter: NonZeroU32::new(per_minute)
@@ -58,8 +58,8 @@ impl FailureLimiter {
         Some(wait)
     }
 
-    /// Counts a failure from `ip`; how long it must wait if that used up its allowance.
-    pub fn failed(&self, ip: Option<IpAddr>) -> Option<Duration> {
+    /// Counts a use from `ip`; how long it must wait if that used up its allowance.
+    pub fn spend(&self, ip: Option<IpAddr>) -> Option<Duration> {
         let (limiter, ip) = (self.limiter.as_ref()?, ip?);
         let key = key(ip);
         let outcome = limiter.check_key(&key);
@@ -129,13 +129,13 @@ mod tests {
 
     #[test]
     fn blocks_an_address_after_its_allowance_and_no_other() {
-        let limiter = FailureLimiter::new(3);
+        let limiter = AddressLimiter::new(3);
         for _ in 0..3 {
-            assert_eq!(limiter.failed(ip("203.0.113.7")), None);
+            assert_eq!(limiter.spend(ip("203.0.113.7")), None);
             assert_eq!(limiter.blocked(ip("203.0.113.7")), None);
         }
         let wait = limiter
-            .failed(ip("203.0.113.7"))
+            .spend(ip("203.0.113.7"))
             .expect("the fourth failure blocks");
         assert!(
             wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
@@ -143,17 +143,17 @@ mod tests {
         );
         assert!(limiter.blocked(ip("203.0.113.7")).is_some());
         assert_eq!(limiter.blocked(ip("203.0.113.8")), None);
-        assert_eq!(limiter.failed(ip("203.0.113.8")), None);
+        assert_eq!(limiter.spend(ip("203.0.113.8")), None);
     }
 
     #[test]
     fn addresses_that_failed_once_do_not_pile_up() {
-        let limiter = FailureLimiter::new(60_000);
+        let limiter = AddressLimiter::new(60_000);
         let many = TRACKED_BEFORE_SWEEP as u128 + 5_000;
         for n in 0..many {
             // A different /64 each time.
             let ip = IpAddr::V6(Ipv6Addr::from((0x2001_0db8_u128 << 96) | (n << 64)));
-            assert_eq!(limiter.failed(Some(ip)), None);
+            assert_eq!(limiter.spend(Some(ip)), None);
         }
         assert_eq!(
             limiter.tracked() as u128,
@@ -162,28 +162,28 @@ mod tests {
         );
         // At 60,000 a minute one failure is refilled within a millisecond.
         std::thread::sleep(EARLY_SWEEP_GAP + Duration::from_millis(10));
-        limiter.failed(ip("192.0.2.1"));
+        limiter.spend(ip("192.0.2.1"));
         assert!(limiter.tracked() <= 1, "{} tracked", limiter.tracked());
     }
 
     #[test]
     fn an_ipv6_slash_64_is_one_address() {
-        let limiter = FailureLimiter::new(1);
-        assert_eq!(limiter.failed(ip("2001:db8:1:2::1")), None);
-        assert!(limiter.failed(ip("2001:db8:1:2:ffff::9")).is_some());
+        let limiter = AddressLimiter::new(1);
+        assert_eq!(limiter.spend(ip("2001:db8:1:2::1")), None);
+        assert!(limiter.spend(ip("2001:db8:1:2:ffff::9")).is_some());
         assert!(limiter.blocked(ip("2001:db8:1:2::77")).is_some());
         assert_eq!(limiter.blocked(ip("2001:db8:1:3::1")), None);
     }
 
     #[test]
     fn off_or_unknown_address_never_blocks() {
-        let off = FailureLimiter::new(0);
+        let off = AddressLimiter::new(0);
         for _ in 0..100 {
-            assert_eq!(off.failed(ip("203.0.113.7")), None);
+            assert_eq!(off.spend(ip("203.0.113.7")), None);
         }
-        let on = FailureLimiter::new(1);
+        let on = AddressLimiter::new(1);
         for _ in 0..100 {
-            assert_eq!(on.failed(None), None);
+            assert_eq!(on.spend(None), None);
         }
         assert_eq!(on.blocked(None), None);
     }

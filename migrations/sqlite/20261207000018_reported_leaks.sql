@@ -1,0 +1,4 @@
+-- A token expired because someone reported its secret leaked (POST /api/v1/tokens/revoke,
+-- or a secret-scanning alert) says so, in its block and the report.
+ALTER TABLE access_tokens ADD COLUMN expired_leaked INTEGER NOT NULL DEFAULT 0
+    CHECK (expired_leaked IN (0, 1));
