@@ -494,6 +494,18 @@ impl Audit {
         }
     }
 
+    /// Someone not signed in, in the browser: a sign-in that failed.
+    pub fn by_visitor(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            actor: ActorKind::User,
+            user_id: None,
+            token_id: None,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+
     /// Tessera's own change: a policy or time at work.
     pub fn by_system(at: DateTime<Utc>) -> Self {
         Self {
@@ -504,6 +516,14 @@ impl Audit {
             client_ip: None,
             user_agent: None,
         }
+    }
+
+    /// The same change, made by `user_id` themselves once the store knows who they are: a
+    /// reset link's or an invitation's user.
+    pub fn as_user(mut self, user_id: UserId) -> Self {
+        self.actor = ActorKind::User;
+        self.user_id = Some(user_id);
+        self
     }
 
     /// The same change, made through the API with `token_id`.

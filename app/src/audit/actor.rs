@@ -4,6 +4,17 @@ use crate::store::{Audit, TokenId, UserSummary};
 use chrono::{DateTime, Utc};
 use leptos::prelude::use_context;
 
+/// The request's User-Agent.
+fn user_agent() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    })
+}
+
 /// How a change came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -37,19 +48,18 @@ impl Actor {
     }
 
     fn in_browser(user: UserSummary) -> Self {
-        let user_agent = use_context::<http::request::Parts>().and_then(|parts| {
-            parts
-                .headers
-                .get(http::header::USER_AGENT)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        });
         Self {
             user,
             via: Via::Browser,
             client_ip: client_ip().map(|ip| ip.to_string()),
-            user_agent,
+            user_agent: user_agent(),
         }
+    }
+
+    /// What the audit trail records of someone not signed in, such as a sign-in that failed,
+    /// at `at`: only where they came from.
+    pub fn visitor(at: DateTime<Utc>) -> Audit {
+        Audit::by_visitor(at).from_client(client_ip().map(|ip| ip.to_string()), user_agent())
     }
 
     /// What the audit trail records of a change this actor makes at `at`.

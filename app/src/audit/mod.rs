@@ -5,6 +5,8 @@
 #[cfg(feature = "ssr")]
 mod actor;
 mod cursor;
+#[cfg(feature = "ssr")]
+pub mod notes;
 mod page;
 pub mod query;
 #[cfg(feature = "ssr")]

@@ -141,7 +141,7 @@ fn Filters(query: AuditQuery) -> impl IntoView {
         .map(|action| {
             view! {
                 <option value=action.as_str() selected=query.action == Some(action)>
-                    {format!("Token {}", action.words().to_lowercase())}
+                    {action.filter_words()}
                 </option>
             }
         })

@@ -83,7 +83,11 @@ pub async fn update_user(
         login_active,
         current,
     };
-    if !services.store.update_user(user_id, change).await? {
+    if !services
+        .store
+        .update_user(user_id, change, &me.audit(now))
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     let expired_tokens = if expire_active_tokens {

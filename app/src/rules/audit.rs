@@ -12,15 +12,47 @@ pub enum AuditAction {
     TokenExpired,
     TokenDeactivated,
     TokenReactivated,
+    UserRoleChanged,
+    UserLoginActiveChanged,
+    UserCurrentChanged,
+    PasswordChanged,
+    PasswordReset,
+    TwoFactorOn,
+    TwoFactorOff,
+    SignInSucceeded,
+    SignInFailed,
+    SessionDeactivated,
+    InvitationSent,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationAccepted,
+    /// Company security: the allowlist, the maximum lifetime, the two-factor rule, the
+    /// unused-token policy, the audit retention or the permission catalogue.
+    SecuritySaved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 5] = [
+    pub const ALL: [AuditAction; 20] = [
         Self::TokenCreated,
         Self::TokenRotated,
         Self::TokenExpired,
         Self::TokenDeactivated,
         Self::TokenReactivated,
+        Self::UserRoleChanged,
+        Self::UserLoginActiveChanged,
+        Self::UserCurrentChanged,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::TwoFactorOn,
+        Self::TwoFactorOff,
+        Self::SignInSucceeded,
+        Self::SignInFailed,
+        Self::SessionDeactivated,
+        Self::InvitationSent,
+        Self::InvitationResent,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
+        Self::SecuritySaved,
     ];
 
     /// How it is stored, and named in filters and the API.
@@ -31,6 +63,21 @@ impl AuditAction {
             Self::TokenExpired => "token.expired",
             Self::TokenDeactivated => "token.deactivated",
             Self::TokenReactivated => "token.reactivated",
+            Self::UserRoleChanged => "user.role_changed",
+            Self::UserLoginActiveChanged => "user.login_active_changed",
+            Self::UserCurrentChanged => "user.current_changed",
+            Self::PasswordChanged => "user.password_changed",
+            Self::PasswordReset => "user.password_reset",
+            Self::TwoFactorOn => "user.two_factor_on",
+            Self::TwoFactorOff => "user.two_factor_off",
+            Self::SignInSucceeded => "sign_in.succeeded",
+            Self::SignInFailed => "sign_in.failed",
+            Self::SessionDeactivated => "session.deactivated",
+            Self::InvitationSent => "invitation.sent",
+            Self::InvitationResent => "invitation.resent",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::SecuritySaved => "security.saved",
         }
     }
 
@@ -46,6 +93,55 @@ impl AuditAction {
             Self::TokenExpired => "Expired",
             Self::TokenDeactivated => "Deactivated",
             Self::TokenReactivated => "Reactivated",
+            Self::UserRoleChanged => "Role changed",
+            Self::UserLoginActiveChanged => "Login Active changed",
+            Self::UserCurrentChanged => "Current changed",
+            Self::PasswordChanged => "Password changed",
+            Self::PasswordReset => "Password reset",
+            Self::TwoFactorOn => "Two-factor turned on",
+            Self::TwoFactorOff => "Two-factor turned off",
+            Self::SignInSucceeded => "Signed in",
+            Self::SignInFailed => "Sign-in failed",
+            Self::SessionDeactivated => "Session deactivated",
+            Self::InvitationSent => "Invitation sent",
+            Self::InvitationResent => "Invitation resent",
+            Self::InvitationRevoked => "Invitation revoked",
+            Self::InvitationAccepted => "Invitation accepted",
+            Self::SecuritySaved => "Security saved",
+        }
+    }
+
+    /// As the Action filter offers it, where token and other events are listed together:
+    /// "Token created", "Signed in".
+    pub fn filter_words(self) -> String {
+        match self.subject() {
+            SubjectKind::Token => format!("Token {}", self.words().to_lowercase()),
+            _ => self.words().to_owned(),
+        }
+    }
+
+    /// What kind of thing events of this action are about.
+    pub fn subject(self) -> SubjectKind {
+        match self {
+            Self::TokenCreated
+            | Self::TokenRotated
+            | Self::TokenExpired
+            | Self::TokenDeactivated
+            | Self::TokenReactivated => SubjectKind::Token,
+            Self::UserRoleChanged
+            | Self::UserLoginActiveChanged
+            | Self::UserCurrentChanged
+            | Self::PasswordChanged
+            | Self::PasswordReset
+            | Self::TwoFactorOn
+            | Self::TwoFactorOff
+            | Self::SignInFailed => SubjectKind::User,
+            Self::SignInSucceeded | Self::SessionDeactivated => SubjectKind::Session,
+            Self::InvitationSent
+            | Self::InvitationResent
+            | Self::InvitationRevoked
+            | Self::InvitationAccepted => SubjectKind::Invitation,
+            Self::SecuritySaved => SubjectKind::Setting,
         }
     }
 }
@@ -81,14 +177,29 @@ impl ActorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubjectKind {
     Token,
+    User,
+    Session,
+    Invitation,
+    /// Company security as a whole: the event's detail names the setting.
+    Setting,
 }
 
 impl SubjectKind {
-    pub const ALL: [SubjectKind; 1] = [Self::Token];
+    pub const ALL: [SubjectKind; 5] = [
+        Self::Token,
+        Self::User,
+        Self::Session,
+        Self::Invitation,
+        Self::Setting,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Token => "token",
+            Self::User => "user",
+            Self::Session => "session",
+            Self::Invitation => "invitation",
+            Self::Setting => "setting",
         }
     }
 
@@ -151,6 +262,23 @@ mod tests {
         stored.dedup();
         assert_eq!(stored.len(), AuditAction::ALL.len());
         assert_eq!(AuditAction::parse("token.deleted"), None);
+        for action in AuditAction::ALL {
+            let prefix = action.as_str().split('.').next().unwrap();
+            let expected = match action.subject() {
+                SubjectKind::Token => "token",
+                SubjectKind::User => match action {
+                    AuditAction::SignInFailed => "sign_in",
+                    _ => "user",
+                },
+                SubjectKind::Session => match action {
+                    AuditAction::SignInSucceeded => "sign_in",
+                    _ => "session",
+                },
+                SubjectKind::Invitation => "invitation",
+                SubjectKind::Setting => "security",
+            };
+            assert_eq!(prefix, expected, "{action:?}");
+        }
         assert_eq!(ActorKind::parse("robot"), None);
     }
 }

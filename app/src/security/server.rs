@@ -1,4 +1,5 @@
 use super::{AllowlistRow, DisuseSaved, PermissionView, SecurityView};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::audit::retention_from_form;
 use crate::rules::disuse::{unused_days_words, DisusePolicy};
@@ -26,11 +27,14 @@ pub async fn settings() -> Result<SecurityView, AppError> {
 }
 
 pub async fn save_audit_retention(days: String) -> Result<SecurityView, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let days =
         retention_from_form(&days).map_err(|e| AppError::invalid(Field::RetentionDays, e))?;
-    services.store.save_audit_retention(days).await?;
+    services
+        .store
+        .save_audit_retention(days, &me.audit(services.clock.now()))
+        .await?;
     tracing::info!(
         target: "tessera::audit", event = "audit_retention", admin = %me.user.username, days
     );
@@ -41,7 +45,7 @@ pub async fn save_disuse_policy(
     days: String,
     confirm_expiring: bool,
 ) -> Result<DisuseSaved, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let policy =
         DisusePolicy::from_form(&days).map_err(|e| AppError::invalid(Field::UnusedDays, e))?;
@@ -55,7 +59,10 @@ pub async fn save_disuse_policy(
             });
         }
     }
-    services.store.save_disuse_policy(policy).await?;
+    services
+        .store
+        .save_disuse_policy(policy, &me.audit(now))
+        .await?;
     tracing::info!(
         target: "tessera::audit", event = "unused_token_policy", admin = %me.user.username,
         days = ?policy.days
@@ -107,12 +114,15 @@ fn tell_owners_soon(services: &Services) {
 }
 
 pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let rule = TwoFactorRequirement::parse(&rule).ok_or_else(|| {
         AppError::invalid(Field::TwoFactor, "Choose who must use two-factor sign-in.")
     })?;
-    services.store.save_two_factor_requirement(rule).await?;
+    services
+        .store
+        .save_two_factor_requirement(rule, &me.audit(services.clock.now()))
+        .await?;
     tracing::info!(
         target: "tessera::audit", event = "two_factor_requirement", admin = %me.user.username,
         required_for = rule.as_str()
@@ -121,11 +131,14 @@ pub async fn save_two_factor_requirement(rule: String) -> Result<SecurityView, A
 }
 
 pub async fn save_max_lifetime(days: String) -> Result<SecurityView, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let lifetime =
         LifetimePolicy::from_form(&days).map_err(|e| AppError::invalid(Field::MaxLifetime, e))?;
-    services.store.save_max_lifetime(lifetime).await?;
+    services
+        .store
+        .save_max_lifetime(lifetime, &me.audit(services.clock.now()))
+        .await?;
     tracing::info!(admin = %me.user.username, max_days = ?lifetime.max_days, "maximum token lifetime saved");
     settings().await
 }
@@ -134,7 +147,7 @@ pub async fn save_allowlist(
     rows: Vec<AllowlistRow>,
     confirm_lockout: bool,
 ) -> Result<SecurityView, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let mut parsed: Vec<AllowlistEntry> = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
@@ -150,7 +163,10 @@ pub async fn save_allowlist(
         let address = mine.map_or_else(|| "(unknown)".to_owned(), |ip| ip.to_string());
         return Err(AppError::LockoutRisk(address));
     }
-    services.store.save_allowlist(&entries).await?;
+    services
+        .store
+        .save_allowlist(&entries, &me.audit(services.clock.now()))
+        .await?;
     tracing::info!(admin = %me.user.username, entries = entries.len(), "company IP allowlist saved");
     settings().await
 }
@@ -178,7 +194,7 @@ pub async fn add_permission(
     description: String,
     admin_only: bool,
 ) -> Result<Permission, AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let name = validate_name(&name).map_err(|e| AppError::invalid(Field::PermissionName, e))?;
     let description = validate_description(&description)
@@ -189,7 +205,11 @@ pub async fn add_permission(
         admin_only,
         builtin: false,
     };
-    match services.store.insert_permission(permission.clone()).await {
+    match services
+        .store
+        .insert_permission(permission.clone(), &me.audit(services.clock.now()))
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::Duplicate(_)) => {
             return Err(AppError::invalid(
@@ -205,7 +225,7 @@ pub async fn add_permission(
 
 /// Every token that held the permission loses it.
 pub async fn remove_permission(name: String) -> Result<(), AppError> {
-    let me = require_admin()?;
+    let me = Actor::admin()?;
     let services = services()?;
     let known = services.store.permissions().await?;
     match known.iter().find(|p| p.name == name) {
@@ -217,7 +237,11 @@ pub async fn remove_permission(name: String) -> Result<(), AppError> {
         }
         Some(_) => {}
     }
-    if !services.store.delete_permission(&name).await? {
+    if !services
+        .store
+        .delete_permission(&name, &me.audit(services.clock.now()))
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     tracing::info!(admin = %me.user.username, permission = %name, "permission removed");

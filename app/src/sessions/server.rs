@@ -1,5 +1,6 @@
 use super::device::describe;
 use super::{Deactivated, SessionView};
+use crate::audit::Actor;
 use crate::error::AppError;
 use crate::rules::secret::{random_base62, SecretHash};
 use crate::rules::session::{
@@ -63,9 +64,23 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
                 target: "tessera::audit", event = "sign_in", %username, ?address,
                 outcome = "refused", reason
             );
+            if !matches!(error, AppError::Internal | AppError::Unreachable) {
+                audit_failed_sign_in(&username, reason).await?;
+            }
             Err(error)
         }
     }
+}
+
+/// Writes a failed sign-in into the audit trail, under the name that was tried.
+pub(crate) async fn audit_failed_sign_in(username: &str, reason: &str) -> Result<(), AppError> {
+    let services = services()?;
+    let audit = Actor::visitor(services.clock.now());
+    services
+        .store
+        .record_failed_sign_in(username, reason, &audit)
+        .await?;
+    Ok(())
 }
 
 /// Where someone goes once their password was right.
@@ -318,8 +333,8 @@ pub async fn logout() -> Result<(), AppError> {
             .end_session(
                 session.user.id,
                 session.session_id,
-                services.clock.now(),
                 SessionEnd::SignedOut,
+                &Actor::signed_in()?.audit(services.clock.now()),
             )
             .await?;
         tracing::info!(user = %session.user.username, "signed out");
@@ -362,7 +377,12 @@ pub async fn deactivate(id: SessionId) -> Result<Deactivated, AppError> {
     let now = services.clock.now();
     let ended = services
         .store
-        .end_session(me.user.id, id, now, SessionEnd::Deactivated)
+        .end_session(
+            me.user.id,
+            id,
+            SessionEnd::Deactivated,
+            &Actor::signed_in()?.audit(now),
+        )
         .await?;
     if !ended {
         // Someone else's session and one that does not exist look the same.

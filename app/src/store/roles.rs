@@ -53,15 +53,22 @@ pub trait UserStore: Send + Sync + 'static {
     async fn count_users(&self) -> StoreResult<u64>;
     async fn insert_user(&self, user: NewUser) -> StoreResult<UserId>;
     async fn find_credentials(&self, username: &str) -> StoreResult<Option<UserCredentials>>;
-    async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool>;
-    /// Sets the user's password and ends every session of theirs live at `at` but `keep`,
-    /// in one transaction; how many sessions ended.
+    /// Changes an admin may make, with one event per field changed; false if there is no
+    /// such user.
+    async fn update_user(
+        &self,
+        user_id: UserId,
+        change: UserChange,
+        audit: &Audit,
+    ) -> StoreResult<bool>;
+    /// Sets the user's password and ends every session of theirs live then but `keep`, in
+    /// one transaction; how many sessions ended.
     async fn change_password(
         &self,
         user_id: UserId,
         password_hash: String,
         keep: SessionId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<u64>;
     /// Inserts demo users and their tokens in one transaction.
     async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
@@ -69,6 +76,7 @@ pub trait UserStore: Send + Sync + 'static {
 
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync + 'static {
+    /// Keeps a new session, and the sign-in as an event made from its address and browser.
     async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId>;
     /// The session with this secret hash if it has not expired or been ended at `now`,
     /// and its user may still sign in.
@@ -77,13 +85,14 @@ pub trait SessionStore: Send + Sync + 'static {
         secret_hash: &SecretHash,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>>;
-    /// Ends a session of `user_id` that is live at `at`; false if there is no such session.
+    /// Ends a session of `user_id` that is live then; false if there is no such session. A
+    /// deactivation is an event; signing out is not.
     async fn end_session(
         &self,
         user_id: UserId,
         session_id: SessionId,
-        at: DateTime<Utc>,
         end: SessionEnd,
+        audit: &Audit,
     ) -> StoreResult<bool>;
     /// The user's sessions that signed in at or after `since`, newest first.
     async fn sessions_of(
@@ -224,15 +233,19 @@ pub trait EstateStore: Send + Sync + 'static {
 pub trait PolicyStore: Send + Sync + 'static {
     /// The permission catalogue: Tessera's own first, then by name.
     async fn permissions(&self) -> StoreResult<Vec<Permission>>;
-    async fn insert_permission(&self, permission: Permission) -> StoreResult<()>;
+    async fn insert_permission(&self, permission: Permission, audit: &Audit) -> StoreResult<()>;
     /// Removes a permission admins added; false if there is no such removable permission.
-    async fn delete_permission(&self, name: &str) -> StoreResult<bool>;
+    async fn delete_permission(&self, name: &str, audit: &Audit) -> StoreResult<bool>;
     async fn security_settings(&self) -> StoreResult<SecuritySettings>;
-    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()>;
+    async fn save_max_lifetime(&self, policy: LifetimePolicy, audit: &Audit) -> StoreResult<()>;
     /// Replaces the whole allowlist, in the order given.
-    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()>;
-    async fn save_two_factor_requirement(&self, rule: TwoFactorRequirement) -> StoreResult<()>;
-    async fn save_disuse_policy(&self, policy: DisusePolicy) -> StoreResult<()>;
+    async fn save_allowlist(&self, entries: &[AllowlistEntry], audit: &Audit) -> StoreResult<()>;
+    async fn save_two_factor_requirement(
+        &self,
+        rule: TwoFactorRequirement,
+        audit: &Audit,
+    ) -> StoreResult<()>;
+    async fn save_disuse_policy(&self, policy: DisusePolicy, audit: &Audit) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -240,7 +253,11 @@ pub trait InvitationStore: Send + Sync + 'static {
     /// A user with this e-mail (in any case), or else an invitation to it pending at `now`.
     async fn email_owner(&self, email: &str, now: DateTime<Utc>)
         -> StoreResult<Option<EmailOwner>>;
-    async fn insert_invitation(&self, invitation: NewInvitation) -> StoreResult<InvitationRecord>;
+    async fn insert_invitation(
+        &self,
+        invitation: NewInvitation,
+        audit: &Audit,
+    ) -> StoreResult<InvitationRecord>;
     /// Every invitation, newest first.
     async fn invitations(&self) -> StoreResult<Vec<InvitationRecord>>;
     async fn find_invitation(&self, id: InvitationId) -> StoreResult<Option<InvitationRecord>>;
@@ -256,17 +273,17 @@ pub trait InvitationStore: Send + Sync + 'static {
         &self,
         id: InvitationId,
         secret_hash: SecretHash,
-        sent_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<bool>;
-    /// Revokes an invitation pending at `at`; false if it was not pending.
-    async fn revoke_invitation(&self, id: InvitationId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Revokes an invitation pending then; false if it was not pending.
+    async fn revoke_invitation(&self, id: InvitationId, audit: &Audit) -> StoreResult<bool>;
     /// Creates the invited account and uses up the link, in one transaction.
     async fn accept_invitation(
         &self,
         secret_hash: &SecretHash,
-        now: DateTime<Utc>,
         invitee: Invitee,
+        audit: &Audit,
     ) -> StoreResult<Result<UserSummary, AcceptRefusal>>;
 }
 
@@ -290,8 +307,8 @@ pub trait PasswordResetStore: Send + Sync + 'static {
     async fn use_password_reset(
         &self,
         secret_hash: &SecretHash,
-        now: DateTime<Utc>,
         password_hash: String,
+        audit: &Audit,
     ) -> StoreResult<Option<UserSummary>>;
 }
 
@@ -314,8 +331,8 @@ pub trait TwoFactorStore: Send + Sync + 'static {
         &self,
         user_id: UserId,
         step: i64,
-        at: DateTime<Utc>,
         recovery_codes: Vec<SecretHash>,
+        audit: &Audit,
     ) -> StoreResult<bool>;
     /// Records that the code of `step` was used; false if it, or a later one, already was,
     /// here or on another instance.
@@ -333,7 +350,7 @@ pub trait TwoFactorStore: Send + Sync + 'static {
         recovery_codes: Vec<SecretHash>,
     ) -> StoreResult<()>;
     /// Turns two-factor off and forgets the secret and codes; false if it was not on.
-    async fn disable_two_factor(&self, user_id: UserId) -> StoreResult<bool>;
+    async fn disable_two_factor(&self, user_id: UserId, audit: &Audit) -> StoreResult<bool>;
     /// Keeps a challenge, and forgets those that have run out.
     async fn insert_sign_in_challenge(&self, challenge: NewSignInChallenge) -> StoreResult<()>;
     /// The user a challenge waits on, if it has not run out at `now`.
@@ -417,9 +434,16 @@ pub trait AuditStore: Send + Sync + 'static {
         below: Option<AuditCursor>,
         limit: u32,
     ) -> StoreResult<Vec<AuditRecord>>;
+    /// A sign-in that failed: the name tried (its user, if any, is the subject) and why.
+    async fn record_failed_sign_in(
+        &self,
+        username: &str,
+        reason: &str,
+        audit: &Audit,
+    ) -> StoreResult<()>;
     /// How many days events are kept.
     async fn audit_retention_days(&self) -> StoreResult<u32>;
-    async fn save_audit_retention(&self, days: u32) -> StoreResult<()>;
+    async fn save_audit_retention(&self, days: u32, audit: &Audit) -> StoreResult<()>;
     /// Deletes at most `limit` of the events from before `before`, oldest first; how many.
     async fn purge_audit_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }

@@ -175,6 +175,7 @@ mod events {
                 _ => None,
             },
             AuditAction::TokenDeactivated | AuditAction::TokenReactivated => None,
+            other => crate::audit::notes::note(other, detail),
         }
     }
 
@@ -211,7 +212,7 @@ mod events {
                 .filter(|stops: &DateTime<Utc>| stops.timestamp() > record.at.timestamp())
                 .map(|t| ("old token stops".to_owned(), t)),
             AuditAction::TokenDeactivated => at("until").map(|t| ("until".to_owned(), t)),
-            AuditAction::TokenExpired | AuditAction::TokenReactivated => None,
+            _ => None,
         }
     }
 }

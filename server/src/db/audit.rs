@@ -5,7 +5,7 @@ use super::rows::AuditRow;
 use super::statement::Statement;
 use super::{to_db, Backend, SqlStore};
 use app::audit::{AuditCursor, AuditQuery};
-use app::rules::audit::{AuditAction, SubjectKind, DEFAULT_RETENTION_DAYS};
+use app::rules::audit::{AuditAction, DEFAULT_RETENTION_DAYS};
 use app::store::{Audit, AuditRecord, AuditStore, StoreResult, TokenId, UserId};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde_json::{json, Value};
@@ -13,9 +13,8 @@ use serde_json::{json, Value};
 /// One event a write records about what it changed, with the write's [`Audit`].
 pub(super) struct NewEvent {
     pub action: AuditAction,
-    pub subject: SubjectKind,
-    pub subject_id: i64,
-    /// Whose the subject is: a token's owner.
+    pub subject_id: Option<i64>,
+    /// Whose the subject is: a token's or a session's owner, the user themselves.
     pub owner_id: Option<UserId>,
     pub related_id: Option<i64>,
     pub detail: Value,
@@ -23,11 +22,31 @@ pub(super) struct NewEvent {
 
 impl NewEvent {
     pub fn token(action: AuditAction, token_id: TokenId, owner_id: UserId, detail: Value) -> Self {
+        Self::about(action, Some(token_id), Some(owner_id), detail)
+    }
+
+    /// An event about a user, or a failed sign-in as one (`None`: no such user).
+    pub fn user(action: AuditAction, user_id: Option<UserId>, detail: Value) -> Self {
+        Self::about(action, user_id, user_id, detail)
+    }
+
+    /// Company security saved: which setting, and its new value.
+    pub fn setting(setting: &str, value: Value) -> Self {
+        let detail = json!({ "setting": setting, "value": value });
+        Self::about(AuditAction::SecuritySaved, None, None, detail)
+    }
+
+    /// An event of `action` about its kind of subject.
+    pub fn about(
+        action: AuditAction,
+        subject_id: Option<i64>,
+        owner_id: Option<UserId>,
+        detail: Value,
+    ) -> Self {
         Self {
             action,
-            subject: SubjectKind::Token,
-            subject_id: token_id,
-            owner_id: Some(owner_id),
+            subject_id,
+            owner_id,
             related_id: None,
             detail,
         }
@@ -71,7 +90,7 @@ pub(super) async fn record<DB: Backend>(
                 .push_bind(audit.user_id)
                 .push_bind(audit.token_id)
                 .push_bind(event.action.as_str().to_owned())
-                .push_bind(event.subject.as_str().to_owned())
+                .push_bind(event.action.subject().as_str().to_owned())
                 .push_bind(event.subject_id)
                 .push_bind(event.owner_id)
                 .push_bind(event.related_id)
@@ -164,6 +183,31 @@ impl<DB: Backend> AuditStore for SqlStore<DB> {
         Ok(rows.into_iter().filter_map(AuditRow::into_record).collect())
     }
 
+    async fn record_failed_sign_in(
+        &self,
+        username: &str,
+        reason: &str,
+        audit: &Audit,
+    ) -> StoreResult<()> {
+        let find = Statement::<DB>::new("SELECT id FROM users WHERE username = $1")
+            .bind(username.to_owned());
+        let detail = json!({ "username": username, "reason": reason });
+        let audit = audit.clone();
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    let user: Option<(i64,)> =
+                        find.fetch_optional(DB::on_connection(&mut *db)).await?;
+                    let event =
+                        NewEvent::user(AuditAction::SignInFailed, user.map(|(id,)| id), detail);
+                    record::<DB>(db, &audit, vec![event]).await
+                })
+            },
+            |_| None,
+        )
+        .await
+    }
+
     async fn audit_retention_days(&self) -> StoreResult<u32> {
         let days: i64 = Statement::<DB>::new(
             "SELECT CAST(audit_retention_days AS BIGINT) FROM security_settings WHERE id = 1",
@@ -173,18 +217,24 @@ impl<DB: Backend> AuditStore for SqlStore<DB> {
         Ok(u32::try_from(days).unwrap_or(DEFAULT_RETENTION_DAYS))
     }
 
-    async fn save_audit_retention(&self, days: u32) -> StoreResult<()> {
+    async fn save_audit_retention(&self, days: u32, audit: &Audit) -> StoreResult<()> {
         let update = Statement::<DB>::new(
             "UPDATE security_settings SET audit_retention_days = $1 WHERE id = 1",
         )
         .bind(i64::from(days));
+        let event = NewEvent::setting("keep audit events for (days)", json!(days));
         // Only the hourly purge reads it, from the database each time: no change to announce.
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(update.execute(DB::on_connection(db))),
+            |db| {
+                Box::pin(async move {
+                    update.execute(DB::on_connection(&mut *db)).await?;
+                    record::<DB>(db, &audit, vec![event]).await
+                })
+            },
             |_| None,
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn purge_audit_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {

@@ -47,6 +47,7 @@ pub(crate) trait Backend:
     + Reads<LeakedTokenRow>
     + Reads<AuditRow>
     + Reads<(i64, i64)>
+    + Reads<(String, i64, i64)>
     + Reads<(i64, i64, Vec<u8>)>
 {
     /// The statement that sends a change inside a transaction (bound to the change's text),

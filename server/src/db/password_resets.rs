@@ -1,14 +1,17 @@
 //! Password reset links, and setting a password through one.
 
+use super::audit::{record, NewEvent};
 use super::rows::PasswordResetRow;
 use super::statement::Statement;
 use super::users::end_sessions_of;
 use super::{to_db, Backend, SqlStore};
+use app::rules::audit::AuditAction;
 use app::rules::secret::SecretHash;
 use app::store::{
-    NewPasswordReset, PasswordResetRecord, PasswordResetStore, StoreResult, UserSummary,
+    Audit, NewPasswordReset, PasswordResetRecord, PasswordResetStore, StoreResult, UserSummary,
 };
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 const RESET_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.email, r.expires_at
      FROM password_resets r JOIN users u ON u.id = r.user_id";
@@ -78,10 +81,11 @@ impl<DB: Backend> PasswordResetStore for SqlStore<DB> {
     async fn use_password_reset(
         &self,
         secret_hash: &SecretHash,
-        now: DateTime<Utc>,
         password_hash: String,
+        audit: &Audit,
     ) -> StoreResult<Option<UserSummary>> {
         let secret_hash = secret_hash.as_bytes().to_vec();
+        let (now, audit) = (audit.at, audit.clone());
         self.write(
             |db| {
                 Box::pin(async move {
@@ -104,6 +108,9 @@ impl<DB: Backend> PasswordResetStore for SqlStore<DB> {
                         .execute(DB::on_connection(db))
                         .await?;
                     end_sessions_of::<DB>(db, user_id, None, now).await?;
+                    let event =
+                        NewEvent::user(AuditAction::PasswordReset, Some(user_id), json!({}));
+                    record::<DB>(db, &audit.as_user(user_id), vec![event]).await?;
                     let row: Option<PasswordResetRow> =
                         Statement::new(format!("SELECT {RESET_COLUMNS} WHERE r.secret_hash = $1"))
                             .bind(secret_hash)

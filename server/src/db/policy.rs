@@ -1,5 +1,6 @@
 //! The company's rules: the permission catalogue and the security settings.
 
+use super::audit::{record, NewEvent};
 use super::rows::{AllowlistRow, PermissionRow};
 use super::statement::Statement;
 use super::{Backend, SqlStore};
@@ -9,7 +10,8 @@ use app::rules::expiry::LifetimePolicy;
 use app::rules::network::AllowlistEntry;
 use app::rules::permission::Permission;
 use app::rules::two_factor::TwoFactorRequirement;
-use app::store::{PolicyStore, SecuritySettings, StoreError, StoreResult, Unique};
+use app::store::{Audit, PolicyStore, SecuritySettings, StoreError, StoreResult, Unique};
+use serde_json::json;
 
 #[async_trait::async_trait]
 impl<DB: Backend> PolicyStore for SqlStore<DB> {
@@ -23,7 +25,8 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn insert_permission(&self, permission: Permission) -> StoreResult<()> {
+    async fn insert_permission(&self, permission: Permission, audit: &Audit) -> StoreResult<()> {
+        let event = NewEvent::setting("permission added", json!(permission.name));
         let insert = Statement::new(
             "INSERT INTO permissions (name, description, admin_only, builtin)
              VALUES ($1, $2, $3, $4)",
@@ -33,21 +36,36 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
         .bind(permission.admin_only)
         .bind(permission.builtin)
         .conflict(Unique::PermissionName);
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(insert.execute(DB::on_connection(db))),
+            |db| {
+                Box::pin(async move {
+                    insert.execute(DB::on_connection(&mut *db)).await?;
+                    record::<DB>(db, &audit, vec![event]).await
+                })
+            },
             |_| Some(Change::Policy),
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Tokens lose it too, by cascade, so a permission added later under the same name does
     /// not quietly return to them.
-    async fn delete_permission(&self, name: &str) -> StoreResult<bool> {
+    async fn delete_permission(&self, name: &str, audit: &Audit) -> StoreResult<bool> {
         let delete = Statement::new("DELETE FROM permissions WHERE name = $1 AND NOT builtin")
             .bind(name.to_owned());
+        let event = NewEvent::setting("permission removed", json!(name));
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(async move { Ok(delete.execute(DB::on_connection(db)).await? == 1) }),
+            |db| {
+                Box::pin(async move {
+                    let deleted = delete.execute(DB::on_connection(&mut *db)).await? == 1;
+                    if deleted {
+                        record::<DB>(db, &audit, vec![event]).await?;
+                    }
+                    Ok(deleted)
+                })
+            },
             |&deleted| deleted.then_some(Change::Policy),
         )
         .await
@@ -85,43 +103,40 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
         })
     }
 
-    async fn save_max_lifetime(&self, policy: LifetimePolicy) -> StoreResult<()> {
+    async fn save_max_lifetime(&self, policy: LifetimePolicy, audit: &Audit) -> StoreResult<()> {
         let update =
             Statement::new("UPDATE security_settings SET max_token_days = $1 WHERE id = 1")
                 .bind(policy.max_days.map(i64::from));
-        self.write(
-            |db| Box::pin(update.execute(DB::on_connection(db))),
-            |_| Some(Change::Policy),
-        )
-        .await?;
-        Ok(())
+        let event = NewEvent::setting("maximum token lifetime (days)", json!(policy.max_days));
+        self.save_setting(update, event, audit).await
     }
 
-    async fn save_two_factor_requirement(&self, rule: TwoFactorRequirement) -> StoreResult<()> {
+    async fn save_two_factor_requirement(
+        &self,
+        rule: TwoFactorRequirement,
+        audit: &Audit,
+    ) -> StoreResult<()> {
         let update =
             Statement::new("UPDATE security_settings SET two_factor_required = $1 WHERE id = 1")
                 .bind(rule.as_str().to_owned());
-        self.write(
-            |db| Box::pin(update.execute(DB::on_connection(db))),
-            |_| Some(Change::Policy),
-        )
-        .await?;
-        Ok(())
+        let event = NewEvent::setting("two-factor sign-in required of", json!(rule.as_str()));
+        self.save_setting(update, event, audit).await
     }
 
-    async fn save_disuse_policy(&self, policy: DisusePolicy) -> StoreResult<()> {
+    async fn save_disuse_policy(&self, policy: DisusePolicy, audit: &Audit) -> StoreResult<()> {
         let update =
             Statement::new("UPDATE security_settings SET expire_unused_days = $1 WHERE id = 1")
                 .bind(policy.days.map(i64::from));
-        self.write(
-            |db| Box::pin(update.execute(DB::on_connection(db))),
-            |_| Some(Change::Policy),
-        )
-        .await?;
-        Ok(())
+        let event = NewEvent::setting("expire tokens unused for (days)", json!(policy.days));
+        self.save_setting(update, event, audit).await
     }
 
-    async fn save_allowlist(&self, entries: &[AllowlistEntry]) -> StoreResult<()> {
+    async fn save_allowlist(&self, entries: &[AllowlistEntry], audit: &Audit) -> StoreResult<()> {
+        let listed: Vec<String> = entries
+            .iter()
+            .map(|entry| format!("{}/{}", entry.address, entry.bits))
+            .collect();
+        let event = NewEvent::setting("IP allowlist", json!(listed));
         let clear = Statement::new("DELETE FROM ip_allowlist");
         let mut insert = Statement::new("INSERT INTO ip_allowlist (position, address, bits) ");
         insert.push_values(entries.iter().enumerate(), |mut row, (position, entry)| {
@@ -130,14 +145,37 @@ impl<DB: Backend> PolicyStore for SqlStore<DB> {
                 .push_bind(i64::from(entry.bits));
         });
         let empty = entries.is_empty();
+        let audit = audit.clone();
         self.write(
             |db| {
                 Box::pin(async move {
                     clear.execute(DB::on_connection(&mut *db)).await?;
                     if !empty {
-                        insert.execute(DB::on_connection(db)).await?;
+                        insert.execute(DB::on_connection(&mut *db)).await?;
                     }
-                    Ok(())
+                    record::<DB>(db, &audit, vec![event]).await
+                })
+            },
+            |_| Some(Change::Policy),
+        )
+        .await
+    }
+}
+
+impl<DB: Backend> SqlStore<DB> {
+    /// Saves one security setting with its event, and tells every instance.
+    async fn save_setting(
+        &self,
+        update: Statement<DB>,
+        event: NewEvent,
+        audit: &Audit,
+    ) -> StoreResult<()> {
+        let audit = audit.clone();
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    update.execute(DB::on_connection(&mut *db)).await?;
+                    record::<DB>(db, &audit, vec![event]).await
                 })
             },
             |_| Some(Change::Policy),

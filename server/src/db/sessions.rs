@@ -1,20 +1,28 @@
 //! Sign-in sessions.
 
+use super::audit::{record, NewEvent};
 use super::rows::{SessionListRow, SessionRow};
 use super::statement::Statement;
 use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
+use app::rules::audit::AuditAction;
 use app::rules::secret::SecretHash;
 use app::rules::session::SessionEnd;
 use app::store::{
-    NewSession, SessionId, SessionRecord, SessionStore, SessionUser, StoreResult, UserId,
+    Audit, NewSession, SessionId, SessionRecord, SessionStore, SessionUser, StoreResult, UserId,
 };
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 #[async_trait::async_trait]
 impl<DB: Backend> SessionStore for SqlStore<DB> {
     async fn insert_session(&self, session: NewSession) -> StoreResult<SessionId> {
-        Statement::new(
+        // The user signs in as themselves, from the address and browser the session keeps.
+        let audit = Audit::by_user(session.user_id, session.created_at)
+            .from_client(session.ip.clone(), session.user_agent.clone());
+        let owner = session.user_id;
+        let second_factor = session.second_factor.map(|factor| factor.as_str());
+        let insert = Statement::new(
             "INSERT INTO sessions (user_id, secret_hash, created_at, expires_at, ip, user_agent,
                                    device, second_factor)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -30,8 +38,24 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
             session
                 .second_factor
                 .map(|factor| factor.as_str().to_owned()),
+        );
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    let id: SessionId = insert.fetch_value(DB::on_connection(&mut *db)).await?;
+                    let detail = json!({ "second_factor": second_factor });
+                    let event = NewEvent::about(
+                        AuditAction::SignInSucceeded,
+                        Some(id),
+                        Some(owner),
+                        detail,
+                    );
+                    record::<DB>(db, &audit, vec![event]).await?;
+                    Ok(id)
+                })
+            },
+            |_| None,
         )
-        .fetch_value(DB::on_pool(&self.pool))
         .await
     }
 
@@ -64,20 +88,36 @@ impl<DB: Backend> SessionStore for SqlStore<DB> {
         &self,
         user_id: UserId,
         session_id: SessionId,
-        at: DateTime<Utc>,
         end: SessionEnd,
+        audit: &Audit,
     ) -> StoreResult<bool> {
         let update = Statement::new(
             "UPDATE sessions SET ended_at = $1, end_reason = $2
              WHERE id = $3 AND user_id = $4 AND ended_at IS NULL AND expires_at > $5",
         )
-        .bind(to_db(at))
+        .bind(to_db(audit.at))
         .bind(end.as_str().to_owned())
         .bind(session_id)
         .bind(user_id)
-        .bind(to_db(at));
+        .bind(to_db(audit.at));
+        let audit = audit.clone();
         self.write(
-            |db| Box::pin(async move { Ok(update.execute(DB::on_connection(db)).await? == 1) }),
+            |db| {
+                Box::pin(async move {
+                    let ended = update.execute(DB::on_connection(&mut *db)).await? == 1;
+                    // Signing out is no event: deactivating a session is.
+                    if ended && end == SessionEnd::Deactivated {
+                        let event = NewEvent::about(
+                            AuditAction::SessionDeactivated,
+                            Some(session_id),
+                            Some(user_id),
+                            json!({}),
+                        );
+                        record::<DB>(db, &audit, vec![event]).await?;
+                    }
+                    Ok(ended)
+                })
+            },
             |&ended| ended.then_some(Change::Session(session_id)),
         )
         .await

@@ -1,13 +1,16 @@
 //! Two-factor sign-in: secrets, recovery codes, and sign-ins waiting for a code.
 
+use super::audit::{record, NewEvent};
 use super::rows::{TwoFactorRow, UserRow};
 use super::statement::Statement;
 use super::{to_db, Backend, SqlStore};
+use app::rules::audit::AuditAction;
 use app::rules::secret::SecretHash;
 use app::store::{
-    NewSignInChallenge, StoreResult, TwoFactorRecord, TwoFactorStore, UserId, UserSummary,
+    Audit, NewSignInChallenge, StoreResult, TwoFactorRecord, TwoFactorStore, UserId, UserSummary,
 };
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 // Sessions and two-factor state are read from the database on every request, so none of
 // these writes has a change to announce to other instances.
@@ -66,9 +69,10 @@ impl<DB: Backend> TwoFactorStore for SqlStore<DB> {
         &self,
         user_id: UserId,
         step: i64,
-        at: DateTime<Utc>,
         recovery_codes: Vec<SecretHash>,
+        audit: &Audit,
     ) -> StoreResult<bool> {
+        let audit = audit.clone();
         self.write(
             |db| {
                 Box::pin(async move {
@@ -76,13 +80,16 @@ impl<DB: Backend> TwoFactorStore for SqlStore<DB> {
                         "UPDATE two_factor SET confirmed_at = $1, last_used_step = $2
                          WHERE user_id = $3 AND confirmed_at IS NULL",
                     )
-                    .bind(to_db(at))
+                    .bind(to_db(audit.at))
                     .bind(step)
                     .bind(user_id)
                     .execute(DB::on_connection(&mut *db))
                     .await?;
                     if confirmed == 1 {
-                        store_recovery_codes::<DB>(db, user_id, recovery_codes).await?;
+                        store_recovery_codes::<DB>(&mut *db, user_id, recovery_codes).await?;
+                        let event =
+                            NewEvent::user(AuditAction::TwoFactorOn, Some(user_id), json!({}));
+                        record::<DB>(db, &audit, vec![event]).await?;
                     }
                     Ok(confirmed == 1)
                 })
@@ -137,7 +144,8 @@ impl<DB: Backend> TwoFactorStore for SqlStore<DB> {
         .await
     }
 
-    async fn disable_two_factor(&self, user_id: UserId) -> StoreResult<bool> {
+    async fn disable_two_factor(&self, user_id: UserId, audit: &Audit) -> StoreResult<bool> {
+        let audit = audit.clone();
         self.write(
             |db| {
                 Box::pin(async move {
@@ -149,8 +157,13 @@ impl<DB: Backend> TwoFactorStore for SqlStore<DB> {
                         "DELETE FROM two_factor WHERE user_id = $1 AND confirmed_at IS NOT NULL",
                     )
                     .bind(user_id)
-                    .execute(DB::on_connection(db))
+                    .execute(DB::on_connection(&mut *db))
                     .await?;
+                    if deleted == 1 {
+                        let event =
+                            NewEvent::user(AuditAction::TwoFactorOff, Some(user_id), json!({}));
+                        record::<DB>(db, &audit, vec![event]).await?;
+                    }
                     Ok(deleted == 1)
                 })
             },

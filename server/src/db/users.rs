@@ -1,16 +1,20 @@
 //! Accounts: sign-in's lookup, admins' changes, and demo data.
 
+use super::audit::{record, NewEvent};
 use super::rows::CredentialsRow;
 use super::statement::Statement;
 use super::tokens::insert_seed_tokens;
 use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
+use app::rules::audit::AuditAction;
 use app::rules::session::SessionEnd;
 use app::store::{
-    NewUser, SeedUser, SessionId, StoreResult, Unique, UserChange, UserCredentials, UserId,
+    Audit, NewUser, SeedUser, SessionId, StoreResult, Unique, UserChange, UserCredentials, UserId,
     UserStore,
 };
+use app::users::Role;
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 #[async_trait::async_trait]
 impl<DB: Backend> UserStore for SqlStore<DB> {
@@ -53,7 +57,18 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
         }))
     }
 
-    async fn update_user(&self, user_id: UserId, change: UserChange) -> StoreResult<bool> {
+    async fn update_user(
+        &self,
+        user_id: UserId,
+        change: UserChange,
+        audit: &Audit,
+    ) -> StoreResult<bool> {
+        let before = Statement::new(
+            "SELECT role, CAST(CASE WHEN login_active THEN 1 ELSE 0 END AS BIGINT),
+                    CAST(CASE WHEN is_current THEN 1 ELSE 0 END AS BIGINT)
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id);
         let update = Statement::new(
             "UPDATE users SET role = $1, login_active = $2, is_current = $3 WHERE id = $4",
         )
@@ -61,10 +76,24 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
         .bind(change.login_active)
         .bind(change.current)
         .bind(user_id);
+        let audit = audit.clone();
         // The owner's role decides which admin-only permissions a token may use.
         let announce = |&updated: &bool| updated.then_some(Change::User(user_id));
         self.write(
-            |db| Box::pin(async move { Ok(update.execute(DB::on_connection(db)).await? == 1) }),
+            |db| {
+                Box::pin(async move {
+                    let old: Option<(String, i64, i64)> =
+                        before.fetch_optional(DB::on_connection(&mut *db)).await?;
+                    let Some((role, login_active, current)) = old else {
+                        return Ok(false);
+                    };
+                    update.execute(DB::on_connection(&mut *db)).await?;
+                    let events =
+                        user_changes(user_id, (&role, login_active == 1, current == 1), &change);
+                    record::<DB>(db, &audit, events).await?;
+                    Ok(true)
+                })
+            },
             announce,
         )
         .await
@@ -75,8 +104,9 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
         user_id: UserId,
         password_hash: String,
         keep: SessionId,
-        at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<u64> {
+        let audit = audit.clone();
         // Sessions are read from the database on every request: nothing to announce.
         self.write(
             |db| {
@@ -84,9 +114,12 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
                     Statement::new("UPDATE users SET password_hash = $1 WHERE id = $2")
                         .bind(password_hash)
                         .bind(user_id)
-                        .execute(DB::on_connection(db))
+                        .execute(DB::on_connection(&mut *db))
                         .await?;
-                    end_sessions_of::<DB>(db, user_id, Some(keep), at).await
+                    let event =
+                        NewEvent::user(AuditAction::PasswordChanged, Some(user_id), json!({}));
+                    record::<DB>(db, &audit, vec![event]).await?;
+                    end_sessions_of::<DB>(db, user_id, Some(keep), audit.at).await
                 })
             },
             |_| None,
@@ -153,4 +186,40 @@ async fn insert_seed_users<DB: Backend>(
         insert_seed_tokens::<DB>(db, user_id, &seeded.tokens).await?;
     }
     Ok(())
+}
+
+/// One event per field an admin's change alters, from what the user was: (role, Login Active,
+/// Current).
+fn user_changes(
+    user_id: UserId,
+    (role, login_active, current): (&str, bool, bool),
+    change: &UserChange,
+) -> Vec<NewEvent> {
+    let mut events = Vec::new();
+    let old_role = Role::parse(role).unwrap_or(Role::User);
+    if old_role != change.role {
+        let detail = json!({ "from": old_role.words(), "to": change.role.words() });
+        events.push(NewEvent::user(
+            AuditAction::UserRoleChanged,
+            Some(user_id),
+            detail,
+        ));
+    }
+    if login_active != change.login_active {
+        let detail = json!({ "from": login_active, "to": change.login_active });
+        events.push(NewEvent::user(
+            AuditAction::UserLoginActiveChanged,
+            Some(user_id),
+            detail,
+        ));
+    }
+    if current != change.current {
+        let detail = json!({ "from": current, "to": change.current });
+        events.push(NewEvent::user(
+            AuditAction::UserCurrentChanged,
+            Some(user_id),
+            detail,
+        ));
+    }
+    events
 }

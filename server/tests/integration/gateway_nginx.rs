@@ -6,7 +6,7 @@ use crate::common;
 
 use app::rules::permission::Permission;
 use app::rules::token::PlainToken;
-use app::store::{TokenId, TokenRestrictions, UserId};
+use app::store::{Audit, TokenId, TokenRestrictions, UserId};
 use app::users::Role;
 use axum::{Json, Router};
 use common::nginx::{documented_block, serve, substitute, Nginx, Reply};
@@ -75,12 +75,15 @@ async fn the_scoped_location_needs_its_permission() {
     gateway
         .tessera
         .store
-        .insert_permission(Permission {
-            name: "billing:read".into(),
-            description: "Read invoices".into(),
-            admin_only: false,
-            builtin: false,
-        })
+        .insert_permission(
+            Permission {
+                name: "billing:read".into(),
+                description: "Read invoices".into(),
+                admin_only: false,
+                builtin: false,
+            },
+            &Audit::by_system(gateway.tessera.now()),
+        )
         .await
         .unwrap();
     let alice = gateway.tessera.add_user("alice", Role::User).await;

@@ -188,7 +188,10 @@ async fn the_caller_needs_an_admins_token_with_tokens_introspect() {
         login_active: true,
         current: true,
     };
-    app.store.update_user(ops, demoted).await.unwrap();
+    app.store
+        .update_user(ops, demoted, &Audit::by_system(app.now()))
+        .await
+        .unwrap();
     assert_eq!(
         introspect(&app, Some(&gateway), &form).await.status,
         StatusCode::FORBIDDEN

@@ -6,6 +6,7 @@ mod common;
 mod addresses;
 mod audit_events;
 mod audit_export;
+mod audit_people;
 mod bearer;
 mod bootstrap;
 mod bulk_expiry;

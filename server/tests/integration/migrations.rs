@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use app::store::Audit;
 use common::{empty_database, Backend};
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
@@ -115,7 +116,10 @@ async fn token_permissions_move_to_their_own_table_and_keep_their_order() {
     );
 
     // Removing a permission from the catalogue takes it from every token that held it.
-    assert!(store.delete_permission("deploy:write").await.unwrap());
+    assert!(store
+        .delete_permission("deploy:write", &Audit::by_system(chrono::Utc::now()))
+        .await
+        .unwrap());
     assert_eq!(permissions(mixed).await, ["profile:read"]);
     assert_eq!(
         store

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use app::store::{TokenRestrictions, UserChange};
+use app::store::{Audit, TokenRestrictions, UserChange};
 use app::users::Role;
 use chrono::Duration;
 use common::TestApp;
@@ -79,7 +79,11 @@ async fn admin_only_permissions_stop_working_when_the_owner_stops_being_admin() 
         login_active: true,
         current: true,
     };
-    assert!(app.store.update_user(ada, demoted).await.unwrap());
+    assert!(app
+        .store
+        .update_user(ada, demoted, &Audit::by_system(app.now()))
+        .await
+        .unwrap());
     let refused = app
         .api("GET", "/api/v1/reports/users.csv", &token, None, &[], None)
         .await;

@@ -1,5 +1,6 @@
 use super::mail::invitation_mail;
 use super::{Delivery, InvitationView, InvitationWelcome, IssuedInvitation};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::invitation::{
     invitation_expiry, normalize_display_name, normalize_email, InvitationStatus,
@@ -64,15 +65,18 @@ pub async fn invite(
     let secret = new_secret();
     let record = services
         .store
-        .insert_invitation(NewInvitation {
-            email,
-            display_name,
-            role,
-            secret_hash: SecretHash::of(&secret),
-            invited_by: admin.user.id,
-            sent_at: now,
-            expires_at: invitation_expiry(now),
-        })
+        .insert_invitation(
+            NewInvitation {
+                email,
+                display_name,
+                role,
+                secret_hash: SecretHash::of(&secret),
+                invited_by: admin.user.id,
+                sent_at: now,
+                expires_at: invitation_expiry(now),
+            },
+            &Actor::admin()?.audit(now),
+        )
         .await?;
     tracing::info!(admin = %admin.user.username, invitation = record.id, "invitation created");
     Ok(issue(&services, record, &secret, now).await)
@@ -85,7 +89,12 @@ pub async fn resend(id: i64) -> Result<IssuedInvitation, AppError> {
     let secret = new_secret();
     let renewed = services
         .store
-        .resend_invitation(id, SecretHash::of(&secret), now, invitation_expiry(now))
+        .resend_invitation(
+            id,
+            SecretHash::of(&secret),
+            invitation_expiry(now),
+            &Actor::admin()?.audit(now),
+        )
         .await?;
     let record = services
         .store
@@ -105,7 +114,10 @@ pub async fn revoke(id: i64) -> Result<InvitationView, AppError> {
     let services = services()?;
     let admin = require_admin()?;
     let now = services.clock.now();
-    let revoked = services.store.revoke_invitation(id, now).await?;
+    let revoked = services
+        .store
+        .revoke_invitation(id, &Actor::admin()?.audit(now))
+        .await?;
     let record = services
         .store
         .find_invitation(id)
@@ -182,7 +194,7 @@ pub async fn accept(
     };
     let user = match services
         .store
-        .accept_invitation(&hash, services.clock.now(), invitee)
+        .accept_invitation(&hash, invitee, &Actor::visitor(services.clock.now()))
         .await?
     {
         Ok(user) => user,

@@ -1,4 +1,5 @@
 use super::{IssuedReset, PasswordChanged, ResetDelivery, ResetWelcome};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::invitation::{invitation_expiry, INVITATION_HOURS};
 use crate::rules::secret::{random_base62, SecretHash};
@@ -62,7 +63,12 @@ pub async fn change(
     let password_hash = hashed(new).await?;
     let ended = services
         .store
-        .change_password(me.user.id, password_hash, me.session_id, now)
+        .change_password(
+            me.user.id,
+            password_hash,
+            me.session_id,
+            &Actor::signed_in()?.audit(now),
+        )
         .await?;
     services
         .store
@@ -155,7 +161,7 @@ pub async fn reset(
     let password_hash = hashed(password).await?;
     let user = services
         .store
-        .use_password_reset(&hash, now, password_hash)
+        .use_password_reset(&hash, password_hash, &Actor::visitor(now))
         .await?
         .ok_or(AppError::ResetLinkBroken)?;
     tracing::info!(

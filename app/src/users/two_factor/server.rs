@@ -1,5 +1,6 @@
 use super::authenticator::{grouped, matching_step, new_secret, qr_code};
 use super::{RecoveryCodes, TwoFactorSetUp, TwoFactorStatus};
+use crate::audit::Actor;
 use crate::error::{AppError, Field};
 use crate::rules::secret::SecretHash;
 use crate::rules::throttle;
@@ -8,7 +9,8 @@ use crate::rules::two_factor::{
 };
 use crate::services::{client_ip, services, signed_in, Services};
 use crate::sessions::{
-    end_challenge, landing_page, pending_sign_in, record_failure, start_session, throttled,
+    audit_failed_sign_in, end_challenge, landing_page, pending_sign_in, record_failure,
+    start_session, throttled,
 };
 use crate::store::SessionUser;
 use crate::users::password::verify_password;
@@ -69,7 +71,7 @@ pub async fn confirm(code: String) -> Result<RecoveryCodes, AppError> {
     let (codes, hashes) = fresh_recovery_codes();
     if !services
         .store
-        .confirm_two_factor(me.user.id, step, now, hashes)
+        .confirm_two_factor(me.user.id, step, hashes, &Actor::signed_in()?.audit(now))
         .await?
     {
         return Err(AppError::Conflict("Start the set-up again.".into()));
@@ -108,7 +110,12 @@ pub async fn disable(password: String) -> Result<(), AppError> {
                 .into(),
         ));
     }
-    if !services.store.disable_two_factor(me.user.id).await? {
+    let actor = Actor::signed_in()?;
+    if !services
+        .store
+        .disable_two_factor(me.user.id, &actor.audit(services.clock.now()))
+        .await?
+    {
         return Err(AppError::Conflict(
             "Two-factor authentication is already off.".into(),
         ));
@@ -130,6 +137,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
             target: "tessera::audit", event = "sign_in", %username, ?address,
             outcome = "refused", reason = "too many failures"
         );
+        audit_failed_sign_in(&username, "too many failures").await?;
         return Err(wait);
     }
     let Some(factor) = second_factor(&services, user.id, &typed).await? else {
@@ -138,6 +146,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
             target: "tessera::audit", event = "sign_in", %username, ?address,
             outcome = "refused", reason = "wrong code"
         );
+        audit_failed_sign_in(&username, "wrong code").await?;
         return Err(AppError::invalid(Field::Code, WRONG_CODE));
     };
     services

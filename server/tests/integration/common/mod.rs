@@ -345,12 +345,15 @@ impl TestApp {
     /// A permission admins added to the catalogue, for any user's tokens.
     pub async fn add_permission(&self, name: &str) {
         self.store
-            .insert_permission(app::rules::permission::Permission {
-                name: name.into(),
-                description: format!("{name}, for a test"),
-                admin_only: false,
-                builtin: false,
-            })
+            .insert_permission(
+                app::rules::permission::Permission {
+                    name: name.into(),
+                    description: format!("{name}, for a test"),
+                    admin_only: false,
+                    builtin: false,
+                },
+                &Audit::by_system(self.now()),
+            )
             .await
             .unwrap();
     }
