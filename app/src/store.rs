@@ -349,6 +349,16 @@ pub struct SeedUser {
     pub login_active: bool,
     pub current: bool,
     pub tokens: Vec<SeedToken>,
+    /// Past sign-ins, for the audit trail; the tokens' creation and expiry are written too.
+    pub sign_ins: Vec<SeedSignIn>,
+}
+
+/// A past sign-in of demo data: when, from where, and whether the password was right.
+#[derive(Debug, Clone)]
+pub struct SeedSignIn {
+    pub at: DateTime<Utc>,
+    pub ip: String,
+    pub succeeded: bool,
 }
 
 /// Failed sign-ins in a row against one subject, and when the last was.

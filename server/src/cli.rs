@@ -77,6 +77,9 @@ pub enum DemoCommand {
         users: usize,
         #[arg(long, default_value_t = 1000)]
         tokens: usize,
+        /// Past sign-ins per user for the audit trail, over the last 30 days.
+        #[arg(long, default_value_t = 3)]
+        sign_ins: usize,
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -196,17 +199,26 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Demo(DemoCommand::Seed {
             users,
             tokens,
+            sign_ins,
             seed,
             write_tokens,
         }) => {
             let store = open_store(&cli.database_url).await?;
             let started = std::time::Instant::now();
-            let seeded =
-                crate::demo::seed(store.as_ref(), users, tokens, seed, chrono::Utc::now()).await?;
+            let seeded = crate::demo::seed(
+                store.as_ref(),
+                users,
+                tokens,
+                sign_ins,
+                seed,
+                chrono::Utc::now(),
+            )
+            .await?;
             println!(
-                "Added {} demo users with {} tokens in {:.1} s.",
+                "Added {} demo users with {} tokens and {} audit events in {:.1} s.",
                 seeded.users,
                 seeded.tokens,
+                seeded.events,
                 started.elapsed().as_secs_f64()
             );
             if let Some(path) = write_tokens {

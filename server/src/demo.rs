@@ -4,7 +4,7 @@ use app::rules::expiry::{ExpirationLength, TokenStatus};
 use app::rules::permission::PROFILE_READ;
 use app::rules::secret::random_base62;
 use app::rules::token::PlainToken;
-use app::store::{NewUser, SeedToken, SeedUser, StoreError, UserStore};
+use app::store::{NewUser, SeedSignIn, SeedToken, SeedUser, StoreError, UserStore};
 use app::users::password::hash_password;
 use app::users::Role;
 use chrono::{DateTime, Duration, Utc};
@@ -38,17 +38,22 @@ const USERS_PER_BATCH: usize = 500;
 pub struct Seeded {
     pub users: usize,
     pub tokens: usize,
+    /// Audit events of their past: tokens created and expired, sign-ins.
+    pub events: usize,
     /// The seeded tokens `/api/v1/me` accepts (active, holding profile:read), for load
     /// tests that need many distinct valid tokens.
     pub profile_readers: Vec<PlainToken>,
 }
 
 /// Adds `users` users holding `tokens` tokens between them, with mixed roles, activity,
-/// statuses, expiry dates and last-used times. The same `seed` gives the same data.
+/// statuses, expiry dates and last-used times, and their past in the audit trail: each
+/// token's creation and expiry, and `sign_ins` sign-ins per user over the last 30 days
+/// (one in ten failed). The same `seed` gives the same data.
 pub async fn seed(
     store: &dyn UserStore,
     users: usize,
     tokens: usize,
+    sign_ins: usize,
     seed: u64,
     now: DateTime<Utc>,
 ) -> Result<Seeded, StoreError> {
@@ -63,6 +68,7 @@ pub async fn seed(
         |index: usize| tokens / users.max(1) + usize::from(index < tokens % users.max(1));
     let mut batch = Vec::with_capacity(USERS_PER_BATCH);
     let mut profile_readers = Vec::new();
+    let mut events = 0;
     for index in 0..users {
         let first = FIRST[rng.random_range(0..FIRST.len())];
         let last = LAST[rng.random_range(0..LAST.len())];
@@ -82,7 +88,25 @@ pub async fn seed(
                 }
                 token
             })
+            .collect::<Vec<SeedToken>>();
+        let user_sign_ins: Vec<SeedSignIn> = (0..sign_ins)
+            .map(|_| SeedSignIn {
+                at: now - Duration::seconds(rng.random_range(0..30 * 86_400)),
+                ip: format!(
+                    "10.{}.{}.{}",
+                    rng.random_range(0..255),
+                    rng.random_range(0..255),
+                    rng.random_range(1..255)
+                ),
+                succeeded: rng.random_bool(0.9),
+            })
             .collect();
+        events += user_tokens.len()
+            + user_tokens
+                .iter()
+                .filter(|t| t.expired_at.is_some())
+                .count()
+            + user_sign_ins.len();
         batch.push(SeedUser {
             user: NewUser {
                 email: format!("{username}@example.com"),
@@ -98,6 +122,7 @@ pub async fn seed(
             login_active: rng.random_bool(0.93),
             current: rng.random_bool(0.96),
             tokens: user_tokens,
+            sign_ins: user_sign_ins,
         });
         if batch.len() == USERS_PER_BATCH {
             store.seed(std::mem::take(&mut batch)).await?;
@@ -107,6 +132,7 @@ pub async fn seed(
     Ok(Seeded {
         users,
         tokens: (0..users).map(per_user).sum(),
+        events,
         profile_readers,
     })
 }

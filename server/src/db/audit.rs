@@ -74,17 +74,33 @@ pub(super) async fn record<DB: Backend>(
     audit: &Audit,
     events: Vec<NewEvent>,
 ) -> StoreResult<()> {
+    let each: Vec<(&Audit, &NewEvent)> = events.iter().map(|event| (audit, event)).collect();
+    insert_events::<DB>(db, &each).await
+}
+
+/// Writes events each made under its own [`Audit`], such as demo data's past.
+pub(super) async fn record_each<DB: Backend>(
+    db: &mut DB::Connection,
+    events: Vec<(Audit, NewEvent)>,
+) -> StoreResult<()> {
+    let each: Vec<(&Audit, &NewEvent)> =
+        events.iter().map(|(audit, event)| (audit, event)).collect();
+    insert_events::<DB>(db, &each).await
+}
+
+async fn insert_events<DB: Backend>(
+    db: &mut DB::Connection,
+    events: &[(&Audit, &NewEvent)],
+) -> StoreResult<()> {
     // Twelve values a row: within both backends' limits on bound values.
     const EVENTS_PER_STATEMENT: usize = 1000;
-    let mut events = events.into_iter().peekable();
-    while events.peek().is_some() {
-        let chunk: Vec<NewEvent> = events.by_ref().take(EVENTS_PER_STATEMENT).collect();
+    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
         let mut insert = Statement::<DB>::new(
             "INSERT INTO audit_events (at, actor_kind, actor_user_id, actor_token_id, action,
                 subject_kind, subject_id, subject_owner_id, related_id, client_ip, user_agent,
                 detail) ",
         );
-        insert.push_values(chunk, |mut row, event| {
+        insert.push_values(chunk, |mut row, (audit, event)| {
             row.push_bind(to_db(audit.at))
                 .push_bind(audit.actor.as_str().to_owned())
                 .push_bind(audit.user_id)

@@ -1,6 +1,6 @@
 //! Accounts: sign-in's lookup, admins' changes, and demo data.
 
-use super::audit::{record, NewEvent};
+use super::audit::{record, record_each, NewEvent};
 use super::rows::CredentialsRow;
 use super::statement::Statement;
 use super::tokens::insert_seed_tokens;
@@ -9,12 +9,13 @@ use crate::changes::Change;
 use app::rules::audit::AuditAction;
 use app::rules::session::SessionEnd;
 use app::store::{
-    Audit, NewUser, SeedUser, SessionId, StoreResult, Unique, UserChange, UserCredentials, UserId,
-    UserStore,
+    Audit, NewUser, SeedSignIn, SeedToken, SeedUser, SessionId, StoreResult, Unique, UserChange,
+    UserCredentials, UserId, UserStore,
 };
 use app::users::Role;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::collections::HashMap;
 
 #[async_trait::async_trait]
 impl<DB: Backend> UserStore for SqlStore<DB> {
@@ -167,7 +168,9 @@ async fn insert_seed_users<DB: Backend>(
     db: &mut DB::Connection,
     users: Vec<SeedUser>,
 ) -> StoreResult<()> {
+    let mut events = Vec::new();
     for seeded in users {
+        let username = seeded.user.username.clone();
         let user_id: i64 = Statement::new(
             "INSERT INTO users (username, display_name, email, password_hash, role, login_active,
                                 is_current, created_at)
@@ -184,8 +187,75 @@ async fn insert_seed_users<DB: Backend>(
         .fetch_value(DB::on_connection(&mut *db))
         .await?;
         insert_seed_tokens::<DB>(db, user_id, &seeded.tokens).await?;
+        let ids: Vec<(i64, i64, Vec<u8>)> =
+            Statement::new("SELECT id, user_id, secret_hash FROM access_tokens WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(DB::on_connection(&mut *db))
+                .await?;
+        let id_of: HashMap<Vec<u8>, i64> =
+            ids.into_iter().map(|(id, _, hash)| (hash, id)).collect();
+        for token in &seeded.tokens {
+            let Some(&id) = id_of.get(token.secret_hash.as_bytes().as_slice()) else {
+                continue;
+            };
+            events.extend(seed_token_events(user_id, id, token));
+        }
+        events.extend(
+            seeded
+                .sign_ins
+                .iter()
+                .map(|sign_in| seed_sign_in_event(user_id, &username, sign_in)),
+        );
     }
-    Ok(())
+    record_each::<DB>(db, events).await
+}
+
+/// A demo token's past: made by its owner, and expired by them if it was.
+fn seed_token_events(owner: UserId, id: i64, token: &SeedToken) -> Vec<(Audit, NewEvent)> {
+    let created = json!({
+        "label": token.label,
+        "permissions": token.permissions,
+        "expires_at": token.expires_at,
+    });
+    let mut events = vec![(
+        Audit::by_user(owner, token.created_at),
+        NewEvent::token(AuditAction::TokenCreated, id, owner, created),
+    )];
+    if let Some(at) = token.expired_at {
+        let expired = NewEvent::token(
+            AuditAction::TokenExpired,
+            id,
+            owner,
+            json!({ "by": "owner" }),
+        );
+        events.push((Audit::by_user(owner, at), expired));
+    }
+    events
+}
+
+/// A demo user's past sign-in, in a browser, from its address.
+fn seed_sign_in_event(user_id: UserId, username: &str, sign_in: &SeedSignIn) -> (Audit, NewEvent) {
+    const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    let client = (Some(sign_in.ip.clone()), Some(BROWSER.to_owned()));
+    if sign_in.succeeded {
+        let event = NewEvent::about(
+            AuditAction::SignInSucceeded,
+            None,
+            Some(user_id),
+            json!({ "second_factor": null }),
+        );
+        (
+            Audit::by_user(user_id, sign_in.at).from_client(client.0, client.1),
+            event,
+        )
+    } else {
+        let detail = json!({ "username": username, "reason": "wrong password" });
+        let event = NewEvent::user(AuditAction::SignInFailed, Some(user_id), detail);
+        (
+            Audit::by_visitor(sign_in.at).from_client(client.0, client.1),
+            event,
+        )
+    }
 }
 
 /// One event per field an admin's change alters, from what the user was: (role, Login Active,

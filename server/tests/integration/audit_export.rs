@@ -47,6 +47,7 @@ async fn expire_many(app: &TestApp, admin: UserId, count: usize) {
             login_active: true,
             current: true,
             tokens,
+            sign_ins: Vec::new(),
         }])
         .await
         .unwrap();
@@ -103,20 +104,26 @@ async fn the_csv_holds_every_event_the_filters_match_for_admins_only() {
         "{header}"
     );
     let rows = csv_rows(&all.body);
-    assert_eq!(rows.len(), 1_052, "past a read of a thousand");
-    // Newest first: Ada signed in after the bulk expiry.
+    // The seeded tokens' creation a day ago, Alice's token, the bulk expiry, Ada's sign-in.
+    assert_eq!(
+        rows.len(),
+        1_050 + 1 + 1_050 + 1,
+        "past reads of a thousand"
+    );
+    let distinct: HashSet<(&str, &str)> = rows.iter().map(|row| (&row[1], &row[7])).collect();
+    assert_eq!(distinct.len(), rows.len(), "no event twice");
+    // Newest first: Ada signed in after the bulk expiry, which came after Alice's token.
     assert_eq!(&rows[0][1], "sign_in.succeeded");
-    let rows = &rows[1..];
-    let ids: HashSet<&str> = rows.iter().map(|row| &row[7]).collect();
-    assert_eq!(ids.len(), 1_051, "no event twice");
-    // Newest first: the bulk expiry came after Alice's token.
-    assert_eq!(&rows[1_050][1], "token.created");
-    assert_eq!(&rows[1_050][4], "alice");
-    assert_eq!(&rows[0][1], "token.expired");
-    assert_eq!(&rows[0][3], "Ada Example");
-    assert_eq!(&rows[0][4], "ada");
-    assert_eq!(&rows[0][9], "many");
-    assert!(rows[0][12].contains("\"by\":\"admin\""), "{:?}", &rows[0]);
+    assert_eq!(&rows[1][1], "token.expired");
+    assert_eq!(&rows[1][3], "Ada Example");
+    assert_eq!(&rows[1][4], "ada");
+    assert_eq!(&rows[1][9], "many");
+    assert!(rows[1][12].contains("\"by\":\"admin\""), "{:?}", &rows[1]);
+    assert_eq!(&rows[1_051][1], "token.created");
+    assert_eq!(&rows[1_051][4], "alice");
+    assert!(rows[1_052..]
+        .iter()
+        .all(|row| &row[1] == "token.created" && &row[4] == "many"));
 
     let created = app
         .get(
@@ -259,11 +266,11 @@ async fn events_older_than_the_retention_are_deleted_in_batches() {
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json::<Value>()["audit_retention_days"], 30);
 
-    // Eleven days later the bulk expiry is over 30 days old and goes, in three batches; the
-    // newer event stays.
+    // Eleven days later the seeded tokens' creation and the bulk expiry are over 30 days old
+    // and go, in five batches; the newer event stays.
     app.clock.advance(Duration::days(11));
     let purged = purge_old_audit_events(app.store.as_ref(), app.clock.as_ref(), pause).await;
-    assert_eq!(purged.unwrap(), 2_500);
+    assert_eq!(purged.unwrap(), 5_000, "each token's creation and expiry");
     assert_eq!(count(AuditAction::TokenExpired).await, 0);
     assert_eq!(count(AuditAction::TokenCreated).await, 1);
 

@@ -160,6 +160,7 @@ async fn seed(app: &TestApp, users: usize, per_user: usize) -> (String, String) 
                 login_active: true,
                 current: true,
                 tokens,
+                sign_ins: Vec::new(),
             }
         })
         .collect();

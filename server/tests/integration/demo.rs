@@ -12,7 +12,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 async fn seeds_the_requested_amounts_with_every_status_present() {
     let app = TestApp::new().await;
     let now = app.now();
-    let seeded = tessera::demo::seed(app.store.as_ref(), 60, 700, 7, now)
+    let seeded = tessera::demo::seed(app.store.as_ref(), 60, 700, 2, 7, now)
         .await
         .unwrap();
     assert_eq!((seeded.users, seeded.tokens), (60, 700));
@@ -34,6 +34,17 @@ async fn seeds_the_requested_amounts_with_every_status_present() {
     )
     .await;
     assert_eq!(active + expired + revoked, 700);
+    // Their past: each token made, those expired by hand expired, two sign-ins a user.
+    let events = |action: &str| {
+        let app = &app;
+        let sql = format!("SELECT COUNT(*) FROM audit_events WHERE action = '{action}'");
+        async move { count(app, &sql).await }
+    };
+    assert_eq!(events("token.created").await, 700);
+    assert_eq!(events("token.expired").await, revoked);
+    let sign_ins = events("sign_in.succeeded").await + events("sign_in.failed").await;
+    assert_eq!(sign_ins, 120);
+    assert_eq!(seeded.events as i64, 700 + revoked + 120);
     for (what, n) in [
         ("active", active),
         ("expired", expired),
@@ -83,7 +94,7 @@ async fn seeds_the_requested_amounts_with_every_status_present() {
 async fn the_same_seed_gives_the_same_people() {
     let (first, second) = (TestApp::new().await, TestApp::new().await);
     for app in [&first, &second] {
-        tessera::demo::seed(app.store.as_ref(), 5, 10, 42, app.now())
+        tessera::demo::seed(app.store.as_ref(), 5, 10, 0, 42, app.now())
             .await
             .unwrap();
     }

@@ -435,7 +435,7 @@ async fn the_last_flush_waits_for_one_in_flight_and_retries_a_failed_write() {
 
 /// The ids of `tokens` demo tokens, seeded among three users.
 async fn seeded_token_ids(app: &TestApp, tokens: usize) -> Vec<i64> {
-    tessera::demo::seed(app.store.as_ref(), 3, tokens, 1, app.now())
+    tessera::demo::seed(app.store.as_ref(), 3, tokens, 0, 1, app.now())
         .await
         .unwrap();
     sqlx::query_scalar("SELECT id FROM access_tokens ORDER BY id")
