@@ -302,6 +302,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     crate::housekeeping::spawn(store.clone(), store.clone(), store.clone(), clock.clone());
     crate::housekeeping::spawn_disuse_policy(store.clone(), clock.clone());
     crate::housekeeping::spawn_audit_retention(store.clone(), clock.clone());
+    crate::housekeeping::spawn_time_expiries(store.clone(), clock.clone());
     if let Some(mailer) = &mailer {
         crate::housekeeping::spawn_expiry_notices(
             store.clone(),

@@ -101,10 +101,11 @@ pub async fn seed(
                 succeeded: rng.random_bool(0.9),
             })
             .collect();
+        // Each token made; expired by hand, or by time if it ran out first.
         events += user_tokens.len()
             + user_tokens
                 .iter()
-                .filter(|t| t.expired_at.is_some())
+                .filter(|t| t.expired_at.is_some() || t.expires_at.is_some_and(|at| at <= now))
                 .count()
             + user_sign_ins.len();
         batch.push(SeedUser {
@@ -125,10 +126,10 @@ pub async fn seed(
             sign_ins: user_sign_ins,
         });
         if batch.len() == USERS_PER_BATCH {
-            store.seed(std::mem::take(&mut batch)).await?;
+            store.seed(std::mem::take(&mut batch), now).await?;
         }
     }
-    store.seed(batch).await?;
+    store.seed(batch, now).await?;
     Ok(Seeded {
         users,
         tokens: (0..users).map(per_user).sum(),

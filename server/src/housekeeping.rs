@@ -93,6 +93,24 @@ pub async fn purge_old_audit_events(
     }
 }
 
+/// Writes an "expired by time" event for each token that reached its expiry, at start-up and
+/// then every hour. Every instance may run this: each token is marked as its event is written.
+pub fn spawn_time_expiries(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(EVERY);
+        loop {
+            ticks.tick().await;
+            match store.record_time_expiries(clock.now()).await {
+                Ok(0) => {}
+                Ok(recorded) => {
+                    tracing::info!(recorded, "tokens that reached their expiry recorded")
+                }
+                Err(error) => tracing::error!(%error, "recording tokens that expired failed"),
+            }
+        }
+    });
+}
+
 /// Applies the audit retention at start-up and then every hour. Every instance may run this:
 /// a batch another instance deleted first is simply not there.
 pub fn spawn_audit_retention(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) {

@@ -1,7 +1,7 @@
 use super::query::EVENTS_PER_PAGE;
 use super::{audit_events, audit_href, AuditEventView, AuditPage, AuditQuery, AUDIT_PATH};
 use crate::error::AppError;
-use crate::rules::audit::AuditAction;
+use crate::rules::audit::{AuditAction, SubjectKind};
 use crate::ui::{browser, Forbidden, Time};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -146,6 +146,16 @@ fn Filters(query: AuditQuery) -> impl IntoView {
             }
         })
         .collect_view();
+    let subjects = SubjectKind::ALL
+        .into_iter()
+        .map(|subject| {
+            view! {
+                <option value=subject.as_str() selected=query.subject == Some(subject)>
+                    {subject.words()}
+                </option>
+            }
+        })
+        .collect_view();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     view! {
         <Form method="GET" action=AUDIT_PATH attr:class="filters card" attr:aria-label="Filters">
@@ -156,6 +166,10 @@ fn Filters(query: AuditQuery) -> impl IntoView {
             <label class="field">
                 <span>"Action"</span>
                 <select name="action"><option value="">"Any action"</option>{actions}</select>
+            </label>
+            <label class="field">
+                <span>"Subject"</span>
+                <select name="subject"><option value="">"Anything"</option>{subjects}</select>
             </label>
             <label class="field">
                 <span>"Token"</span>

@@ -1,7 +1,7 @@
 //! The Audit Log's filters, as its URL carries them, so that any view can be bookmarked or
 //! linked to from the report.
 
-use crate::rules::audit::AuditAction;
+use crate::rules::audit::{AuditAction, SubjectKind};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,9 @@ pub struct AuditQuery {
     /// A username: events that user made, or about their things.
     pub user: String,
     pub action: Option<AuditAction>,
+    /// Events about this kind of thing: tokens, users, sessions, invitations, security.
+    #[serde(default)]
+    pub subject: Option<SubjectKind>,
     /// Events about this token, or the rotation that made it.
     pub token: Option<i64>,
     /// The start of the client address the events came from: "10.1." finds 10.1.2.3.
@@ -29,6 +32,7 @@ impl Default for AuditQuery {
         Self {
             user: String::new(),
             action: None,
+            subject: None,
             token: None,
             address: String::new(),
             from: None,
@@ -57,6 +61,7 @@ impl AuditQuery {
             match name {
                 "user" => parsed.user = value.chars().take(100).collect(),
                 "action" => parsed.action = AuditAction::parse(value),
+                "subject" => parsed.subject = SubjectKind::parse(value),
                 "token" => parsed.token = value.parse().ok(),
                 "address" => parsed.address = value.chars().take(64).collect(),
                 "from" => parsed.from = value.parse().ok(),
@@ -76,6 +81,9 @@ impl AuditQuery {
         }
         if let Some(action) = self.action {
             out.append_pair("action", action.as_str());
+        }
+        if let Some(subject) = self.subject {
+            out.append_pair("subject", subject.as_str());
         }
         if let Some(token) = self.token {
             out.append_pair("token", &token.to_string());
@@ -118,6 +126,7 @@ mod tests {
         let query = AuditQuery {
             user: "alice smith".into(),
             action: Some(AuditAction::TokenExpired),
+            subject: Some(SubjectKind::Token),
             token: Some(42),
             address: "10.1.".into(),
             from: NaiveDate::from_ymd_opt(2026, 12, 1),
@@ -127,7 +136,7 @@ mod tests {
         let url = query.to_query_string();
         assert_eq!(
             url,
-            "?user=alice+smith&action=token.expired&token=42&address=10.1.&from=2026-12-01&to=2026-12-07&page=3"
+            "?user=alice+smith&action=token.expired&subject=token&token=42&address=10.1.&from=2026-12-01&to=2026-12-07&page=3"
         );
         assert_eq!(AuditQuery::from_query_string(&url), query);
     }

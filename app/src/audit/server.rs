@@ -34,23 +34,17 @@ pub async fn events(query: AuditQuery) -> Result<AuditPage, AppError> {
     })
 }
 
-/// What an event is about, as the log's Subject column names it.
+/// What an event is about, as the log's Subject column names it; whose it is shows beneath.
 fn subject_words(record: &AuditRecord) -> String {
     let id = record.subject_id.unwrap_or_default();
-    let owner = record.subject_owner.as_deref();
     match record.subject {
         SubjectKind::Token => match (&record.subject_hint, &record.subject_label) {
             (Some(hint), Some(label)) => format!("Token …{hint} “{label}”"),
             _ => format!("Token #{id}"),
         },
-        SubjectKind::User => match owner {
-            Some(owner) => format!("User {owner}"),
-            None => "No such user".to_owned(),
-        },
-        SubjectKind::Session => match owner {
-            Some(owner) => format!("A session of {owner}"),
-            None => format!("Session #{id}"),
-        },
+        SubjectKind::User if record.subject_owner.is_some() => "Account".to_owned(),
+        SubjectKind::User => "No such account".to_owned(),
+        SubjectKind::Session => "Sign-in session".to_owned(),
         SubjectKind::Invitation => format!("Invitation #{id}"),
         SubjectKind::Setting => "Company security".to_owned(),
     }

@@ -206,6 +206,17 @@ impl SubjectKind {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
+
+    /// As the Subject filter offers it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Token => "Tokens",
+            Self::User => "Users",
+            Self::Session => "Sessions",
+            Self::Invitation => "Invitations",
+            Self::Setting => "Company security",
+        }
+    }
 }
 
 /// How long audit events are kept, in days: a year unless admins choose otherwise.

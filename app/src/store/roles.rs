@@ -71,7 +71,8 @@ pub trait UserStore: Send + Sync + 'static {
         audit: &Audit,
     ) -> StoreResult<u64>;
     /// Inserts demo users and their tokens in one transaction.
-    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()>;
+    /// Tokens past their expiry at `now` come with their "expired by time" events.
+    async fn seed(&self, users: Vec<SeedUser>, now: DateTime<Utc>) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -159,6 +160,10 @@ pub trait TokenStore: Send + Sync + 'static {
         report: &LeakReport,
         audit: &Audit,
     ) -> StoreResult<LeakExpiry>;
+    /// Writes one "expired by time" event, dated at its expiry, for each token that reached
+    /// its expiry by `now` and has none yet; how many. Each is written once, whichever
+    /// instance asks.
+    async fn record_time_expiries(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Expires every token of the user that is active then; how many.
     async fn expire_active_tokens_of(&self, user_id: UserId, audit: &Audit) -> StoreResult<u64>;
     /// The last addresses each of `tokens` was used from, newest first per token.

@@ -167,6 +167,7 @@ mod events {
                 .map(|hint| format!("made by rotating …{hint}")),
             AuditAction::TokenExpired => match detail["by"].as_str() {
                 Some("admin") => Some("by an admin".to_owned()),
+                Some("time") => Some("when its time ran out".to_owned()),
                 Some("policy") => detail["unused_days"]
                     .as_u64()
                     .and_then(|days| u32::try_from(days).ok())
@@ -282,6 +283,12 @@ mod tests {
                 7,
                 json!({ "by": "policy", "unused_days": 90 }),
             ),
+            record(
+                AuditAction::TokenExpired,
+                ActorKind::System,
+                7,
+                json!({ "by": "time" }),
+            ),
         ];
         let events = events_of(7, &records, hint);
         assert_eq!(events[0].by, "Alice Example");
@@ -302,6 +309,7 @@ mod tests {
         assert_eq!(events[1].when, None, "stopped as it happened");
         assert_eq!(events[2].by, "Tessera");
         assert_eq!(events[2].note.as_deref(), Some("unused for 90 days"));
+        assert_eq!(events[3].note.as_deref(), Some("when its time ran out"));
         // Seen from the token the rotation made.
         let made = events_of(8, &records[1..2], hint);
         assert_eq!(made[0].note.as_deref(), Some("made by rotating …h7"));

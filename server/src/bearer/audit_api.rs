@@ -6,7 +6,7 @@ use super::scopes::AuditRead;
 use super::{ApiError, Scoped};
 use crate::state::AppState;
 use app::audit::{AuditCursor, AuditQuery};
-use app::rules::audit::AuditAction;
+use app::rules::audit::{AuditAction, SubjectKind};
 use app::store::AuditRecord;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -25,6 +25,8 @@ pub struct AuditParams {
     user: Option<String>,
     /// One action, such as `token.expired`.
     action: Option<String>,
+    /// One kind of subject: `token`, `user`, `session`, `invitation` or `setting`.
+    subject: Option<String>,
     /// Events about this token, or the rotation that made it.
     token: Option<i64>,
     /// The start of the client address: `10.1.` finds `10.1.2.3`.
@@ -130,6 +132,15 @@ pub async fn audit_events(
         })?),
         None => None,
     };
+    let subject = match params.subject.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(SubjectKind::parse(text).ok_or_else(|| {
+            invalid(
+                "subject",
+                "Name token, user, session, invitation or setting.",
+            )
+        })?),
+        None => None,
+    };
     let cursor =
         match params.cursor.as_deref().filter(|c| !c.is_empty()) {
             Some(text) => Some(AuditCursor::decode(text).ok_or_else(|| {
@@ -144,6 +155,7 @@ pub async fn audit_events(
     let query = AuditQuery {
         user: params.user.unwrap_or_default().trim().to_owned(),
         action,
+        subject,
         token: params.token,
         address: params.address.unwrap_or_default().trim().to_owned(),
         from: params.from,

@@ -282,6 +282,10 @@ fn push_filter<DB: Backend>(b: &mut Statement<DB>, q: &AuditQuery) {
         b.push(" AND e.action = ");
         b.push_bind(action.as_str().to_owned());
     }
+    if let Some(subject) = q.subject {
+        b.push(" AND e.subject_kind = ");
+        b.push_bind(subject.as_str().to_owned());
+    }
     if let Some(token) = q.token {
         b.push(" AND e.subject_kind = 'token' AND (e.subject_id = ");
         b.push_bind(token);

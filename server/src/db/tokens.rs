@@ -1,6 +1,6 @@
 //! Access tokens: issuing, listing and expiring them.
 
-use super::audit::{expired_by, record, NewEvent};
+use super::audit::{expired_by, record, record_each, NewEvent};
 use super::leaks::expire_leaked;
 use super::rows::{RestrictionColumns, TokenRow, TOKEN_COLUMNS};
 use super::statement::Statement;
@@ -246,6 +246,40 @@ impl<DB: Backend> TokenStore for SqlStore<DB> {
         .await
     }
 
+    async fn record_time_expiries(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mark = Statement::new(
+            "UPDATE access_tokens SET expiry_recorded = TRUE
+             WHERE NOT expiry_recorded AND expired_at IS NULL AND expires_at <= $1
+             RETURNING id, user_id, expires_at",
+        )
+        .bind(to_db(now));
+        // The events carry no change: a token past its expiry is refused by every instance.
+        self.write(
+            |db| {
+                Box::pin(async move {
+                    let reached: Vec<(i64, i64, i64)> =
+                        mark.fetch_all(DB::on_connection(&mut *db)).await?;
+                    let events = reached
+                        .iter()
+                        .map(|&(id, owner, at)| {
+                            let event = NewEvent::token(
+                                AuditAction::TokenExpired,
+                                id,
+                                owner,
+                                json!({ "by": "time" }),
+                            );
+                            (Audit::by_system(from_db(at)), event)
+                        })
+                        .collect();
+                    record_each::<DB>(db, events).await?;
+                    Ok(reached.len() as u64)
+                })
+            },
+            |_| None,
+        )
+        .await
+    }
+
     async fn expire_active_tokens_of(&self, user_id: UserId, audit: &Audit) -> StoreResult<u64> {
         let mut expire = expire_active("user_id", user_id, audit);
         expire.push(" RETURNING id, user_id");
@@ -476,12 +510,15 @@ pub(super) async fn insert_seed_tokens<DB: Backend>(
     db: &mut DB::Connection,
     user_id: i64,
     tokens: &[SeedToken],
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Tokens already past their expiry come with their "expired by time" event.
     // Well under every backend's limit on bound parameters per statement.
     for chunk in tokens.chunks(500) {
         let mut insert = Statement::<DB>::new(
             "INSERT INTO access_tokens (user_id, label, secret_hash, hint, created_at, expires_at,
-                                        expired_at, expired_by, last_used_at, last_used_ip) ",
+                                        expired_at, expired_by, last_used_at, last_used_ip,
+                                        expiry_recorded) ",
         );
         insert.push_values(chunk, |mut row, token| {
             row.push_bind(user_id)
@@ -493,7 +530,8 @@ pub(super) async fn insert_seed_tokens<DB: Backend>(
                 .push_bind(token.expired_at.map(to_db))
                 .push_bind(token.expired_at.map(|_| user_id))
                 .push_bind(token.last_used_at.map(to_db))
-                .push_bind(token.last_used_ip.clone());
+                .push_bind(token.last_used_ip.clone())
+                .push_bind(ran_out(token, now).is_some());
         });
         insert.execute(DB::on_connection(&mut *db)).await?;
     }
@@ -521,4 +559,11 @@ pub(super) async fn insert_seed_tokens<DB: Backend>(
         insert.execute(DB::on_connection(&mut *db)).await?;
     }
     Ok(())
+}
+
+/// When a seeded token ran out of time before `now`, if it did and was not expired by hand.
+pub(super) fn ran_out(token: &SeedToken, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    token
+        .expires_at
+        .filter(|at| *at <= now && token.expired_at.is_none())
 }

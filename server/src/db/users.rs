@@ -3,7 +3,7 @@
 use super::audit::{record, record_each, NewEvent};
 use super::rows::CredentialsRow;
 use super::statement::Statement;
-use super::tokens::insert_seed_tokens;
+use super::tokens::{insert_seed_tokens, ran_out};
 use super::{to_db, Backend, SqlStore};
 use crate::changes::Change;
 use app::rules::audit::AuditAction;
@@ -128,9 +128,9 @@ impl<DB: Backend> UserStore for SqlStore<DB> {
         .await
     }
 
-    async fn seed(&self, users: Vec<SeedUser>) -> StoreResult<()> {
+    async fn seed(&self, users: Vec<SeedUser>, now: DateTime<Utc>) -> StoreResult<()> {
         self.write(
-            |db| Box::pin(insert_seed_users::<DB>(db, users)),
+            |db| Box::pin(insert_seed_users::<DB>(db, users, now)),
             |_| Some(Change::AllTokens),
         )
         .await?;
@@ -167,6 +167,7 @@ pub(super) async fn end_sessions_of<DB: Backend>(
 async fn insert_seed_users<DB: Backend>(
     db: &mut DB::Connection,
     users: Vec<SeedUser>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut events = Vec::new();
     for seeded in users {
@@ -183,10 +184,10 @@ async fn insert_seed_users<DB: Backend>(
         .bind(seeded.user.role.as_str().to_owned())
         .bind(seeded.login_active)
         .bind(seeded.current)
-        .bind(to_db(Utc::now()))
+        .bind(to_db(now))
         .fetch_value(DB::on_connection(&mut *db))
         .await?;
-        insert_seed_tokens::<DB>(db, user_id, &seeded.tokens).await?;
+        insert_seed_tokens::<DB>(db, user_id, &seeded.tokens, now).await?;
         let ids: Vec<(i64, i64, Vec<u8>)> =
             Statement::new("SELECT id, user_id, secret_hash FROM access_tokens WHERE user_id = $1")
                 .bind(user_id)
@@ -198,7 +199,7 @@ async fn insert_seed_users<DB: Backend>(
             let Some(&id) = id_of.get(token.secret_hash.as_bytes().as_slice()) else {
                 continue;
             };
-            events.extend(seed_token_events(user_id, id, token));
+            events.extend(seed_token_events(user_id, id, token, now));
         }
         events.extend(
             seeded
@@ -210,8 +211,13 @@ async fn insert_seed_users<DB: Backend>(
     record_each::<DB>(db, events).await
 }
 
-/// A demo token's past: made by its owner, and expired by them if it was.
-fn seed_token_events(owner: UserId, id: i64, token: &SeedToken) -> Vec<(Audit, NewEvent)> {
+/// A demo token's past: made by its owner, and expired by them or by time if it was.
+fn seed_token_events(
+    owner: UserId,
+    id: i64,
+    token: &SeedToken,
+    now: DateTime<Utc>,
+) -> Vec<(Audit, NewEvent)> {
     let created = json!({
         "label": token.label,
         "permissions": token.permissions,
@@ -229,6 +235,15 @@ fn seed_token_events(owner: UserId, id: i64, token: &SeedToken) -> Vec<(Audit, N
             json!({ "by": "owner" }),
         );
         events.push((Audit::by_user(owner, at), expired));
+    }
+    if let Some(at) = ran_out(token, now) {
+        let expired = NewEvent::token(
+            AuditAction::TokenExpired,
+            id,
+            owner,
+            json!({ "by": "time" }),
+        );
+        events.push((Audit::by_system(at), expired));
     }
     events
 }

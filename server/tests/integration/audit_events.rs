@@ -367,3 +367,79 @@ async fn the_audit_log_filters_pages_and_is_for_admins_only() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// A token that reaches its expiry gets one "expired by time" event, dated at its expiry,
+/// however often and on however many instances the hourly job runs; one expired by hand
+/// first gets none.
+#[tokio::test]
+async fn a_token_running_out_of_time_is_one_event_dated_at_its_expiry() {
+    let app = TestApp::new().await;
+    let alice = app.add_user("alice", Role::User).await;
+    let now = app.now();
+    let lapsing = app
+        .insert_token(alice, "lapsing", now, Some(now + Duration::hours(1)))
+        .await;
+    let revoked = app
+        .insert_token(alice, "revoked", now, Some(now + Duration::hours(1)))
+        .await;
+    app.store
+        .expire_token(revoked.id, &app::store::Audit::by_user(alice, now))
+        .await
+        .unwrap();
+    assert_eq!(app.store.record_time_expiries(app.now()).await.unwrap(), 0);
+
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(app.store.record_time_expiries(app.now()).await.unwrap(), 1);
+    assert_eq!(app.store.record_time_expiries(app.now()).await.unwrap(), 0);
+    let (at, detail): (i64, String) = sqlx::query_as(
+        "SELECT at, detail FROM audit_events WHERE action = 'token.expired' AND subject_id = $1",
+    )
+    .bind(lapsing.id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(at, (now + Duration::hours(1)).timestamp());
+    assert_eq!(detail, r#"{"by":"time"}"#);
+    assert_eq!(
+        count(&app, AuditAction::TokenExpired).await,
+        2,
+        "one by hand, one by time"
+    );
+
+    let cookie = app.sign_in("alice").await;
+    let told = history(&app, &cookie, lapsing.id).await;
+    assert_eq!(
+        told.last().unwrap(),
+        &(
+            AuditAction::TokenExpired,
+            "Tessera".to_owned(),
+            Some("when its time ran out".to_owned())
+        )
+    );
+}
+
+#[tokio::test]
+async fn instances_running_the_expiry_job_at_once_write_each_event_once() {
+    let Some(instances) = TestApp::instances(2).await else {
+        return;
+    };
+    let [one, two]: [TestApp; 2] = instances.try_into().ok().unwrap();
+    let alice = one.add_user("alice", Role::User).await;
+    let now = one.now();
+    for n in 0..20 {
+        one.insert_token(
+            alice,
+            &format!("t{n}"),
+            now,
+            Some(now + Duration::minutes(n)),
+        )
+        .await;
+    }
+    let later = now + Duration::hours(1);
+    let (a, b) = tokio::join!(
+        one.store.record_time_expiries(later),
+        two.store.record_time_expiries(later)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 20);
+    assert_eq!(count(&one, AuditAction::TokenExpired).await, 20);
+}

@@ -36,19 +36,22 @@ async fn expire_many(app: &TestApp, admin: UserId, count: usize) {
         })
         .collect();
     app.store
-        .seed(vec![SeedUser {
-            user: NewUser {
-                username: "many".into(),
-                display_name: "Many Tokens".into(),
-                email: "many@example.com".into(),
-                role: Role::User,
-                password_hash: "not a password".into(),
-            },
-            login_active: true,
-            current: true,
-            tokens,
-            sign_ins: Vec::new(),
-        }])
+        .seed(
+            vec![SeedUser {
+                user: NewUser {
+                    username: "many".into(),
+                    display_name: "Many Tokens".into(),
+                    email: "many@example.com".into(),
+                    role: Role::User,
+                    password_hash: "not a password".into(),
+                },
+                login_active: true,
+                current: true,
+                tokens,
+                sign_ins: Vec::new(),
+            }],
+            now,
+        )
         .await
         .unwrap();
     let owner = app

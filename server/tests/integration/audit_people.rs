@@ -244,7 +244,8 @@ async fn two_factor_and_admins_changes_to_users_write_one_event_each() {
         .json();
     assert_eq!(page.total, 1);
     let shown = &page.events[0];
-    assert_eq!(shown.subject, "User alice");
+    assert_eq!(shown.subject, "Account");
+    assert_eq!(shown.owner.as_deref(), Some("alice"));
     assert_eq!(shown.event.by, "Ada Example");
     assert_eq!(shown.event.note.as_deref(), Some("to Admin"));
 }
@@ -397,4 +398,14 @@ async fn each_company_security_setting_saved_is_one_event() {
     assert_eq!(saved[1].4["value"], serde_json::json!([]));
     assert_eq!(saved[2].4["value"], "nobody");
     assert_eq!(saved[5].4["value"], "billing:read");
+    let page: AuditPage = app
+        .call(
+            "audit/events",
+            &[("query", "subject=setting")],
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(page.total, 7);
+    assert!(page.events.iter().all(|e| e.subject == "Company security"));
 }

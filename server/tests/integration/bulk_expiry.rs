@@ -164,7 +164,7 @@ async fn seed(app: &TestApp, users: usize, per_user: usize) -> (String, String) 
             }
         })
         .collect();
-    app.store.seed(seeds).await.unwrap();
+    app.store.seed(seeds, app.now()).await.unwrap();
     let keep = secrets.pop().unwrap();
     (secrets.pop().unwrap(), keep)
 }

@@ -34,17 +34,19 @@ async fn seeds_the_requested_amounts_with_every_status_present() {
     )
     .await;
     assert_eq!(active + expired + revoked, 700);
-    // Their past: each token made, those expired by hand expired, two sign-ins a user.
+    // Their past: each token made, then expired by hand or by time, and two sign-ins a user.
     let events = |action: &str| {
         let app = &app;
         let sql = format!("SELECT COUNT(*) FROM audit_events WHERE action = '{action}'");
         async move { count(app, &sql).await }
     };
     assert_eq!(events("token.created").await, 700);
-    assert_eq!(events("token.expired").await, revoked);
+    assert_eq!(events("token.expired").await, revoked + expired);
     let sign_ins = events("sign_in.succeeded").await + events("sign_in.failed").await;
     assert_eq!(sign_ins, 120);
-    assert_eq!(seeded.events as i64, 700 + revoked + 120);
+    assert_eq!(seeded.events as i64, 700 + revoked + expired + 120);
+    // The hourly job finds nothing left to record.
+    assert_eq!(app.store.record_time_expiries(now).await.unwrap(), 0);
     for (what, n) in [
         ("active", active),
         ("expired", expired),

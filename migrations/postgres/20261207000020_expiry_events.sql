@@ -1,0 +1,8 @@
+-- A token that reaches its expiry gets one "expired by time" event: the hourly job marks it
+-- here as it writes the event, so each is written once whichever instance runs the job.
+-- Tokens that expired before the audit trail began are marked already.
+ALTER TABLE access_tokens ADD COLUMN expiry_recorded BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE access_tokens SET expiry_recorded = TRUE
+ WHERE expired_at IS NOT NULL OR expires_at <= CAST(extract(epoch FROM now()) AS BIGINT);
+CREATE INDEX access_tokens_awaiting_expiry_event ON access_tokens (expires_at)
+ WHERE NOT expiry_recorded AND expired_at IS NULL AND expires_at IS NOT NULL;
