@@ -17,6 +17,7 @@ pub mod headers;
 pub mod housekeeping;
 pub mod leaks;
 pub mod mail;
+pub mod readiness;
 pub mod report_csv;
 pub mod router;
 pub mod session_layer;

@@ -6,6 +6,7 @@ use crate::headers::{
     bundle_caching, same_origin_calls, security_headers, without_earlier_form_errors,
     BundleCaching, HttpsOnly,
 };
+use crate::readiness;
 use crate::report_csv;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
@@ -136,6 +137,7 @@ fn static_files(files: MethodRouter<AppState>, caching: BundleCaching) -> Router
     Router::new()
         .route("/favicon.ico", files)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readiness::readyz))
         .merge(bundle)
 }
 

@@ -25,6 +25,10 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub services: Services,
+    /// The same database as `services.store`, which `/readyz` asks whether it answers.
+    pub database: Arc<dyn Database>,
+    /// How this instance hears the others' changes; `/readyz` asks whether it does.
+    pub changes: Arc<ChangeFeed>,
     /// The tokens this instance knows, kept true by the change feed.
     pub tokens: Arc<TokenCache>,
     /// The same database as `services.store`, where `tokens` looks up what it does not know
@@ -70,6 +74,8 @@ impl AppState {
     ) -> Self {
         let usage = Arc::new(UsageRecorder::new(database.clone()));
         Self(Arc::new(Shared {
+            database: database.clone(),
+            changes: changes.clone(),
             tokens: changes.tokens().clone(),
             bearer_store: database.clone(),
             services: Services {

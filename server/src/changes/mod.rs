@@ -281,6 +281,12 @@ impl ChangeFeed {
         }
     }
 
+    /// Whether this instance hears every change now: always in process (SQLite); on
+    /// PostgreSQL, while its listener has proved itself lately.
+    pub fn hears_changes(&self) -> bool {
+        self.proof.trusted()
+    }
+
     /// Waits at most `limit` for the listener to be trusted; whether it is.
     pub async fn wait_for_proof(&self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;

@@ -33,8 +33,9 @@ pub(crate) use store::SqlStore;
 
 use crate::bearer::store::BearerStore;
 use crate::changes::ChangeFeed;
-use app::store::{Store, StoreError, Unique};
+use app::store::{Store, StoreError, StoreResult, Unique};
 use chrono::{DateTime, Utc};
+use statement::Statement;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -47,9 +48,26 @@ pub enum OpenError {
 }
 
 /// A whole backend: the app's store and the bearer routes' token lookups, on one database.
-pub trait Database: Store + BearerStore {}
+pub trait Database: Store + BearerStore + Ping {}
 
-impl<T: Store + BearerStore> Database for T {}
+impl<T: Store + BearerStore + Ping> Database for T {}
+
+/// Whether the database answers, for the readiness probe.
+#[async_trait::async_trait]
+pub trait Ping: Send + Sync + 'static {
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+#[async_trait::async_trait]
+impl<DB: Backend> Ping for SqlStore<DB> {
+    async fn ping(&self) -> StoreResult<()> {
+        let one: i64 = Statement::<DB>::new("SELECT CAST(1 AS BIGINT)")
+            .fetch_value(DB::on_pool(&self.pool))
+            .await?;
+        debug_assert_eq!(one, 1);
+        Ok(())
+    }
+}
 
 /// An open database, and the feed its writes send their changes through.
 pub struct Opened {

@@ -31,6 +31,7 @@ mod openapi;
 mod passwords;
 mod permissions;
 mod plain_forms;
+mod readiness;
 mod recent_authentications;
 mod report;
 mod rotation;
