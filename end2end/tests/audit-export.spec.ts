@@ -24,11 +24,12 @@ test("an admin sets how long events are kept, finds that change and the sign-ins
   await expect(rows.first()).toContainText("Company security");
 
   await page.getByLabel("Action").selectOption("sign_in.succeeded");
-  await page.getByLabel("User").fill("admin");
+  await page.getByRole("searchbox", { name: "User" }).fill("admin");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/action=sign_in\.succeeded/);
   await expect(rows.first()).toContainText("Signed in");
-  await expect(rows.first()).toContainText("Sign-in session of admin");
+  await expect(rows.first()).toContainText("Sign-in session");
+  await expect(rows.first()).toContainText("of admin");
   await page.screenshot({ path: "screenshots/audit-log-sign-ins.png", fullPage: true });
 
   const [download] = await Promise.all([
