@@ -5,6 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 CARGO_LEPTOS_VERSION := 0.3.10
+SCHEMATHESIS_VERSION := 4.32.0
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -17,17 +18,20 @@ endif
 # The npm-installed wasm-opt (binaryen 132) must win over any older system one.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test build unit-test e2e-test tools rust-tools node-tools chromium postgresql nginx sqlite3 clean
+.PHONY: run test build unit-test api-contract-test e2e-test tools rust-tools node-tools schemathesis-tools chromium postgresql nginx sqlite3 clean
 
 run: tools build
 	mkdir -p data
 	./target/release/tessera serve
 
-test: tools chromium postgresql nginx sqlite3 unit-test build e2e-test
+test: tools chromium postgresql nginx sqlite3 unit-test build api-contract-test e2e-test
 
 # --split puts each lazy route's code in a wasm chunk of its own (see App in app/src/lib.rs).
 # The server sends the brotli or gzip copies that precompress.mjs writes beside each file.
+# cargo-leptos hashes every file it finds under pkg/, the last build's compressed copies
+# included, and then fails to read them as text: they go first.
 build: tools
+	[ ! -d target/site/pkg ] || find target/site/pkg \( -name '*.br' -o -name '*.gz' \) -delete
 	cargo leptos build --release --split
 	node scripts/precompress.mjs target/site/pkg
 
@@ -36,6 +40,12 @@ unit-test: postgresql nginx
 	cargo test -p app --features ssr
 	cargo test -p server
 	server/tests/with-postgres.sh cargo test -p server --tests
+
+# schemathesis sends requests made from /api/v1/openapi.json to the release server and checks
+# every answer against the document (scripts/schemathesis.sh: `--checks all`, a token with
+# every permission, a fresh database); sqlite3 reads the permissions to give that token.
+api-contract-test: schemathesis-tools sqlite3
+	scripts/schemathesis.sh
 
 e2e-test: chromium node-tools sqlite3
 	end2end/run.sh
@@ -52,6 +62,15 @@ rust-tools:
 	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 node-tools: end2end/node_modules/.installed
+
+# schemathesis comes from PyPI into a virtual environment of the repository's own, so no
+# system Python package changes. Debian's python3 makes one only with python3-venv.
+schemathesis-tools:
+	@.venv/bin/schemathesis --version 2>/dev/null | grep -qx "schemathesis, version $(SCHEMATHESIS_VERSION)" \
+	  || { [ -x .venv/bin/pip ] || python3 -m venv .venv 2>/dev/null \
+	         || { rm -rf .venv && $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv \
+	              && python3 -m venv .venv; }; \
+	       .venv/bin/pip install --quiet "schemathesis==$(SCHEMATHESIS_VERSION)"; }
 
 end2end/node_modules/.installed: end2end/package-lock.json
 	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
@@ -79,4 +98,4 @@ nginx:
 
 clean:
 	cargo clean
-	rm -rf end2end/node_modules end2end/test-results end2end/screenshots
+	rm -rf end2end/node_modules end2end/test-results end2end/screenshots .venv

@@ -20,6 +20,7 @@
 #   BENCH_SKIP_BUILD=1 bench/validation.sh  # again, without rebuilding
 #   BENCH_BINARY=/tmp/tessera-old BENCH_SKIP_BUILD=1 bench/validation.sh  # another build
 #   BENCH_SHARED=1 bench/validation.sh      # wrk and the server share every core
+#   BENCH_REQUEST_LOG=off bench/validation.sh  # without the log line per request
 #
 # wrk and the server each get half of the cores (taskset), as if they ran on two machines:
 # the server is measured, not the scheduler. Sharing them on two cores, four busy threads
@@ -80,10 +81,14 @@ echo "Tokens sent: $(wc -l <"$work/valid.txt") valid, $(wc -l <"$work/unknown.tx
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The failure limit is off so the refusal paths are measured, not the 429 that would soon
 # replace them; sqlx logs each query it sends at debug level, which is what is counted.
+# Metrics are on and each request is logged, as in production; BENCH_REQUEST_LOG=off drops
+# the request lines, to price them.
 TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
-  RUST_LOG="warn,sqlx::query=debug,tessera::bearer::cache=debug" \
+  TESSERA_METRICS_ADDR="127.0.0.1:$metrics_port" \
+  RUST_LOG="warn,sqlx::query=debug,tessera::bearer::cache=debug,tessera::request=${BENCH_REQUEST_LOG:-info}" \
   "${on_server_cores[@]}" "$bin" serve \
   >/dev/null 2>"$work/server.log" &
 server_pid=$!
@@ -195,7 +200,8 @@ fi
 # they show what the server itself spends on each kind of request.
 if [ "${BENCH_INSTRUCTIONS:-1}" != 0 ] && command -v valgrind >/dev/null; then
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-  TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 RUST_LOG=warn \
+  TESSERA_ADDR="127.0.0.1:$port" TESSERA_AUTH_FAILURES_PER_MINUTE=0 \
+    TESSERA_METRICS_ADDR="127.0.0.1:$metrics_port" RUST_LOG="warn,tessera::request=${BENCH_REQUEST_LOG:-info}" \
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$bin" serve \
     >/dev/null 2>"$work/valgrind.log" &
   server_pid=$!
@@ -232,8 +238,9 @@ gz() { cat "$@" | gzip -9 | wc -c; }
 pkg="$root/target/site/pkg"
 # What every first page load downloads: the main wasm, its JS glue and the split loader.
 # Each page then fetches its own chunks (make build passes --split).
-first=$(gz "$pkg/tessera.wasm")
-glue=$(gz "$pkg/tessera.js" "$pkg"/__wasm_split*.js)
+# make build names them by their content (tessera.<hash>.wasm), a dev build does not.
+first=$(gz "$(ls "$pkg"/tessera*.wasm | head -1)")
+glue=$(gz "$(ls "$pkg"/tessera*.js | head -1)" "$pkg"/__wasm_split*.js)
 all=0
 for file in "$pkg"/*.wasm "$pkg"/*.js; do all=$(( all + $(gz "$file") )); done
 printf '\nRelease bundle (gzip -9): first load wasm %s B + js %s B = %s B; all files %s B\n' \

@@ -51,7 +51,11 @@ export E2E_STALE_TOKEN
 sqlite3 "$work/tessera.db" "UPDATE access_tokens SET created_at = created_at - 120 * 86400
   WHERE user_id = (SELECT id FROM users WHERE username = 'lena')"
 
-"$bin" serve >"$work/server.log" 2>&1 &
+# JSON logs at debug level, so that the check after the run reads the most the server says.
+export E2E_SECRETS_FILE="$work/secrets.txt"
+: >"$E2E_SECRETS_FILE"
+TESSERA_LOG_FORMAT=json RUST_LOG="debug,sqlx=info,hyper=info,hyper_util=info,h2=info,tower=info" \
+  "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS "$BASE_URL/healthz" >/dev/null 2>&1 && break
@@ -65,5 +69,17 @@ npx playwright test "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log ----"
   cat "$work/server.log"
+fi
+
+# No secret of the run may be in the server's log: the passwords, and every token, invitation
+# and reset secret the browser was sent (collected by tests/fixtures.ts).
+printf '%s\n' "$E2E_ADMIN_PASSWORD" "$E2E_USER_PASSWORD" "$E2E_STALE_TOKEN" >>"$E2E_SECRETS_FILE"
+secrets=$(sort -u "$E2E_SECRETS_FILE" | grep -c . || true)
+if leaked=$(grep -F -f <(sort -u "$E2E_SECRETS_FILE" | grep .) "$work/server.log"); then
+  echo "run.sh: the server logged secrets of the run:" >&2
+  echo "$leaked" >&2
+  status=1
+else
+  echo "run.sh: none of the run's $secrets secrets is in the server's $(wc -l <"$work/server.log") log lines"
 fi
 exit "$status"

@@ -39,11 +39,28 @@ pub struct Cli {
     )]
     pub database_url: String,
 
+    /// How log lines are written to standard error: text, or one JSON object per line.
+    #[arg(
+        long,
+        env = "TESSERA_LOG_FORMAT",
+        value_enum,
+        ignore_case = true,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +78,16 @@ pub enum Command {
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Copy the SQLite database to a new FILE while Tessera runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE; Tessera must be stopped.
+    Restore {
+        /// A file `tessera backup` wrote.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +200,10 @@ pub struct ServeArgs {
     /// of leaked Tessera tokens expire those tokens (POST /api/v1/secret-scanning/github).
     #[arg(long, env = "TESSERA_GITHUB_SCANNING_KEYS", global = true)]
     pub github_scanning_keys: Option<std::path::PathBuf>,
+    /// Where to serve Prometheus metrics (`GET /metrics`), such as 127.0.0.1:9090: an
+    /// address of their own, never the public one. Without it there are none.
+    #[arg(long, env = "TESSERA_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
     #[arg(long, env = "TESSERA_ADMIN_USERNAME", hide = true, global = true)]
     pub admin_username: Option<String>,
     #[arg(
@@ -234,6 +265,17 @@ pub async fn run(cli: Cli) -> CliResult {
             }
             Ok(())
         }
+        Command::Backup { file } => {
+            println!("{}", crate::backup::backup(&cli.database_url, &file).await?);
+            Ok(())
+        }
+        Command::Restore { file } => {
+            println!(
+                "{}",
+                crate::backup::restore(&cli.database_url, &file).await?
+            );
+            Ok(())
+        }
         Command::Token(TokenCommand::Add(order)) => {
             let store = open_store(&cli.database_url).await?;
             println!("{}", crate::token_cli::add_token(store, order).await?);
@@ -256,6 +298,19 @@ async fn open_store(url: &str) -> Result<Arc<dyn Database>, Box<dyn Error>> {
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
+    let _database_lock = crate::backup::lock_for_serving(database_url)?;
+    // Installed first, so that nothing recorded from here on is lost.
+    let metrics = match args.metrics_addr {
+        Some(addr) => {
+            let handle =
+                crate::metrics::install().map_err(|e| format!("TESSERA_METRICS_ADDR: {e}"))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("TESSERA_METRICS_ADDR {addr}: {e}"))?;
+            Some((listener, handle))
+        }
+        None => None,
+    };
     let trusted_proxies = app::rules::network::parse_ip_list(&args.trusted_proxies)
         .map_err(|e| format!("TESSERA_TRUSTED_PROXIES: {e}"))?;
     let github_keys = match &args.github_scanning_keys {
@@ -326,6 +381,14 @@ async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     state.failures.spawn_cleanup();
     state.leak_reports.spawn_cleanup();
     let usage = state.usage.clone();
+    if let Some((listener, handle)) = metrics {
+        println!("Metrics are at http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(crate::metrics::serve(
+            listener,
+            handle,
+            state.tokens.clone(),
+        ));
+    }
     let router = build_router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;

@@ -2,6 +2,7 @@
 
 pub mod address_limiter;
 pub mod audit_csv;
+pub mod backup;
 pub mod bearer;
 pub mod bootstrap;
 pub mod changes;
@@ -17,8 +18,10 @@ pub mod headers;
 pub mod housekeeping;
 pub mod leaks;
 pub mod mail;
+pub mod metrics;
 pub mod readiness;
 pub mod report_csv;
+pub mod request_log;
 pub mod router;
 pub mod session_layer;
 pub mod state;

@@ -1,5 +1,6 @@
 //! Invitation e-mail over SMTP (`TESSERA_SMTP_URL`), with lettre.
 
+use crate::metrics::record_mail;
 use app::users::invitations::mail::{MailError, Mailer, OutgoingMail};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
@@ -52,10 +53,8 @@ impl Mailer for SmtpMailer {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body)
             .map_err(|e| MailError(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map(drop)
-            .map_err(|e| MailError(e.to_string()))
+        let sent = self.transport.send(message).await;
+        record_mail(sent.is_ok());
+        sent.map(drop).map_err(|e| MailError(e.to_string()))
     }
 }

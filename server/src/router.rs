@@ -8,6 +8,7 @@ use crate::headers::{
 };
 use crate::readiness;
 use crate::report_csv;
+use crate::request_log;
 use crate::session_layer::{session_for_calls, session_for_pages};
 use crate::state::AppState;
 use crate::token_page::answer_create_token_post;
@@ -44,10 +45,12 @@ pub fn build_router(state: AppState) -> Router {
         .merge(api(bearer.browser_callable, files.clone()))
         .merge(bearer.for_gateways)
         .merge(static_files(files, bundle_caching_for(&state)))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .layer(middleware::from_fn(request_log::note_route));
     // Every request's layers are wrapped once around the whole app, not with `Router::layer`:
     // that wraps every route in a boxed copy of the stack, and each request clones the boxes
-    // layer by layer. Each group pays that only for its own layers; the gateways' has none.
+    // layer by layer. Each group pays that only for its own layers; the gateways' has only
+    // `note_route`, which must be inside the router to see which route matched.
     let https_only = HttpsOnly(
         state
             .site_origin
@@ -57,6 +60,7 @@ pub fn build_router(state: AppState) -> Router {
     let every_request = ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(https_only, security_headers))
         .layer(middleware::from_fn_with_state(state, client_ip_layer))
+        .layer(middleware::from_fn(request_log::log_request))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .service(app);
     Router::new().fallback_service(every_request)

@@ -48,12 +48,15 @@ pub enum NetworkError {
     Ipv6Bits(u8),
 }
 
-/// One Whitelist IPs entry: an address (a range of one) or a CIDR range.
+/// One Whitelist IPs entry: an address (a range of one) or a CIDR range. A range's address
+/// is read as a lone one is: `ipnet` alone would take `010.0.0.0/8`, whose leading zero
+/// some tools read as octal.
 pub fn parse_ip_entry(text: &str) -> Result<IpNet, NetworkError> {
     let text = text.trim();
-    let parsed = match text.parse::<IpNet>() {
-        Ok(net) => Ok(net.trunc()),
-        Err(_) => text.parse::<IpAddr>().map(IpNet::from),
+    let address = text.split_once('/').map_or(text, |(address, _)| address);
+    let parsed = match (text.parse::<IpNet>(), address.parse::<IpAddr>()) {
+        (Ok(net), Ok(_)) => Ok(net.trunc()),
+        _ => text.parse::<IpAddr>().map(IpNet::from),
     };
     parsed
         .map(canonical_net)
@@ -241,6 +244,9 @@ mod tests {
             "example.com",
             "2001:db8::/129",
             "1.2.3",
+            "010.0.0.0/8",
+            "10.0.0.01/32",
+            "::ffff:01.2.3.4/128",
         ] {
             assert_eq!(
                 parse_ip_entry(bad),

@@ -11,8 +11,8 @@ pub use login_page::LoginPage;
 pub use recent::RecentAuthentications;
 #[cfg(feature = "ssr")]
 pub(crate) use server::{
-    admitted_client, ask_for_code, audit_failed_sign_in, cookie_value, end_challenge,
-    pending_sign_in, record_failure, start_session, throttled,
+    admitted_client, ask_for_code, audit_failed_sign_in, cookie_value, count_sign_in,
+    end_challenge, pending_sign_in, record_failure, start_session, throttled,
 };
 #[cfg(feature = "ssr")]
 pub use server::{

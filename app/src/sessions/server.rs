@@ -56,6 +56,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             tracing::info!(
                 target: "tessera::audit", event = "sign_in", %username, ?address, outcome
             );
+            count_sign_in(outcome);
             leptos_axum::redirect(next.page());
             Ok(())
         }
@@ -64,12 +65,18 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
                 target: "tessera::audit", event = "sign_in", %username, ?address,
                 outcome = "refused", reason
             );
+            count_sign_in("refused");
             if !matches!(error, AppError::Internal | AppError::Unreachable) {
                 audit_failed_sign_in(&username, reason).await?;
             }
             Err(error)
         }
     }
+}
+
+/// Counts a sign-in for the metrics, by how it ended.
+pub(crate) fn count_sign_in(outcome: &'static str) {
+    metrics::counter!("tessera_sign_ins_total", "outcome" => outcome).increment(1);
 }
 
 /// Writes a failed sign-in into the audit trail, under the name that was tried.

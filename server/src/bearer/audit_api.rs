@@ -1,7 +1,7 @@
 //! `GET /api/v1/audit`: the audit trail for admins' scripts, filtered like the Audit Log page
 //! and walked with a cursor, newest first.
 
-use super::openapi::AuthErrors;
+use super::openapi::{one_of_words, AuthErrors};
 use super::scopes::AuditRead;
 use super::{ApiError, Scoped};
 use crate::state::AppState;
@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: u32 = 100;
@@ -23,9 +24,12 @@ const MAX_LIMIT: u32 = 500;
 pub struct AuditParams {
     /// A username: events that user made, or about their things.
     user: Option<String>,
-    /// One action, such as `token.expired`.
+    /// One action, such as `token.expired`; empty for any.
+    #[param(schema_with = action_schema)]
     action: Option<String>,
-    /// One kind of subject: `token`, `user`, `session`, `invitation` or `setting`.
+    /// One kind of subject: `token`, `user`, `session`, `invitation` or `setting`; empty for
+    /// any.
+    #[param(schema_with = subject_schema)]
     subject: Option<String>,
     /// Events about this token, or the rotation that made it.
     token: Option<i64>,
@@ -35,10 +39,45 @@ pub struct AuditParams {
     from: Option<NaiveDate>,
     /// The last day (UTC), inclusive.
     to: Option<NaiveDate>,
-    /// `next_cursor` of the page before, for the events after it.
+    /// `next_cursor` of the page before, for the events after it; empty for the first page.
+    #[param(schema_with = cursor_schema)]
     cursor: Option<String>,
     /// Events per page, 1 to 500 (100 when not given).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+}
+
+// Empty filters are no filters, as on the Audit Log page's form.
+
+fn action_schema() -> Schema {
+    let actions = AuditAction::ALL.map(AuditAction::as_str);
+    one_of_words(
+        std::iter::once("").chain(actions),
+        "One action, such as `token.expired`; empty for any.",
+    )
+}
+
+fn subject_schema() -> Schema {
+    let kinds = SubjectKind::ALL.map(SubjectKind::as_str);
+    one_of_words(
+        std::iter::once("").chain(kinds),
+        "One kind of subject; empty for any.",
+    )
+}
+
+/// A cursor is opaque to callers, but the document says what the server reads
+/// (`AuditCursor::decode`): seconds and an id.
+pub(super) const CURSOR_PATTERN: &str = "^(?:[0-9]{1,12}\\.[0-9]{1,18})?$";
+
+fn cursor_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(CURSOR_PATTERN))
+        .description(Some(
+            "`next_cursor` of the page before, for the events after it; empty for the first page.",
+        ))
+        .build()
+        .into()
 }
 
 /// One page of events, newest first.

@@ -10,6 +10,7 @@ use super::lock;
 use super::store::TokenLookup;
 use super::token::CachedToken;
 use crate::changes::ListenerProof;
+use crate::metrics::{record_cache_lookup, CacheAnswer};
 use app::rules::secret::SecretHash;
 use app::store::{StoreResult, UserId};
 use quick_cache::sync::Cache;
@@ -55,12 +56,15 @@ impl TokenCache {
         let trusted = self.proof.trusted();
         if trusted {
             if let Some(token) = self.known.get(hash) {
+                record_cache_lookup(CacheAnswer::Known);
                 return Ok(Some(token));
             }
             if self.unknown.get(hash).is_some() {
+                record_cache_lookup(CacheAnswer::Unknown);
                 return Ok(None);
             }
         }
+        record_cache_lookup(CacheAnswer::Database);
         let generation = self.generation.load(Ordering::Acquire);
         tracing::debug!("a check waits for a database lookup");
         let found = source
@@ -75,6 +79,22 @@ impl TokenCache {
             }
         }
         Ok(found)
+    }
+
+    /// The token with this hash if memory holds it and may be believed; never asks the
+    /// database.
+    pub fn remembered(&self, hash: &SecretHash) -> Option<Arc<CachedToken>> {
+        if !self.proof.trusted() {
+            return None;
+        }
+        let token = self.known.get(hash)?;
+        record_cache_lookup(CacheAnswer::Known);
+        Some(token)
+    }
+
+    /// How many known tokens and unknown secrets memory holds.
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.known.len(), self.unknown.len())
     }
 
     /// The token was created, expired or changed.

@@ -3,6 +3,7 @@
 
 use super::caller::Caller;
 use super::extract::ValidToken;
+use super::object::Object;
 use super::openapi::AuthErrors;
 use super::scopes::TokensWrite;
 use super::tokens_api::ApiToken;
@@ -45,10 +46,11 @@ pub async fn deactivate_token(
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
     caller: Caller,
     id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<DeactivateTokenRequest>, JsonRejection>,
+    body: Result<Json<Object<DeactivateTokenRequest>>, JsonRejection>,
 ) -> Result<Json<ApiToken>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
-    let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
+    let Json(Object(body)) =
+        body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
     let record = deactivate_for(
         &state.services,
         &caller.acting_with(&found),

@@ -1,5 +1,6 @@
 //! The API's errors, and the one place they become HTTP responses.
 
+use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
@@ -55,6 +56,26 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let (head, body) = self.answer();
+        let status = head.status;
+        head.onto((status, Json(body)).into_response())
+    }
+}
+
+impl ApiError {
+    /// The answer's status and headers (`WWW-Authenticate`, `Retry-After`) with an empty
+    /// body (`Content-Length: 0`), for forward auth: gateways pass only those on, and nginx's
+    /// `auth_request` reads no further than the headers, so an answer with a body would make
+    /// it close its keepalive connection to Tessera after every refusal.
+    pub fn into_bodiless_response(self) -> Response {
+        let (head, _) = self.answer();
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = head.status;
+        head.onto(response)
+    }
+
+    /// What the answer says, in its head and in its JSON body.
+    fn answer(self) -> (Head, ErrorBody) {
         let mut field = None;
         let mut scope = None;
         let mut retry_after = None;
@@ -146,17 +167,34 @@ impl IntoResponse for ApiError {
             )),
             _ => None,
         };
-        let body = Json(ErrorBody {
+        let head = Head {
+            status,
+            challenge,
+            retry_after,
+        };
+        let body = ErrorBody {
             error: code.unwrap_or("unauthorized"),
             error_description: description,
             field,
             scope,
-        });
-        let mut response = (status, body).into_response();
-        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        };
+        (head, body)
+    }
+}
+
+/// An error answer's status and headers.
+struct Head {
+    status: StatusCode,
+    challenge: Option<String>,
+    retry_after: Option<u64>,
+}
+
+impl Head {
+    fn onto(self, mut response: Response) -> Response {
+        if let Some(value) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response.headers_mut().insert(WWW_AUTHENTICATE, value);
         }
-        if let Some(seconds) = retry_after {
+        if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -237,5 +275,35 @@ mod tests {
     #[test]
     fn challenge_values_stay_printable_ascii() {
         assert_eq!(quoted(r#"a "b" \c – d"#), "a b c  d");
+    }
+
+    #[tokio::test]
+    async fn a_bodiless_answer_keeps_the_status_and_headers() {
+        let cases = [
+            (ApiError::InvalidToken, StatusCode::UNAUTHORIZED),
+            (
+                ApiError::InsufficientScope("a:b".into()),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                ApiError::TooManyFailures(std::time::Duration::from_millis(1500)),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+        ];
+        for (error, status) in cases {
+            let full = error.clone().into_response();
+            let bare = error.into_bodiless_response();
+            assert_eq!(bare.status(), status);
+            for name in [WWW_AUTHENTICATE, RETRY_AFTER] {
+                assert_eq!(
+                    bare.headers().get(&name),
+                    full.headers().get(&name),
+                    "{status}"
+                );
+            }
+            assert!(bare.headers().get(http::header::CONTENT_TYPE).is_none());
+            let body = axum::body::to_bytes(bare.into_body(), 1024).await.unwrap();
+            assert!(body.is_empty(), "{status}");
+        }
     }
 }

@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 pub struct IntrospectionRequest {
     /// The token to ask about.
+    // Required (RFC 7662 §2.1); an `Option` only so that leaving it out gets a 400 that says so.
+    #[schema(required = true, value_type = String)]
     token: Option<String>,
     /// Accepted and ignored: Tessera has one kind of token.
     #[allow(dead_code)]

@@ -11,6 +11,7 @@ mod extract;
 pub mod forward_auth;
 pub mod introspect;
 mod me;
+pub(crate) mod object;
 pub mod openapi;
 mod reports_api;
 pub mod scopes;
@@ -68,7 +69,7 @@ pub fn routes() -> Routes {
         .split_for_parts();
     let mut document = document;
     document.merge(gateway_document);
-    let document = std::sync::Arc::new(document);
+    let document = std::sync::Arc::new(openapi::finish(document));
 
     let browser_callable = browser_callable
         .route(

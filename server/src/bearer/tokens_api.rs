@@ -2,11 +2,13 @@
 
 use super::caller::Caller;
 use super::extract::ValidToken;
+use super::object::Object;
 use super::openapi::AuthErrors;
 use super::scopes::{TokensRead, TokensWrite};
 use super::{ApiError, ErrorBody, Scoped};
 use crate::state::AppState;
 use app::rules::expiry::{ExpirationLength, ExpiryError};
+use app::rules::lists::MAX_ENTRIES;
 use app::rules::permission::missing_from;
 use app::rules::rotation::Grace;
 use app::store::TokenRecord;
@@ -18,7 +20,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::ToSchema;
 
 /// A token as the API shows it: never its secret.
@@ -85,33 +88,78 @@ impl ApiToken {
     }
 }
 
-/// At most one of `expires_at`, `expires_in_days` and `never_expires`; none gives 30 days
-/// (or the company's maximum lifetime, or the calling token's expiry, when sooner). The new
-/// token may expire no later than the calling token.
+/// At most one of `expires_at`, `expires_in_days` and `never_expires` (the `oneOf`); none
+/// gives 30 days (or the company's maximum lifetime, or the calling token's expiry, when
+/// sooner). The new token may expire no later than the calling token, and `expires_at`
+/// must be in the future.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
+    #[schema(schema_with = super::openapi::label)]
     pub label: String,
     /// Optional, up to 500 characters.
     #[serde(default)]
+    #[schema(schema_with = super::openapi::description)]
     pub description: String,
     /// At least one; each must be held by the token making the request.
+    #[schema(schema_with = super::openapi::permissions)]
     pub permissions: Vec<String>,
+    /// In the future.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
     #[serde(default)]
     pub never_expires: bool,
-    /// Addresses or CIDR ranges, inside the calling token's; empty keeps the calling
-    /// token's whitelist (which, empty itself, allows any address).
+    /// Addresses or CIDR ranges, one per item, inside the calling token's; empty keeps the
+    /// calling token's whitelist (which, empty itself, allows any address).
     #[serde(default)]
+    #[schema(schema_with = super::openapi::ip_whitelist)]
     pub ip_whitelist: Vec<String>,
-    /// Host names or `*.` wildcards, inside the calling token's; empty keeps the calling
-    /// token's (which, empty itself, allows any web page).
+    /// Host names or `*.` wildcards, one per item, inside the calling token's; empty keeps
+    /// the calling token's (which, empty itself, allows any web page).
     #[serde(default)]
+    #[schema(schema_with = super::openapi::domain_whitelist)]
     pub domain_whitelist: Vec<String>,
+}
+
+/// JSON has one kind of number, and JSON Schema's `integer` is any number without a
+/// fraction: `30.0` days is 30 days.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
+            .map(|n| n as u64)
+    });
+    whole
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, not {number}")))
+}
+
+/// A whitelist as the API takes it: one entry per item, at most `MAX_ENTRIES` of them, joined
+/// as the form's text (where commas and white space separate entries).
+fn whitelist(items: &[String], field: &'static str) -> Result<String, ApiError> {
+    if items.len() > MAX_ENTRIES {
+        return Err(ApiError::Invalid {
+            field,
+            message: format!("At most {MAX_ENTRIES} entries, not {}.", items.len()),
+        });
+    }
+    let several =
+        |item: &&String| item.is_empty() || item.contains(|c: char| c == ',' || c.is_whitespace());
+    if let Some(item) = items.iter().find(several) {
+        return Err(ApiError::Invalid {
+            field,
+            message: format!("Give one entry per item, without commas or white space: “{item}”."),
+        });
+    }
+    Ok(items.join(" "))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -164,9 +212,10 @@ pub async fn create_token(
     State(state): State<AppState>,
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
     caller: Caller,
-    body: Result<Json<CreateTokenRequest>, JsonRejection>,
+    body: Result<Json<Object<CreateTokenRequest>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
-    let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
+    let Json(Object(body)) =
+        body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
     let missing = missing_from(&body.permissions, &found.token.restrictions.permissions);
     if !missing.is_empty() {
         return Err(ApiError::InsufficientScope(missing.join(" ")));
@@ -188,12 +237,12 @@ pub async fn create_token(
         }
     }
     let request = TokenRequest {
+        ip_whitelist: whitelist(&body.ip_whitelist, "ip_whitelist")?,
+        domain_whitelist: whitelist(&body.domain_whitelist, "domain_whitelist")?,
         label: body.label,
         description: body.description,
         length,
         permissions: body.permissions,
-        ip_whitelist: body.ip_whitelist.join(" "),
-        domain_whitelist: body.domain_whitelist.join(" "),
         made_with: Some(found.token.clone()),
     };
     let (record, plain) =
@@ -251,22 +300,36 @@ fn asked_length(
     }
 }
 
-/// At most one of `expires_at`, `expires_in_days` and `never_expires` for the new token;
-/// none gives it the rotated token's length (30 days when that was not 7, 30, 60, 90 or 365
-/// days, and never for a token that never expired).
+/// At most one of `expires_at`, `expires_in_days` and `never_expires` for the new token (the
+/// `oneOf`); none gives it the rotated token's length (30 days when that was not 7, 30, 60,
+/// 90 or 365 days, and never for a token that never expired).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateTokenRequest {
+    /// In the future.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
     #[serde(default)]
     pub never_expires: bool,
     /// How long the rotated token keeps working: `none` (the default), `1h`, `24h` or `7d`.
     #[serde(default)]
+    #[schema(schema_with = grace)]
     pub grace: Option<String>,
+}
+
+fn grace() -> Schema {
+    let words = Grace::ALL.map(|grace| serde_json::Value::from(grace.as_str()));
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(words.into_iter().chain([serde_json::Value::Null])))
+        .description(Some(
+            "How long the rotated token keeps working: `none` (the default), `1h`, `24h` or `7d`.",
+        ))
+        .build()
+        .into()
 }
 
 /// Replaces one of the caller's tokens with a new one that keeps its label, permissions and
@@ -291,10 +354,11 @@ pub async fn rotate_token(
     Scoped(ValidToken { found, .. }, ..): Scoped<TokensWrite>,
     caller: Caller,
     id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<RotateTokenRequest>, JsonRejection>,
+    body: Result<Json<Object<RotateTokenRequest>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
     let Path(id) = id.map_err(|_| ApiError::NotFound("No such token."))?;
-    let Json(body) = body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
+    let Json(Object(body)) =
+        body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
     let now = state.services.clock.now();
     let grace = match body.grace.as_deref() {
         None => Grace::None,

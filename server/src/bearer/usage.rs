@@ -5,6 +5,7 @@
 use super::lock;
 use super::store::TokenUsageStore;
 use super::token::CachedToken;
+use crate::metrics::record_usage_flush;
 use app::rules::calendar::day_start;
 use app::store::{DailyChecks, TokenId, TokenUse, NO_TOKEN, RECENT_ADDRESSES};
 use chrono::{DateTime, Utc};
@@ -150,7 +151,9 @@ impl UsageRecorder {
                 refused: counts.refused,
             })
             .collect();
-        if let Err(error) = self.store.record_token_checks(&rows).await {
+        let recorded = self.store.record_token_checks(&rows).await;
+        record_usage_flush(recorded.is_ok());
+        if let Err(error) = recorded {
             tracing::warn!(%error, "could not record token check counts; will retry");
             let mut pending = lock(&self.checks);
             for (key, counts) in checks {
@@ -177,7 +180,9 @@ impl UsageRecorder {
                     .collect(),
             })
             .collect();
-        if let Err(error) = self.store.record_token_uses(&rows).await {
+        let recorded = self.store.record_token_uses(&rows).await;
+        record_usage_flush(recorded.is_ok());
+        if let Err(error) = recorded {
             tracing::warn!(%error, tokens = uses.len(), "could not record token use; will retry");
             let mut pending = lock(&self.pending);
             for (token_id, pending_use) in uses {

@@ -20,6 +20,7 @@ pub use proof::{ListenerProof, TRUST_WITHOUT_PROOF};
 
 use crate::bearer::cache::TokenCache;
 use crate::bearer::lock;
+use crate::metrics::{record_change_event, record_listener_reconnect};
 use app::security::PolicyCache;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -201,6 +202,7 @@ impl ChangeFeed {
         }
         match message {
             Message::Change(change) => {
+                record_change_event(own);
                 self.apply(&change);
                 if own {
                     self.heard_back(sequence);
@@ -303,6 +305,7 @@ impl ChangeFeed {
 
     /// The listener's connection broke: changes may have been missed.
     pub fn lost(&self) {
+        record_listener_reconnect();
         self.proof.lose();
         self.tokens.forget_all();
         self.policy.forget();

@@ -6,12 +6,14 @@
 
 use super::backend::{Backend, Binds, Reads};
 use super::{backend_error, conflict_error};
+use crate::metrics::record_query;
 use app::store::{StoreError, StoreResult, Unique};
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use sqlx::error::BoxDynError;
 use sqlx::{Arguments, Executor};
 use std::fmt::Display;
+use std::time::Instant;
 
 pub(crate) struct Statement<DB: Backend> {
     sql: String,
@@ -104,11 +106,13 @@ impl<DB: Backend> Statement<DB> {
     pub async fn execute<'c>(self, on: impl Executor<'c, Database = DB>) -> StoreResult<u64> {
         let conflict = self.conflict;
         let (sql, arguments) = self.into_parts()?;
+        let started = Instant::now();
         let done = sqlx::query_with(&sql, DB::shorten(arguments))
             .execute(on)
             .await
-            .map_err(|error| failure(error, conflict))?;
-        Ok(DB::rows_affected(&done))
+            .map_err(|error| failure(error, conflict));
+        record_query("execute", started);
+        Ok(DB::rows_affected(&done?))
     }
 
     /// The rows as they arrive.
@@ -123,10 +127,12 @@ impl<DB: Backend> Statement<DB> {
         match self.into_parts() {
             Err(error) => futures::stream::once(async { Err(error) }).boxed(),
             Ok((sql, arguments)) => async_stream::stream! {
+                let started = Instant::now();
                 let mut rows = DB::fetch(on, &sql, DB::shorten(arguments));
                 while let Some(row) = rows.next().await {
                     yield row.map_err(|error| failure(error, conflict));
                 }
+                record_query("fetch", started);
             }
             .boxed(),
         }

@@ -3,6 +3,7 @@
 
 use super::expire_reported;
 use crate::bearer::caller::Caller;
+use crate::bearer::object::Object;
 use crate::bearer::ApiError;
 use crate::state::AppState;
 use app::store::LeakReport;
@@ -23,9 +24,11 @@ const MAX_URL_LEN: usize = 2048;
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     /// The secrets found: from 1 to 100.
+    #[schema(min_items = 1, max_items = 100)]
     pub tokens: Vec<String>,
     /// Where they were found, as an http or https link; their owners are told.
     #[serde(default)]
+    #[schema(schema_with = crate::bearer::openapi::leak_link)]
     pub url: Option<String>,
 }
 
@@ -48,7 +51,7 @@ pub struct RevokeRequest {
 pub async fn revoke_tokens(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<RevokeRequest>, JsonRejection>,
+    body: Result<Json<Object<RevokeRequest>>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     if let Some(wait) = state.leak_reports.blocked(caller.address) {
         return Err(ApiError::TooManyRequests(wait));
@@ -56,7 +59,7 @@ pub async fn revoke_tokens(
     if let Some(wait) = state.leak_reports.spend(caller.address) {
         return Err(ApiError::TooManyRequests(wait));
     }
-    let Json(request) =
+    let Json(Object(request)) =
         body.map_err(|rejection| ApiError::UnreadableBody(rejection.body_text()))?;
     if request.tokens.is_empty() || request.tokens.len() > MAX_REPORTED_SECRETS {
         return Err(ApiError::Invalid {

@@ -9,10 +9,12 @@ use app::rules::token::PlainToken;
 use app::store::{Audit, TokenId, TokenRestrictions, UserId};
 use app::users::Role;
 use axum::{Json, Router};
-use common::nginx::{documented_block, serve, substitute, Nginx, Reply};
+use common::nginx::{documented_block, serve, serve_counting, substitute, Nginx, Reply};
 use common::TestApp;
 use http::HeaderMap;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Where the documented block expects Tessera, the application and nginx itself; the test
 /// replaces each with a free port of its own.
@@ -202,23 +204,91 @@ async fn repeated_failures_get_429_with_retry_after_not_nginx_500() {
     assert_eq!(gateway.get("/", Some(&valid), &[]).await.status, 429);
 }
 
+/// nginx keeps a connection to Tessera for the next check (the documented `keepalive`) only
+/// when it has read the answer to its end, and of an auth subrequest's answer it reads the
+/// headers alone: were a refusal to carry a body, every refusal would cost a new connection
+/// on both sides, and a spray of bad tokens several times what as many good ones cost
+/// (bench/gateway-refusals.sh).
+#[tokio::test]
+async fn refusals_keep_the_connection_to_tessera_as_acceptances_do() {
+    let gateway = Gateway::start().await;
+    let alice = gateway.tessera.add_user("alice", Role::User).await;
+    let (_, token) = gateway.token(alice, &["profile:read"]).await;
+    let unknown = PlainToken::generate(&mut rand::rng()).into_secret();
+
+    assert_eq!(gateway.get("/", Some(&token), &[]).await.status, 200);
+    assert_eq!(
+        gateway.tessera_connections(),
+        1,
+        "the first check opens one"
+    );
+    for _ in 0..3 {
+        let reply = gateway.get("/", Some(&unknown), &[]).await;
+        assert_eq!(reply.status, 401);
+        let challenge = reply.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with(r#"Bearer realm="tessera", error="invalid_token""#),
+            "{challenge}"
+        );
+        let reply = gateway.get("/", None, &[]).await;
+        assert_eq!(reply.status, 401);
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some(r#"Bearer realm="tessera""#)
+        );
+        let reply = gateway.get("/billing/invoices", Some(&token), &[]).await;
+        assert_eq!(reply.status, 403);
+        let challenge = reply.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.contains(r#"error="insufficient_scope""#),
+            "{challenge}"
+        );
+        let reply = gateway.get("/", Some("two tokens"), &[]).await;
+        assert_eq!(reply.status, 400);
+        assert_eq!(gateway.get("/", Some(&token), &[]).await.status, 200);
+    }
+    // And once the address has failed too often.
+    let limit = tessera::state::DEFAULT_FAILURES_PER_MINUTE;
+    let mut statuses = Vec::new();
+    while statuses.last() != Some(&429) && statuses.len() < limit as usize * 2 {
+        statuses.push(gateway.get("/", Some(&unknown), &[]).await.status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    assert_eq!(
+        gateway.tessera_connections(),
+        1,
+        "every check went over the first connection"
+    );
+}
+
 /// nginx in front of Tessera and of the echoing application, configured by the docs.
 struct Gateway {
     tessera: TestApp,
     nginx: Nginx,
+    /// Connections Tessera accepted, all from nginx.
+    tessera_connections: Arc<AtomicUsize>,
 }
 
 impl Gateway {
     async fn start() -> Self {
         // nginx connects from 127.0.0.1, as in the documented setup.
         let tessera = TestApp::behind_proxies("127.0.0.1/32").await;
-        let tessera_addr = serve(tessera.router.clone()).await;
+        let (tessera_addr, tessera_connections) = serve_counting(tessera.router.clone()).await;
         let application = serve(Router::new().fallback(echo_identity)).await;
         let block = documented_block("gateway.md");
         let block = substitute(&block, DOC_TESSERA, &tessera_addr.to_string());
         let block = substitute(&block, DOC_APPLICATION, &application.to_string());
         let nginx = Nginx::start(&block, DOC_LISTEN).await;
-        Self { tessera, nginx }
+        Self {
+            tessera,
+            nginx,
+            tessera_connections,
+        }
+    }
+
+    fn tessera_connections(&self) -> usize {
+        self.tessera_connections.load(Ordering::SeqCst)
     }
 
     async fn token(&self, user: UserId, permissions: &[&str]) -> (TokenId, String) {

@@ -9,8 +9,8 @@ use crate::rules::two_factor::{
 };
 use crate::services::{client_ip, services, signed_in, Services};
 use crate::sessions::{
-    audit_failed_sign_in, end_challenge, landing_page, pending_sign_in, record_failure,
-    start_session, throttled,
+    audit_failed_sign_in, count_sign_in, end_challenge, landing_page, pending_sign_in,
+    record_failure, start_session, throttled,
 };
 use crate::store::SessionUser;
 use crate::users::password::verify_password;
@@ -137,6 +137,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
             target: "tessera::audit", event = "sign_in", %username, ?address,
             outcome = "refused", reason = "too many failures"
         );
+        count_sign_in("refused");
         audit_failed_sign_in(&username, "too many failures").await?;
         return Err(wait);
     }
@@ -146,6 +147,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
             target: "tessera::audit", event = "sign_in", %username, ?address,
             outcome = "refused", reason = "wrong code"
         );
+        count_sign_in("refused");
         audit_failed_sign_in(&username, "wrong code").await?;
         return Err(AppError::invalid(Field::Code, WRONG_CODE));
     };
@@ -159,6 +161,7 @@ pub async fn sign_in_with_code(typed: String) -> Result<(), AppError> {
         target: "tessera::audit", event = "sign_in", %username, ?address,
         outcome = "signed_in", second_factor = factor.as_str()
     );
+    count_sign_in("signed_in");
     leptos_axum::redirect(landing_page(user.role));
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! A real Tessera router over a real SQLite file, driven in-process, one per test.
 
+pub mod cli;
 pub mod nginx;
 pub mod smtp;
 

@@ -1,11 +1,14 @@
 //! A real nginx for the tests that put Tessera behind one, configured from the ```nginx
 //! block of a document under docs/, as a reader would copy it.
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,11 +19,21 @@ const NGINX: &str = "/usr/sbin/nginx";
 /// Serves `router` on a free port of 127.0.0.1 for the rest of the test, with the peer's
 /// address available as in production (`ConnectInfo`).
 pub async fn serve(router: Router) -> SocketAddr {
+    serve_counting(router).await.0
+}
+
+/// `serve`, and the number of connections accepted so far.
+pub async fn serve_counting(router: Router) -> (SocketAddr, Arc<AtomicUsize>) {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let listener = listener.tap_io(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-    addr
+    (addr, accepted)
 }
 
 /// The one ```nginx block of `docs/<doc>`.
