@@ -3,18 +3,15 @@
 //! and a million events cost a million rows, not a million OFFSET skips.
 
 use crate::csv_chunks::{CsvChunks, CHUNK_BYTES};
+use crate::session_layer::AdminSession;
 use crate::state::AppState;
 use app::audit::{AuditCursor, AuditQuery};
-use app::services::Authenticated;
 use app::store::AuditRecord;
 use app::tokens::history::event_of;
-use app::users::Role;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use http::StatusCode;
 
 const EVENTS_PER_READ: u32 = 1000;
 
@@ -36,19 +33,9 @@ const HEADER: [&str; 13] = [
 
 pub async fn export_csv(
     State(state): State<AppState>,
-    session: Option<Extension<Authenticated>>,
+    _admin: AdminSession,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(Extension(Authenticated(session))) = session else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if session.user.role != Role::Admin {
-        return (
-            StatusCode::FORBIDDEN,
-            "The Audit Log is for administrators.",
-        )
-            .into_response();
-    }
     let query = AuditQuery::from_query_string(&query.unwrap_or_default());
     let store = state.services.store.clone();
     let lines = async_stream::stream! {

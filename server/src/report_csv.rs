@@ -3,19 +3,16 @@
 //! the report is.
 
 use crate::csv_chunks::{CsvChunks, CHUNK_BYTES};
+use crate::session_layer::AdminSession;
 use crate::state::AppState;
 use app::report::parse_query_string;
-use app::services::Authenticated;
 use app::store::ExportRow;
-use app::users::Role;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use http::StatusCode;
 
 const HEADER: [&str; 17] = [
     "Username",
@@ -39,19 +36,9 @@ const HEADER: [&str; 17] = [
 
 pub async fn export_csv(
     State(state): State<AppState>,
-    session: Option<Extension<Authenticated>>,
+    _admin: AdminSession,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(Extension(Authenticated(session))) = session else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    if session.user.role != Role::Admin {
-        return (
-            StatusCode::FORBIDDEN,
-            "The System Users report is for administrators.",
-        )
-            .into_response();
-    }
     csv_response(&state, &query.unwrap_or_default())
 }
 

@@ -7,9 +7,11 @@ use app::error::AppError;
 use app::services::Authenticated;
 use app::sessions::{landing_page, resolve_session, CODE_PAGE, TWO_FACTOR_SET_UP_PAGE};
 use app::store::SessionUser;
-use axum::extract::{Request, State};
+use app::users::Role;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use http::request::Parts;
 use http::StatusCode;
 
 const LOGIN: &str = "/login";
@@ -109,4 +111,26 @@ fn refused_call(error: AppError) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The signed-in admin a download is for, as a handler argument: 401 without a session,
+/// 403 for anyone else.
+pub struct AdminSession(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let Some(Authenticated(session)) = parts.extensions.get::<Authenticated>().cloned() else {
+            return Err(StatusCode::UNAUTHORIZED.into_response());
+        };
+        if session.user.role != Role::Admin {
+            return Err((
+                StatusCode::FORBIDDEN,
+                "This download is for administrators.",
+            )
+                .into_response());
+        }
+        Ok(Self(session))
+    }
 }
